@@ -1,0 +1,77 @@
+"""keras_seqzoo: sequence (text) classification models for Keras 3.
+
+A registry of model builders with presets that reproduce the slides'
+``model.summary()`` tables, callbacks for any ``model.fit``, keras-tuner
+integration and reproducible training comparisons.
+
+Example:
+
+```python
+import keras_seqzoo as zoo
+zoo.list_models()
+model = zoo.build("bilstm.imdb_words10k")
+zoo.compile_model(model)
+```
+
+Importing ``keras_seqzoo`` imports Keras (for the backend you chose) but not
+TensorFlow unless that is the backend; ``datasets``, ``tuning``, ``callbacks``
+and ``compare`` load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from keras_seqzoo._model import SeqzooModel
+from keras_seqzoo._registry import (
+    ModelEntry,
+    Preset,
+    UnknownModelError,
+    build,
+    describe,
+    format_description,
+    get_model,
+    get_preset,
+    list_models,
+    register,
+    register_preset,
+    unregister,
+)
+from keras_seqzoo.compiling import compile_model
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ModelEntry",
+    "Preset",
+    "SeqzooModel",
+    "UnknownModelError",
+    "__version__",
+    "build",
+    "callbacks",
+    "compile_model",
+    "datasets",
+    "describe",
+    "format_description",
+    "get_model",
+    "get_preset",
+    "list_models",
+    "register",
+    "register_preset",
+    "space",
+    "tuning",
+    "unregister",
+]
+
+_LAZY_SUBMODULES = {"callbacks", "compare", "datasets", "plots", "space", "tuning"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"keras_seqzoo.{name}")
+    raise AttributeError(f"module 'keras_seqzoo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY_SUBMODULES)

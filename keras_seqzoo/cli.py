@@ -1,0 +1,125 @@
+"""The ``seqzoo`` command line.
+
+```
+seqzoo list [PATTERN ...] [--tag TAG] [--presets] [--json]
+seqzoo describe NAME [--json]
+seqzoo summary NAME [--set ARG=VALUE ...] [--line-length N]
+```
+
+Exit codes: 0 success, 2 bad input (unknown model, invalid argument), 1 other errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import sys
+from typing import Any, Sequence
+
+__all__ = ["main"]
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Parses ``ARG=VALUE``; VALUE is a Python literal when it parses as one, else a string."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected ARG=VALUE, got {text!r}")
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return name.strip(), value
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    import keras_seqzoo as zoo
+
+    names = zoo.list_models(args.pattern or None, tags=args.tag or None, presets=args.presets)
+    if args.json:
+        print(json.dumps(names))
+        return 0
+    width = max((len(n) for n in names), default=0)
+    for name in names:
+        info = zoo.describe(name)
+        preset = info.get("preset") or {}
+        ref = f"[{preset['reference']}] " if preset.get("reference") else ""
+        print(f"{name:<{width}}  {ref}{info['description']}")
+    return 0
+
+
+def _cmd_describe(args: argparse.Namespace) -> int:
+    import keras_seqzoo as zoo
+
+    if args.json:
+        print(json.dumps(zoo.describe(args.name), indent=2, default=str))
+    else:
+        print(zoo.format_description(args.name))
+    return 0
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    import keras
+
+    import keras_seqzoo as zoo
+
+    keras.backend.clear_session()
+    model = zoo.build(args.name, **dict(args.set or []))
+    model.summary(line_length=args.line_length)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the ``seqzoo`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="seqzoo", description="Sequence classification models for Keras 3."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list registered builders (and presets)")
+    p.add_argument("pattern", nargs="*", help="wildcard patterns, e.g. '*lstm*'")
+    p.add_argument("--tag", action="append", help="keep models with this tag (repeatable)")
+    p.add_argument("--presets", action="store_true", help="also list presets (arch.tag)")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(run=_cmd_list)
+
+    p = sub.add_parser("describe", help="arguments, defaults, allowed values, search space")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_cmd_describe)
+
+    p = sub.add_parser("summary", help="print the model.summary() table of a builder or preset")
+    p.add_argument("name")
+    p.add_argument(
+        "--set", action="append", type=parse_assignment, metavar="ARG=VALUE",
+        help="override one builder argument (repeatable), e.g. --set units=64",
+    )
+    p.add_argument("--line-length", type=int, default=None)
+    p.set_defaults(run=_cmd_summary)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs ``seqzoo`` and returns its exit code.
+
+    Args:
+        argv: the arguments (``sys.argv[1:]`` when ``None``).
+
+    Returns:
+        0 on success, 2 for bad input, 1 for other errors.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except (KeyError, ValueError, TypeError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"seqzoo {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"seqzoo {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""What the built-in builders share: argument types, input + embedding, the head."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import keras
+
+from keras_seqzoo._arguments import Range
+from keras_seqzoo._model import SeqzooModel
+
+# Argument types. The registry reads these hints to describe and validate arguments.
+VocabSize = Annotated[int, Range(min_value=2)]
+Positive = Annotated[int, Range(min_value=1)]
+MaxLength = Annotated[int | None, Range(min_value=1)]
+FixedLength = Annotated[int, Range(min_value=1)]
+Rate = Annotated[float, Range(min_value=0.0, max_value=1.0, max_inclusive=False)]
+NumClasses = Annotated[int, Range(min_value=2)]
+
+
+def invalid(builder: str, argument: str, value, allowed: str) -> ValueError:
+    """Returns the error for an argument value that is not allowed (Keras style)."""
+    return ValueError(
+        f"Builder {builder!r}: argument {argument!r} must be {allowed}. "
+        f"Received: {argument}={value!r}"
+    )
+
+
+def embedded_input(
+    *, vocab_size: int, embedding_dim: int, max_length: int | None, mask_zero: bool = False
+):
+    """Returns ``(inputs, embedded)``: an explicit int32 ``keras.Input`` and its embedding."""
+    inputs = keras.Input(shape=(max_length,), dtype="int32", name="tokens")
+    embedded = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask_zero)(inputs)
+    return inputs, embedded
+
+
+def classification_head(x, *, dense_units: int, dropout: float, num_classes: int):
+    """Dropout (when > 0), a ReLU ``Dense``, then sigmoid (2 classes) or softmax."""
+    if dropout > 0:
+        x = keras.layers.Dropout(dropout)(x)
+    x = keras.layers.Dense(dense_units, activation="relu")(x)
+    if num_classes == 2:
+        return keras.layers.Dense(1, activation="sigmoid")(x)
+    return keras.layers.Dense(num_classes, activation="softmax")(x)
+
+
+def finish(inputs, outputs, name: str) -> SeqzooModel:
+    """Wraps the graph in a :class:`SeqzooModel` named after its builder."""
+    return SeqzooModel(inputs, outputs, name=name)

@@ -1,0 +1,265 @@
+"""Recurrent models: (bidirectional) LSTM, stacked LSTMs and GRU."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import keras
+
+from keras_seqzoo._arguments import Range
+from keras_seqzoo._registry import register, register_preset
+from keras_seqzoo.models._parts import (
+    MaxLength,
+    NumClasses,
+    Positive,
+    Rate,
+    VocabSize,
+    classification_head,
+    embedded_input,
+    finish,
+)
+from keras_seqzoo.space import Boolean, Choice, Float
+
+__all__ = ["bigru", "bilstm", "stacked_bilstm"]
+
+_SPACE = {
+    "embedding_dim": Choice([16, 32, 64]),
+    "units": Choice([16, 32, 64, 128]),
+    "dense_units": Choice([6, 24, 64]),
+    "dropout": Float(0.0, 0.5, step=0.1),
+}
+
+
+def _recurrent(
+    name: str,
+    cell: type,
+    *,
+    units: tuple[int, ...],
+    vocab_size: int,
+    embedding_dim: int,
+    max_length: int | None,
+    dense_units: int,
+    dropout: float,
+    bidirectional: bool,
+    mask_zero: bool,
+    num_classes: int,
+) -> keras.Model:
+    inputs, x = embedded_input(
+        vocab_size=vocab_size,
+        embedding_dim=embedding_dim,
+        max_length=max_length,
+        mask_zero=mask_zero,
+    )
+    for depth, layer_units in enumerate(units):
+        layer = cell(layer_units, return_sequences=depth < len(units) - 1)
+        x = keras.layers.Bidirectional(layer)(x) if bidirectional else layer(x)
+    outputs = classification_head(
+        x, dense_units=dense_units, dropout=dropout, num_classes=num_classes
+    )
+    return finish(inputs, outputs, name)
+
+
+_ARGS_DOC = """
+    Args:
+        vocab_size: number of token ids (>= 2).
+        embedding_dim: size of each token vector.
+        max_length: sequence length, or ``None`` for variable-length input.
+        units: units of {what}.
+        dense_units: units of the hidden ReLU layer.
+        dropout: dropout rate before the hidden layer (0 adds no layer).
+        bidirectional: wrap each recurrent layer in ``Bidirectional``
+            (``False`` gives the unidirectional variant).
+        mask_zero: treat token id 0 as padding, so the recurrence skips it.
+        num_classes: 2 for one sigmoid output, more for a softmax.
+
+    Returns:
+        An uncompiled ``keras.Model``.
+"""
+
+
+@register(
+    "bilstm",
+    tags=("recurrent", "lstm"),
+    reference="Bidirectional LSTM",
+    description="Embedding, one Bidirectional(LSTM) layer and a dense head.",
+    search_space={**_SPACE, "bidirectional": Boolean()},
+)
+def bilstm(
+    *,
+    vocab_size: VocabSize = 10000,
+    embedding_dim: Positive = 16,
+    max_length: MaxLength = 120,
+    units: Positive = 32,
+    dense_units: Positive = 6,
+    dropout: Rate = 0.0,
+    bidirectional: bool = True,
+    mask_zero: bool = False,
+    num_classes: NumClasses = 2,
+) -> keras.Model:
+    return _recurrent(
+        "bilstm", keras.layers.LSTM, units=(units,), vocab_size=vocab_size,
+        embedding_dim=embedding_dim, max_length=max_length, dense_units=dense_units,
+        dropout=dropout, bidirectional=bidirectional, mask_zero=mask_zero,
+        num_classes=num_classes,
+    )
+
+
+bilstm.__doc__ = (
+    "Embedding, one Bidirectional(LSTM) layer and a dense head.\n"
+    + _ARGS_DOC.format(what="the LSTM (per direction)")
+    + '\n    Example:\n\n    ```python\n    model = keras_seqzoo.build("bilstm", units=64)\n    ```\n'
+)
+
+
+@register(
+    "stacked_bilstm",
+    tags=("recurrent", "lstm", "stacked"),
+    reference="2-layer LSTM",
+    description="Embedding, a stack of Bidirectional(LSTM) layers (any depth) and a dense head.",
+    search_space={
+        "embedding_dim": Choice([16, 32, 64]),
+        "dense_units": Choice([6, 24, 64]),
+        "dropout": Float(0.0, 0.5, step=0.1),
+    },
+)
+def stacked_bilstm(
+    *,
+    vocab_size: VocabSize = 10000,
+    embedding_dim: Positive = 64,
+    max_length: MaxLength = 120,
+    units: Annotated[tuple[int, ...], Range(min_value=1)] = (64, 32),
+    dense_units: Positive = 64,
+    dropout: Rate = 0.0,
+    bidirectional: bool = True,
+    mask_zero: bool = False,
+    num_classes: NumClasses = 2,
+) -> keras.Model:
+    return _recurrent(
+        "stacked_bilstm", keras.layers.LSTM, units=tuple(units), vocab_size=vocab_size,
+        embedding_dim=embedding_dim, max_length=max_length, dense_units=dense_units,
+        dropout=dropout, bidirectional=bidirectional, mask_zero=mask_zero,
+        num_classes=num_classes,
+    )
+
+
+stacked_bilstm.__doc__ = (
+    "Embedding, a stack of Bidirectional(LSTM) layers (any depth) and a dense head.\n"
+    + _ARGS_DOC.format(what="each LSTM layer, first to last (the depth is len(units))")
+    + '\n    Example:\n\n    ```python\n    model = keras_seqzoo.build("stacked_bilstm", units=(64, 64, 32))\n    ```\n'
+)
+
+
+@register(
+    "bigru",
+    tags=("recurrent", "gru"),
+    reference="IMDB with GRU",
+    description="Embedding, one Bidirectional(GRU) layer and a dense head.",
+    search_space={**_SPACE, "bidirectional": Boolean()},
+)
+def bigru(
+    *,
+    vocab_size: VocabSize = 10000,
+    embedding_dim: Positive = 16,
+    max_length: MaxLength = 120,
+    units: Positive = 32,
+    dense_units: Positive = 6,
+    dropout: Rate = 0.0,
+    bidirectional: bool = True,
+    mask_zero: bool = False,
+    num_classes: NumClasses = 2,
+) -> keras.Model:
+    return _recurrent(
+        "bigru", keras.layers.GRU, units=(units,), vocab_size=vocab_size,
+        embedding_dim=embedding_dim, max_length=max_length, dense_units=dense_units,
+        dropout=dropout, bidirectional=bidirectional, mask_zero=mask_zero,
+        num_classes=num_classes,
+    )
+
+
+bigru.__doc__ = (
+    "Embedding, one Bidirectional(GRU) layer and a dense head.\n"
+    + _ARGS_DOC.format(what="the GRU (per direction)")
+    + '\n    Example:\n\n    ```python\n    model = keras_seqzoo.build("bigru", max_length=None)\n    ```\n'
+)
+
+
+SUBWORDS8K = {"encoding": "subwords", "vocab_size": 8185, "max_length": None}
+WORDS10K = {"encoding": "words", "vocab_size": 10000, "max_length": 120}
+
+register_preset(
+    "bilstm.imdb_subwords8k",
+    {"vocab_size": 8185, "embedding_dim": 64, "max_length": None, "units": 64, "dense_units": 64},
+    description="IMDB 8k subwords, Embedding(8185, 64) + Bidirectional(LSTM(64)) + Dense(64).",
+    reference="T1",
+    slide="IMDB subwords, 1-layer LSTM",
+    data=SUBWORDS8K,
+    slide_summary=[
+        ("Embedding", "(None, None, 64)", 523840),
+        ("Bidirectional", "(None, 128)", 66048),
+        ("Dense", "(None, 64)", 8256),
+        ("Dense", "(None, 1)", 65),
+    ],
+    slide_total=598209,
+)
+
+register_preset(
+    "stacked_bilstm.imdb_subwords8k",
+    {"vocab_size": 8185, "embedding_dim": 64, "max_length": None, "units": (64, 32),
+     "dense_units": 64},
+    description="IMDB 8k subwords, two Bidirectional LSTMs (64 then 32) + Dense(64).",
+    reference="T2",
+    slide="IMDB subwords, 2-layer LSTM",
+    data=SUBWORDS8K,
+    slide_summary=[
+        ("Embedding", "(None, None, 64)", 523840),
+        ("Bidirectional", "(None, None, 128)", 66048),
+        ("Bidirectional", "(None, 64)", 41216),
+        ("Dense", "(None, 64)", 4160),
+        ("Dense", "(None, 1)", 65),
+    ],
+    slide_total=635329,
+)
+
+register_preset(
+    "bilstm.imdb_words10k",
+    {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "units": 32, "dense_units": 6},
+    description="IMDB words, Embedding(10000, 16) + Bidirectional(LSTM(32)) + Dense(6).",
+    reference="T5",
+    slide="IMDB with LSTM",
+    data=WORDS10K,
+    slide_summary=[
+        ("Embedding", "(None, 120, 16)", 160000),
+        ("Bidirectional", "(None, 64)", 12544),
+        ("Dense", "(None, 6)", 390),
+        ("Dense", "(None, 1)", 7),
+    ],
+    # The slide prints "Total params: 173,941" above "Trainable params: 172,941";
+    # the layers add up to 172,941, the true total.
+    slide_total=172941,
+)
+
+register_preset(
+    "bilstm.imdb_words10k_dense24",
+    {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "units": 32,
+     "dense_units": 24},
+    description="The slides' 'With LSTM' model on IMDB words: Bidirectional(LSTM(32)) + Dense(24).",
+    slide="With LSTM",
+    data=WORDS10K,
+    aliases=("bilstm.with_lstm",),
+)
+
+register_preset(
+    "bigru.imdb_words10k",
+    {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "units": 32, "dense_units": 6},
+    description="IMDB words, Embedding(10000, 16) + Bidirectional(GRU(32)) + Dense(6).",
+    reference="T6",
+    slide="IMDB with GRU",
+    data=WORDS10K,
+    slide_summary=[
+        ("Embedding", "(None, 120, 16)", 160000),
+        ("Bidirectional", "(None, 64)", 9600),
+        ("Dense", "(None, 6)", 390),
+        ("Dense", "(None, 1)", 7),
+    ],
+    slide_total=169997,
+)
