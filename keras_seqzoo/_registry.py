@@ -212,7 +212,7 @@ def register(
         return register()(name)
 
     def decorator(fn: Callable) -> Callable:
-        entry_name = name or fn.__name__
+        entry_name = fn.__name__ if name is None else name
         _check_name(entry_name, kind="builder")
         arguments = _arguments.arguments_of(fn)
         for arg_name, value in (search_space or {}).items():

@@ -1,0 +1,393 @@
+"""``EpochTimer``: per-epoch wall time, split into training and validation.
+
+The timer measures each epoch with a monotonic clock (``time.perf_counter``)
+and splits it into training time and validation time (Keras runs validation
+inside the epoch, between ``on_test_begin`` and ``on_test_end``). It derives
+throughput (steps/s, examples/s, tokens/s) from the number of optimizer steps
+taken, flags the warm-up epochs (tracing and compilation happen in the first
+epoch, and in the first epoch that runs validation) and reports a steady-state
+figure (the median of the later epochs) at the end of training.
+
+By default it has no batch hooks, so Keras keeps asynchronous dispatch on JAX
+and PyTorch; ``per_step=True`` adds step timing through batch hooks that are
+declared ``async_safe``.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from typing import Any
+
+import keras
+
+__all__ = ["EpochTimer"]
+
+# The keys the timer adds to the epoch logs.
+LOG_KEYS = (
+    "epoch_time",
+    "train_time",
+    "validation_time",
+    "steps_per_second",
+    "examples_per_second",
+    "tokens_per_second",
+    "step_time",
+)
+
+_clock = time.perf_counter  # monotonic, highest resolution available
+
+
+def _positive_int_or_none(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"`{name}` must be a positive integer or None. Received: {name}={value!r}")
+    return value
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Times each epoch, split into training and validation, with throughput.
+
+    Per epoch it adds these keys to the epoch ``logs`` (seconds, or per second):
+
+    - ``epoch_time``: wall time from ``on_epoch_begin`` to ``on_epoch_end``;
+    - ``train_time``: the training part (``epoch_time`` when there is no validation);
+    - ``validation_time``: the validation part, only in epochs that validate
+      (``validation_freq > 1`` skips it in the others);
+    - ``steps_per_second``: optimizer steps per second of ``train_time``;
+    - ``examples_per_second``: ``steps * batch_size / train_time``, when the
+      batch size is known (the last, partial batch counts as full);
+    - ``tokens_per_second``: ``examples_per_second * sequence_length`` (padded
+      tokens), when the sequence length is known;
+    - ``step_time``: the median time of one training step (``per_step=True`` only).
+
+    Steps are counted from ``model.optimizer.iterations`` at the epoch's
+    boundaries, so generators of unknown length, ``steps_per_execution > 1`` and
+    a batch that stops training early are counted exactly, without batch hooks.
+    The batch size and sequence length come from the arguments, else from the
+    model's input shape when it is static.
+
+    **Ordering rule:** callbacks see one shared ``logs`` dict in the order of the
+    ``callbacks`` list, so put ``EpochTimer`` *before* the callbacks that should
+    see its keys (``EarlyStopping``, ``CSVLogger``, ``HistoryExporter``). Keras
+    appends its own ``History`` and progress bar last, so they always see them.
+
+    **Warm-up:** the first ``warmup_epochs`` epochs of each ``fit`` call, and the
+    first epoch of a ``fit`` that runs validation (it traces the test function),
+    are flagged ``warmup``. :meth:`steady_state` takes medians over the other
+    epochs, and the table printed at the end of training (``verbose=1``) shows
+    both.
+
+    One instance can be reused across several ``fit`` calls: :attr:`records`
+    accumulates, each record tagged with its ``fit`` index. An ``evaluate()``
+    that receives the timer is timed apart (:attr:`evaluations`) and does not
+    change the epoch records.
+
+    Args:
+        batch_size: the training batch size, for examples/s and tokens/s.
+        sequence_length: the (padded) sequence length, for tokens/s; read from
+            the model's input shape ``(batch, length)`` when omitted.
+        warmup_epochs: how many epochs at the start of each ``fit`` are warm-up.
+        per_step: also time every training step (adds batch hooks, declared
+            ``async_safe``: they only read the clock, never the model or logs).
+        verbose: ``1`` prints the summary table at the end of training, ``0``
+            prints nothing. Only process 0 prints.
+
+    Example:
+
+    ```python
+    timer = keras_seqzoo.callbacks.EpochTimer(batch_size=32)
+    model.fit(x, y, batch_size=32, epochs=5, validation_split=0.2,
+              callbacks=[timer, keras.callbacks.EarlyStopping()])
+    timer.steady_state()["train_time"]   # median over epochs 1..4
+    print(timer.summary_table())
+    ```
+    """
+
+    def __new__(cls, *args: Any, per_step: bool = False, **kwargs: Any):
+        # The per-step variant is a subclass, so that the default class has no
+        # batch hooks at all (Keras then keeps asynchronous dispatch).
+        if len(args) > 3:  # per_step passed positionally
+            per_step = args[3]
+        if cls is EpochTimer and per_step:
+            cls = _PerStepEpochTimer
+        return super().__new__(cls)
+
+    def __init__(
+        self,
+        batch_size: int | None = None,
+        sequence_length: int | None = None,
+        warmup_epochs: int = 1,
+        per_step: bool = False,
+        verbose: int = 1,
+    ):
+        super().__init__()
+        self.batch_size = _positive_int_or_none("batch_size", batch_size)
+        self.sequence_length = _positive_int_or_none("sequence_length", sequence_length)
+        if isinstance(warmup_epochs, bool) or not isinstance(warmup_epochs, int) or warmup_epochs < 0:
+            raise ValueError(
+                "`warmup_epochs` must be a non-negative integer. "
+                f"Received: warmup_epochs={warmup_epochs!r}"
+            )
+        self.warmup_epochs = warmup_epochs
+        self.per_step = bool(per_step)
+        self.verbose = int(verbose)
+        self.records: list[dict[str, Any]] = []
+        self.evaluations: list[dict[str, Any]] = []
+        self._fit_index = -1
+        self._reset_epoch_state()
+
+    # -- state -----------------------------------------------------------------
+
+    def _reset_epoch_state(self) -> None:
+        self._in_fit = False
+        self._in_epoch = False
+        self._epoch_start: float | None = None
+        self._test_start: float | None = None
+        self._test_time = 0.0
+        self._validated = False
+        self._iterations_start: int | None = None
+        self._epochs_in_fit = 0
+        self._validated_in_fit = False
+
+    def _iterations(self) -> int | None:
+        """The optimizer's step counter, or None when it cannot be read."""
+        try:
+            optimizer = getattr(self._model, "optimizer", None)
+            if optimizer is None:
+                return None
+            return int(keras.ops.convert_to_numpy(optimizer.iterations.value))
+        except Exception:  # an unbuilt or exotic optimizer: fall back to params
+            return None
+
+    def _resolved_batch_size(self) -> int | None:
+        if self.batch_size is not None:
+            return self.batch_size
+        shape = _input_shape(self._model)
+        return shape[0] if shape and isinstance(shape[0], int) else None
+
+    def _resolved_sequence_length(self) -> int | None:
+        if self.sequence_length is not None:
+            return self.sequence_length
+        shape = _input_shape(self._model)
+        if shape and len(shape) == 2 and isinstance(shape[1], int):
+            return shape[1]
+        return None
+
+    # -- hooks -----------------------------------------------------------------
+
+    def on_train_begin(self, logs=None):
+        self._reset_epoch_state()
+        self._in_fit = True
+        self._fit_index += 1
+
+    def on_train_end(self, logs=None):
+        self._in_fit = False
+        if self.verbose and self.records and _process_index() == 0:
+            print(self.summary_table())
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if not self._in_fit:  # a fit driven by hand, without on_train_begin
+            self.on_train_begin()
+        self._in_epoch = True
+        self._validated = False
+        self._test_time = 0.0
+        self._test_start = None
+        self._iterations_start = self._iterations()
+        self._epoch_start = _clock()
+
+    def on_test_begin(self, logs=None):
+        self._test_start = _clock()
+
+    def on_test_end(self, logs=None):
+        if self._test_start is None:
+            return
+        elapsed = _clock() - self._test_start
+        self._test_start = None
+        if self._in_epoch:
+            self._test_time += elapsed
+            self._validated = True
+        else:  # a standalone evaluate() that was given the timer
+            self.evaluations.append({"evaluate_time": elapsed})
+
+    def on_epoch_end(self, epoch, logs=None):
+        end = _clock()
+        if self._epoch_start is None:  # on_epoch_end without on_epoch_begin
+            return
+        epoch_time = end - self._epoch_start
+        self._in_epoch = False
+        self._epoch_start = None
+
+        steps = None
+        iterations_end = self._iterations()
+        if iterations_end is not None and self._iterations_start is not None:
+            steps = iterations_end - self._iterations_start
+        if not steps and self.params and self.params.get("steps"):
+            steps = int(self.params["steps"])
+
+        train_time = epoch_time - self._test_time
+        record: dict[str, Any] = {
+            "epoch": int(epoch),
+            "fit": self._fit_index,
+            "warmup": self._is_warmup(),
+            "epoch_time": epoch_time,
+            "train_time": train_time,
+        }
+        if self._validated:
+            record["validation_time"] = self._test_time
+        if steps:
+            record["steps"] = steps
+            if train_time > 0:
+                record["steps_per_second"] = steps / train_time
+                batch_size = self._resolved_batch_size()
+                if batch_size:
+                    record["examples_per_second"] = steps * batch_size / train_time
+                    length = self._resolved_sequence_length()
+                    if length:
+                        record["tokens_per_second"] = record["examples_per_second"] * length
+        self._add_step_figures(record)
+        self._epochs_in_fit += 1
+        if self._validated:
+            self._validated_in_fit = True
+        self.records.append(record)
+        if logs is not None:
+            for key in LOG_KEYS:
+                if key in record:
+                    logs[key] = record[key]
+
+    def _is_warmup(self) -> bool:
+        if self._epochs_in_fit < self.warmup_epochs:
+            return True
+        # The first validation of a fit traces the test function.
+        return self.warmup_epochs > 0 and self._validated and not self._validated_in_fit
+
+    def _add_step_figures(self, record: dict[str, Any]) -> None:
+        """Adds per-step figures (the per-step variant overrides it)."""
+
+    # -- results ---------------------------------------------------------------
+
+    def steady_state(self) -> dict[str, Any]:
+        """Median figures over the epochs that are not warm-up.
+
+        Returns:
+            A dict with the median of each timing key over the steady epochs
+            (``validation_time`` over those that validated), ``"epochs"``: how
+            many epochs the medians cover, and ``"warmup_only"``: ``True`` when
+            every epoch was warm-up and the medians fall back to all epochs.
+            Empty when no epoch was recorded.
+        """
+        if not self.records:
+            return {}
+        steady = [r for r in self.records if not r["warmup"]]
+        warmup_only = not steady
+        chosen = steady or self.records
+        result: dict[str, Any] = {}
+        for key in (*LOG_KEYS, "steps"):
+            values = [r[key] for r in chosen if key in r and _finite(r[key])]
+            if values:
+                result[key] = statistics.median(values)
+        result["epochs"] = len(chosen)
+        result["warmup_only"] = warmup_only
+        return result
+
+    def summary_table(self) -> str:
+        """The warm-up and steady-state figures, as a short text table.
+
+        Returns:
+            A few lines: one row per figure, with the first epoch's value, the
+            steady-state median and the ratio between them.
+        """
+        if not self.records:
+            return "EpochTimer: no epoch recorded."
+        first = self.records[0]
+        steady = self.steady_state()
+        label = (
+            f"median of {steady['epochs']} epoch(s)"
+            + (", all warm-up" if steady["warmup_only"] else "")
+        )
+        rows = [("figure", "first epoch", "steady state", "first/steady")]
+        units = {
+            "epoch_time": "s", "train_time": "s", "validation_time": "s", "step_time": "s",
+            "steps_per_second": "/s", "examples_per_second": "/s", "tokens_per_second": "/s",
+        }
+        for key in LOG_KEYS:
+            if key not in steady and key not in first:
+                continue
+            a, b = first.get(key), steady.get(key)
+            ratio = f"{a / b:.2f}x" if a is not None and b else ""
+            rows.append((f"{key} ({units[key]})", _fmt(a), _fmt(b), ratio))
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        lines = [f"EpochTimer: {len(self.records)} epoch(s); steady state = {label}"]
+        for row in rows:
+            lines.append(
+                "  " + row[0].ljust(widths[0]) + "  "
+                + "  ".join(cell.rjust(width) for cell, width in zip(row[1:], widths[1:]))
+            )
+        return "\n".join(lines)
+
+
+class _PerStepEpochTimer(EpochTimer):
+    """``EpochTimer(per_step=True)``: also times each training step.
+
+    Its batch hooks only read the clock and the step index, never the model or
+    the logs, so it is safe to run them on Keras' asynchronous dispatch thread.
+    Keras converts a batch's logs to Python numbers before calling the hooks,
+    which waits for the step to finish, so the intervals measure finished steps.
+    """
+
+    async_safe = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._step_durations: list[float] = []
+        self._last_step_end: float | None = None
+        self._last_step_index = -1
+        super().on_epoch_begin(epoch, logs)
+        self._last_step_end = self._epoch_start
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = _clock()
+        if self._last_step_end is not None:
+            steps = max(1, int(batch) - self._last_step_index)  # steps_per_execution
+            self._step_durations.extend([(now - self._last_step_end) / steps] * steps)
+        self._last_step_end = now
+        self._last_step_index = int(batch)
+
+    def _add_step_figures(self, record: dict[str, Any]) -> None:
+        durations = getattr(self, "_step_durations", None)
+        if durations:
+            # The first step of an epoch waits for data and (in warm-up) tracing.
+            steady = durations[1:] or durations
+            record["step_time"] = statistics.median(steady)
+            record["step_time_first"] = durations[0]
+            record["steps_timed"] = len(durations)
+
+
+def _input_shape(model: Any) -> tuple | None:
+    try:
+        inputs = model.inputs
+        if inputs and len(inputs) == 1:
+            return tuple(inputs[0].shape)
+    except Exception:
+        pass
+    return None
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3f}"
+
+
+def _process_index() -> int:
+    from keras_seqzoo.callbacks.history import _process_index as index
+
+    return index()

@@ -1,0 +1,376 @@
+"""Text encoders: a word vocabulary and an 8k subword vocabulary, as in the slides.
+
+Both encoders share one small interface, used by the loaders and the cache:
+``fit(texts)``, ``encode(texts)`` (a list of int32 id arrays, unpadded),
+``decode(ids)``, ``vocab_size``, ``config()`` (the settings that go into the
+cache key), ``save(folder)`` and ``load(folder, config)``. Id 0 is padding for
+both, so padded batches never collide with a real token.
+
+Example:
+
+```python
+from keras_seqzoo.datasets import WordEncoder
+
+encoder = WordEncoder(vocab_size=100).fit(["a good film", "a bad film"])
+encoder.encode(["a good plot"])  # [array([2, 4, 1], dtype=int32)]
+layer = encoder.layer(max_length=120)  # a TextVectorization for end-to-end models
+```
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "ENCODINGS",
+    "SubwordEncoder",
+    "WordEncoder",
+    "make_encoder",
+]
+
+#: The encodings :func:`make_encoder` knows.
+ENCODINGS = ("words", "subwords")
+
+_BATCH = 1024
+
+
+class WordEncoder:
+    """A word vocabulary: ``keras.layers.TextVectorization`` with the slides' settings.
+
+    The vocabulary holds ``vocab_size`` entries including padding (id 0, ``""``)
+    and the out-of-vocabulary token (id 1, ``"[UNK]"``); it is adapted on the
+    training texts only. Sequences are truncated and padded after the text
+    (``TextVectorization`` keeps the first ``max_length`` tokens).
+
+    Args:
+        vocab_size: the vocabulary size, padding and OOV included (the
+            ``Embedding``'s ``input_dim``). The slides use 10,000.
+        standardize: ``TextVectorization``'s ``standardize``: a string such as
+            ``"lower_and_strip_punctuation"`` (the default), ``"lower"``, or
+            ``None``. A callable works too; its qualified name goes into the
+            cache key, so rename it when you change what it does.
+        split: ``TextVectorization``'s ``split`` (``"whitespace"`` by default).
+
+    Example:
+
+    ```python
+    encoder = WordEncoder(vocab_size=10000).fit(train_texts)
+    ids = encoder.encode(["What a film!"])
+    ```
+    """
+
+    encoding = "words"
+    #: The out-of-vocabulary token (id 1); Keras 3's ``TextVectorization`` fixes it.
+    oov_token = "[UNK]"
+
+    def __init__(
+        self,
+        vocab_size: int = 10000,
+        *,
+        standardize: str | Callable | None = "lower_and_strip_punctuation",
+        split: str | None = "whitespace",
+    ) -> None:
+        if not isinstance(vocab_size, int) or vocab_size < 3:
+            raise ValueError(
+                "WordEncoder needs vocab_size >= 3 (padding, the OOV token and at least "
+                f"one word). Received: vocab_size={vocab_size!r}"
+            )
+        self.target_vocab_size = vocab_size
+        self.standardize = standardize
+        self.split = split
+        self._vocabulary: list[str] | None = None
+        self._encoder_layer: Any = None
+
+    def config(self) -> dict[str, Any]:
+        """Returns the settings that determine the fitted vocabulary (JSON-ready)."""
+        standardize = self.standardize
+        if callable(standardize):
+            standardize = f"{standardize.__module__}.{standardize.__qualname__}"
+        return {
+            "encoder": "TextVectorization",
+            "vocab_size": self.target_vocab_size,
+            "standardize": standardize,
+            "split": self.split,
+            "oov_token": self.oov_token,
+        }
+
+    @property
+    def fitted(self) -> bool:
+        """Whether the vocabulary is known."""
+        return self._vocabulary is not None
+
+    @property
+    def vocab_size(self) -> int:
+        """The real vocabulary size (padding and OOV included): the ``Embedding`` size.
+
+        It is ``vocab_size`` unless the training texts hold fewer distinct words.
+        """
+        return len(self._require_vocabulary())
+
+    @property
+    def vocabulary(self) -> list[str]:
+        """The vocabulary, by id: ``["", "[UNK]", "the", ...]``."""
+        return list(self._require_vocabulary())
+
+    def layer(self, max_length: int | None = 120) -> Any:
+        """Returns a ``TextVectorization`` layer with this vocabulary.
+
+        Args:
+            max_length: ``output_sequence_length`` (truncate and pad after the
+                text); ``None`` pads each batch to its longest text.
+
+        Returns:
+            A ready ``keras.layers.TextVectorization`` (no ``adapt`` needed).
+        """
+        import keras
+
+        return keras.layers.TextVectorization(
+            max_tokens=self.target_vocab_size,
+            standardize=self.standardize,
+            split=self.split,
+            output_mode="int",
+            output_sequence_length=max_length,
+            vocabulary=self._require_vocabulary(),
+        )
+
+    def fit(self, texts: Sequence[str]) -> "WordEncoder":
+        """Adapts the vocabulary on ``texts`` (the training texts only).
+
+        Args:
+            texts: the training texts.
+
+        Returns:
+            ``self``.
+        """
+        import keras
+        import tensorflow as tf
+
+        if len(texts) == 0:
+            raise ValueError("WordEncoder.fit() received no texts; pass the training texts.")
+        layer = keras.layers.TextVectorization(
+            max_tokens=self.target_vocab_size,
+            standardize=self.standardize,
+            split=self.split,
+            output_mode="int",
+        )
+        layer.adapt(tf.data.Dataset.from_tensor_slices(list(texts)).batch(_BATCH))
+        self._vocabulary = [str(token) for token in layer.get_vocabulary()]
+        self._encoder_layer = None
+        return self
+
+    def encode(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Encodes texts into unpadded int32 id arrays.
+
+        Args:
+            texts: the texts.
+
+        Returns:
+            One array per text.
+        """
+        import tensorflow as tf
+
+        if self._encoder_layer is None:
+            self._encoder_layer = self.layer(max_length=None)
+        layer = self._encoder_layer
+        dataset = tf.data.Dataset.from_tensor_slices(list(texts) or [""]).batch(_BATCH).map(layer)
+        out: list[np.ndarray] = []
+        for batch in dataset.as_numpy_iterator():
+            batch = batch.astype(np.int32)
+            lengths = (batch != 0).sum(axis=1)  # real ids are >= 1; 0 is padding
+            out.extend(row[:n] for row, n in zip(batch, lengths))
+        return out[: len(texts)]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """Returns the words of ``ids`` joined by spaces (padding dropped).
+
+        Args:
+            ids: token ids.
+
+        Returns:
+            The text.
+        """
+        vocabulary = self._require_vocabulary()
+        return " ".join(vocabulary[int(i)] for i in ids if int(i) != 0)
+
+    def save(self, folder: str | os.PathLike) -> None:
+        """Writes ``vocabulary.txt`` (one token per line, by id) into ``folder``."""
+        lines = self._require_vocabulary()
+        Path(folder, "vocabulary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def load(self, folder: str | os.PathLike) -> "WordEncoder":
+        """Reads the vocabulary written by :meth:`save`.
+
+        Returns:
+            ``self``.
+        """
+        text = Path(folder, "vocabulary.txt").read_text(encoding="utf-8")
+        self._vocabulary = text.split("\n")[:-1]
+        self._encoder_layer = None
+        return self
+
+    def _require_vocabulary(self) -> list[str]:
+        if self._vocabulary is None:
+            raise ValueError("This WordEncoder is not fitted yet: call fit(train_texts) first.")
+        return self._vocabulary
+
+    def __repr__(self) -> str:
+        size = len(self._vocabulary) if self._vocabulary is not None else "unfitted"
+        return f"WordEncoder(vocab_size={size})"
+
+
+class SubwordEncoder:
+    """An 8k subword vocabulary: ``tfds.deprecated.text.SubwordTextEncoder``.
+
+    Built with ``SubwordTextEncoder.build_from_corpus(train_texts, 2**13)`` as in
+    the slides; on the full IMDB training set its ``vocab_size`` is 8185. Ids
+    start at 1 (0 is padding). The build is pure Python and takes minutes on the
+    full training set, hence the on-disk cache of :func:`load_imdb`.
+
+    Args:
+        target_vocab_size: the target vocabulary size (``2**13``; at least 258).
+            On a small corpus the result is smaller than the target, and a target
+            well below the corpus' natural size makes the build search longer.
+        max_subword_length: the longest subword, as in ``build_from_corpus``.
+
+    Example:
+
+    ```python
+    encoder = SubwordEncoder().fit(train_texts)
+    encoder.vocab_size        # 8185 on the full IMDB training set
+    encoder.tokenizer         # the tfds SubwordTextEncoder
+    ```
+    """
+
+    encoding = "subwords"
+
+    def __init__(self, target_vocab_size: int = 2**13, *, max_subword_length: int = 20) -> None:
+        if not isinstance(target_vocab_size, int) or target_vocab_size < 258:
+            raise ValueError(
+                "SubwordEncoder needs an int target_vocab_size >= 258 (the 256 bytes plus "
+                f"padding come first; the slides use 2**13). Received: "
+                f"target_vocab_size={target_vocab_size!r}"
+            )
+        self.target_vocab_size = target_vocab_size
+        self.max_subword_length = max_subword_length
+        self._tokenizer: Any = None
+
+    def config(self) -> dict[str, Any]:
+        """Returns the settings that determine the fitted vocabulary (JSON-ready)."""
+        return {
+            "encoder": "SubwordTextEncoder",
+            "target_vocab_size": self.target_vocab_size,
+            "max_subword_length": self.max_subword_length,
+        }
+
+    @property
+    def fitted(self) -> bool:
+        """Whether the vocabulary is known."""
+        return self._tokenizer is not None
+
+    @property
+    def tokenizer(self) -> Any:
+        """The fitted ``tfds.deprecated.text.SubwordTextEncoder``."""
+        if self._tokenizer is None:
+            raise ValueError("This SubwordEncoder is not fitted yet: call fit(train_texts) first.")
+        return self._tokenizer
+
+    @property
+    def vocab_size(self) -> int:
+        """The tokenizer's ``vocab_size`` (8185 on IMDB): the ``Embedding`` size."""
+        return int(self.tokenizer.vocab_size)
+
+    def fit(self, texts: Sequence[str]) -> "SubwordEncoder":
+        """Builds the subword vocabulary from ``texts`` (the training texts only).
+
+        Args:
+            texts: the training texts.
+
+        Returns:
+            ``self``.
+        """
+        if len(texts) == 0:
+            raise ValueError("SubwordEncoder.fit() received no texts; pass the training texts.")
+        tfds_text = _tfds_text()
+        self._tokenizer = tfds_text.SubwordTextEncoder.build_from_corpus(
+            texts, self.target_vocab_size, max_subword_length=self.max_subword_length
+        )
+        return self
+
+    def encode(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Encodes texts into unpadded int32 id arrays (pure Python; slow on 50k reviews).
+
+        Args:
+            texts: the texts.
+
+        Returns:
+            One array per text.
+        """
+        encode = self.tokenizer.encode
+        return [np.asarray(encode(text), dtype=np.int32) for text in texts]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """Returns the text of ``ids`` (padding dropped).
+
+        Args:
+            ids: token ids.
+
+        Returns:
+            The text.
+        """
+        return self.tokenizer.decode([int(i) for i in ids if int(i) != 0])
+
+    def save(self, folder: str | os.PathLike) -> None:
+        """Writes ``subwords.subwords`` (the tfds format) into ``folder``."""
+        self.tokenizer.save_to_file(str(Path(folder, "subwords")))
+
+    def load(self, folder: str | os.PathLike) -> "SubwordEncoder":
+        """Reads the vocabulary written by :meth:`save`.
+
+        Returns:
+            ``self``.
+        """
+        self._tokenizer = _tfds_text().SubwordTextEncoder.load_from_file(
+            str(Path(folder, "subwords"))
+        )
+        return self
+
+    def __repr__(self) -> str:
+        size = self._tokenizer.vocab_size if self._tokenizer is not None else "unfitted"
+        return f"SubwordEncoder(vocab_size={size})"
+
+
+def make_encoder(
+    encoding: str, vocab_size: int | None = None, **options: Any
+) -> WordEncoder | SubwordEncoder:
+    """Returns an unfitted encoder for ``encoding``.
+
+    Args:
+        encoding: ``"words"`` or ``"subwords"``.
+        vocab_size: the vocabulary size (words, default 10,000) or the target
+            vocabulary size (subwords, default ``2**13``).
+        **options: other arguments of :class:`WordEncoder` or :class:`SubwordEncoder`.
+
+    Returns:
+        The encoder.
+
+    Example:
+
+    ```python
+    encoder = make_encoder("subwords")  # target 2**13, as in the slides
+    ```
+    """
+    if encoding == "words":
+        return WordEncoder(10000 if vocab_size is None else vocab_size, **options)
+    if encoding == "subwords":
+        return SubwordEncoder(2**13 if vocab_size is None else vocab_size, **options)
+    raise ValueError(f"Unknown encoding {encoding!r}: use one of {', '.join(map(repr, ENCODINGS))}.")
+
+
+def _tfds_text() -> Any:
+    import tensorflow_datasets as tfds
+
+    return tfds.deprecated.text

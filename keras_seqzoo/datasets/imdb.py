@@ -1,0 +1,522 @@
+"""The IMDB reviews (Maas et al., 2011): where to find them, and :func:`load_imdb`.
+
+Sources, in this order (the first that is available wins):
+
+1. ``source=``: an ``aclImdb`` folder (or a folder holding one), a tar archive
+   of one (``.tar.gz``, ``.tar.bz2``, ``.tar``), or ``"tfds"`` for
+   tensorflow-datasets;
+2. the environment variable ``KERAS_SEQZOO_IMDB`` (same forms);
+3. Keras' cache, ``$KERAS_HOME/datasets`` (by default ``~/.keras/datasets``):
+   an extracted ``aclImdb`` folder, or ``aclImdb_v1.tar.gz`` as
+   ``keras.utils.get_file`` saves it;
+4. tensorflow-datasets' ``imdb_reviews``, when it is already prepared locally;
+5. with ``download=True`` (the default), a download: first
+   ``keras.utils.get_file("aclImdb_v1.tar.gz", IMDB_URL)`` into Keras' cache
+   (as keras.io's text classification example does), then
+   ``tfds.load("imdb_reviews")``.
+
+When none works, :class:`ImdbNotFoundError` names every option. A corrupt or
+truncated archive, a folder without ``train/pos``, or an empty split raises
+:class:`DatasetError`: the loader never returns a silently smaller dataset.
+
+The training split (25,000 reviews) trains; the test split (25,000) is the
+validation data, as in the slides. Labels: 0 = negative, 1 = positive.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import os
+import re
+import tarfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from keras_seqzoo.datasets import _cache
+from keras_seqzoo.datasets._data import (
+    DatasetError,
+    RawSplits,
+    TextClassificationData,
+    build_data,
+    texts_of,
+)
+
+__all__ = [
+    "IMDB_ENV",
+    "IMDB_URL",
+    "ImdbNotFoundError",
+    "ImdbSource",
+    "find_imdb",
+    "load_imdb",
+    "read_imdb",
+]
+
+#: The environment variable naming a local copy (folder or archive).
+IMDB_ENV = "KERAS_SEQZOO_IMDB"
+#: Where ``keras.utils.get_file`` downloads the original archive from.
+IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
+IMDB_ARCHIVE = "aclImdb_v1.tar.gz"
+TFDS_NAME = "imdb_reviews"
+
+CLASS_NAMES = ("neg", "pos")
+_SPLITS = {"train": "train", "test": "validation"}
+_MEMBER = re.compile(r"^(?P<root>(?:.*/)?)(?P<split>train|test)/(?P<cls>pos|neg)/(?P<name>[^/]+\.txt)$")
+_logger = logging.getLogger(__name__)
+
+
+class ImdbNotFoundError(FileNotFoundError):
+    """Raised when no copy of IMDB is available and none could be downloaded."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclasses.dataclass(frozen=True)
+class ImdbSource:
+    """A located copy of IMDB.
+
+    Attributes:
+        kind: ``"folder"``, ``"archive"`` or ``"tfds"``.
+        location: the folder or archive path, or the tfds dataset name.
+        origin: how it was found: ``"argument"``, ``"environment"``,
+            ``"keras_cache"``, ``"keras_download"``, ``"tfds_local"``,
+            ``"tfds_download"``.
+    """
+
+    kind: str
+    location: str
+    origin: str
+
+    def describe(self) -> dict[str, Any]:
+        """Returns a JSON-ready description (for ``info["source"]``)."""
+        return {"kind": self.kind, "location": self.location, "origin": self.origin}
+
+    def identity(self) -> dict[str, Any]:
+        """Returns what identifies the content, for the cache key.
+
+        An archive: its size and SHA-256 (a copy elsewhere hits the same cache).
+        A folder: a hash of its review files' names, sizes and modification times.
+        tfds: the dataset name and version.
+        """
+        if self.kind == "archive":
+            path = Path(self.location)
+            with open(path, "rb") as f:
+                digest = hashlib.file_digest(f, "sha256").hexdigest()
+            return {"kind": "archive", "size": path.stat().st_size, "sha256": digest}
+        if self.kind == "folder":
+            digest = hashlib.sha256()
+            for split, cls, folder in _class_folders(Path(self.location)):
+                for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+                    if entry.name.endswith(".txt") and entry.is_file():
+                        stat = entry.stat()
+                        digest.update(f"{split}/{cls}/{entry.name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+            return {"kind": "folder", "listing_sha256": digest.hexdigest()}
+        return {"kind": "tfds", "name": self.location, "version": _tfds_version()}
+
+    def read(self, *, download: bool = False) -> RawSplits:
+        """Reads the texts and labels of both splits.
+
+        Args:
+            download: for tfds, whether ``tfds.load`` may download.
+
+        Returns:
+            The :class:`RawSplits` (``train`` and ``test`` as validation).
+        """
+        if self.kind == "archive":
+            return _read_archive(Path(self.location))
+        if self.kind == "folder":
+            return _read_folder(Path(self.location))
+        return _read_tfds(download=download)
+
+
+def find_imdb(
+    source: str | os.PathLike | ImdbSource | None = None, *, download: bool = True
+) -> ImdbSource:
+    """Locates IMDB: ``source``, ``$KERAS_SEQZOO_IMDB``, Keras' cache, tfds, downloads.
+
+    See the module docstring for the order. Downloads happen only with
+    ``download=True`` and only when no local copy exists.
+
+    Args:
+        source: a folder or archive path, ``"tfds"``, or an :class:`ImdbSource`.
+        download: allow downloading into Keras' cache (or tfds' data dir).
+
+    Returns:
+        The :class:`ImdbSource`.
+
+    Raises:
+        ImdbNotFoundError: nothing found and nothing downloaded; lists every option.
+        DatasetError: a named path exists but is not an IMDB folder or archive.
+
+    Example:
+
+    ```python
+    from keras_seqzoo.datasets import find_imdb
+    find_imdb("~/data/aclImdb_v1.tar.gz")
+    ```
+    """
+    if isinstance(source, ImdbSource):
+        return source
+    if source is not None:
+        return _from_path(source, origin="argument")
+    env = os.environ.get(IMDB_ENV)
+    if env:
+        return _from_path(env, origin="environment", what=f"${IMDB_ENV}")
+    cached = _find_in_keras_cache()
+    if cached is not None:
+        return cached
+    if _tfds_prepared():
+        return ImdbSource("tfds", TFDS_NAME, "tfds_local")
+    failures: list[str] = []
+    if download:
+        try:
+            return ImdbSource("archive", _keras_download(), "keras_download")
+        except Exception as error:  # offline, proxy, disk full: try tfds, then explain
+            failures.append(f"keras.utils.get_file({IMDB_ARCHIVE!r}) failed: {_short(error)}")
+        try:
+            _tfds_download()
+            return ImdbSource("tfds", TFDS_NAME, "tfds_download")
+        except Exception as error:
+            failures.append(f"tfds.load({TFDS_NAME!r}) failed: {_short(error)}")
+    raise ImdbNotFoundError(_not_found_message(download, failures))
+
+
+def read_imdb(
+    source: str | os.PathLike | ImdbSource | None = None, *, download: bool = True
+) -> RawSplits:
+    """Reads IMDB's raw texts and labels (no encoding, no cache).
+
+    Args:
+        source: see :func:`find_imdb`.
+        download: see :func:`find_imdb`.
+
+    Returns:
+        :class:`RawSplits`: ``train_texts``, ``train_labels``, ``validation_texts``
+        (IMDB's test split), ``validation_labels``, ``class_names``.
+
+    Example:
+
+    ```python
+    raw = read_imdb("aclImdb_v1.tar.gz")
+    len(raw.train_texts), len(raw.validation_texts)  # 25000, 25000
+    ```
+    """
+    found = find_imdb(source, download=download)
+    return found.read(download=download)
+
+
+def load_imdb(
+    encoding: str = "words",
+    *,
+    source: str | os.PathLike | ImdbSource | None = None,
+    vocab_size: int | None = None,
+    max_length: int | None | str = "default",
+    batch_size: int = 32,
+    limit: int | tuple[int | None, int | None] | None = None,
+    seed: int = 0,
+    cache_dir: str | os.PathLike | None = None,
+    shuffle: bool = True,
+    bucket: bool | None = None,
+    download: bool = True,
+    use_cache: bool = True,
+    **encoder_options: Any,
+) -> TextClassificationData:
+    """Loads IMDB encoded as in the slides, as batched tf.data pipelines.
+
+    ``"words"``: ``TextVectorization`` with a 10,000 vocabulary (padding and
+    ``"[UNK]"`` included), adapted on the training texts only, sequences of 120
+    tokens truncated and padded after the text. ``"subwords"``:
+    ``SubwordTextEncoder.build_from_corpus(train_texts, 2**13)`` (vocabulary
+    8185 on the full training set), variable-length sequences bucketed by
+    length. The fitted encoder and the encoded ids are cached on disk, keyed by
+    the source's content and the settings, so the second load rebuilds nothing
+    (the subword build takes minutes).
+
+    Args:
+        encoding: ``"words"`` or ``"subwords"``.
+        source: where the data is (see :func:`find_imdb` for the search order):
+            an ``aclImdb`` folder, a ``.tar.gz`` of one, or ``"tfds"``.
+        vocab_size: words: the vocabulary size (default 10000); subwords: the
+            target vocabulary size (default ``2**13``).
+        max_length: the sequence length; default 120 for words, ``None``
+            (variable length) for subwords, where an int truncates.
+        batch_size: the batch size.
+        limit: a class-balanced number of examples per split for quick runs
+            (an int for both splits, or ``(train, validation)``); the sample is
+            deterministic given ``seed``. The encoder is fitted on the sample.
+        seed: picks the limited sample and the training shuffle order.
+        cache_dir: the cache directory; default ``$KERAS_SEQZOO_CACHE``, else
+            ``~/.keras/seqzoo_cache`` (``$KERAS_HOME/seqzoo_cache``).
+        shuffle: reshuffle the training pipeline every epoch.
+        bucket: bucket batches by length (default: when ``max_length`` is None).
+        download: allow downloading when no local copy exists.
+        use_cache: read and write the cache (``False`` always rebuilds).
+        **encoder_options: more arguments of :class:`WordEncoder` (``standardize``,
+            ``split``) or :class:`SubwordEncoder`.
+
+    Returns:
+        :class:`TextClassificationData`: ``train``, ``validation``, ``vocab_size``,
+        ``num_train``, ``num_validation``, ``encoder``, ``info``, ``numpy()``.
+
+    Raises:
+        ImdbNotFoundError: no copy found or downloadable; the message lists every option.
+        DatasetError: a corrupt or truncated archive, a folder without
+            ``train/pos``, or an empty split.
+
+    Example:
+
+    ```python
+    from keras_seqzoo import datasets
+    data = datasets.load_imdb(encoding="words")
+    data.vocab_size                         # 10000
+    data.num_train, data.num_validation     # 25000, 25000
+    model.fit(data.train, validation_data=data.validation, epochs=10)
+
+    sub = datasets.load_imdb(encoding="subwords")
+    sub.vocab_size                          # 8185
+    ```
+    """
+    if encoding not in ("words", "subwords"):
+        raise ValueError(f"Unknown encoding {encoding!r}: use 'words' or 'subwords'.")
+    if max_length == "default":
+        max_length = 120 if encoding == "words" else None
+    found = find_imdb(source, download=download)
+    return build_data(
+        dataset="imdb",
+        source=found.describe(),
+        identity=found.identity(),
+        read=lambda: found.read(download=download),
+        encoding=encoding,
+        vocab_size=vocab_size,
+        encoder_options=encoder_options,
+        max_length=max_length,  # type: ignore[arg-type]
+        batch_size=batch_size,
+        limit=limit,
+        seed=seed,
+        cache_dir=cache_dir,
+        use_cache=use_cache,
+        shuffle=shuffle,
+        bucket=bucket,
+    )
+
+
+# -- locating ------------------------------------------------------------------------------
+
+
+def _from_path(path: str | os.PathLike, *, origin: str, what: str = "source") -> ImdbSource:
+    if str(path) == "tfds":
+        return ImdbSource("tfds", TFDS_NAME, origin)
+    p = Path(path).expanduser()
+    if p.is_dir():
+        return ImdbSource("folder", str(_imdb_root(p, what)), origin)
+    if p.is_file():
+        return ImdbSource("archive", str(p.resolve()), origin)
+    raise DatasetError(
+        f"{what}={str(path)!r} does not exist. Pass an aclImdb folder, a .tar.gz of one "
+        "(e.g. aclImdb_v1.tar.gz), or 'tfds'."
+    )
+
+
+def _imdb_root(folder: Path, what: str) -> Path:
+    """Returns the aclImdb folder: ``folder`` itself or its ``aclImdb`` child."""
+    for candidate in (folder, folder / "aclImdb"):
+        if (candidate / "train").is_dir() or (candidate / "test").is_dir():
+            _class_folders(candidate)  # raises on a missing class folder
+            return candidate.resolve()
+    raise DatasetError(
+        f"{what}={str(folder)!r} is not an IMDB folder: it has no train/pos (nor an aclImdb "
+        "subfolder with one). Expected aclImdb/{train,test}/{pos,neg}/*.txt, as in "
+        "aclImdb_v1.tar.gz."
+    )
+
+
+def _class_folders(root: Path) -> list[tuple[str, str, Path]]:
+    folders = []
+    for split in _SPLITS:
+        for cls in CLASS_NAMES:
+            folder = root / split / cls
+            if not folder.is_dir():
+                raise DatasetError(
+                    f"The IMDB folder {str(root)!r} has no {split}/{cls} folder. Expected "
+                    "aclImdb/{train,test}/{pos,neg}/*.txt; re-extract aclImdb_v1.tar.gz."
+                )
+            folders.append((split, cls, folder))
+    return folders
+
+
+def _keras_datasets_dir() -> Path:
+    return _cache.keras_home() / "datasets"
+
+
+def _find_in_keras_cache() -> ImdbSource | None:
+    base = _keras_datasets_dir()
+    for folder in (
+        base / "aclImdb",
+        base / f"{IMDB_ARCHIVE}_extracted" / "aclImdb",  # get_file(..., extract=True), Keras 3
+        base / "aclImdb_v1_extracted" / "aclImdb",
+        base / "aclImdb_v1" / "aclImdb",
+    ):
+        if folder.is_dir():
+            return ImdbSource("folder", str(_imdb_root(folder, "the Keras cache folder")), "keras_cache")
+    archive = base / IMDB_ARCHIVE
+    if archive.is_file():
+        return ImdbSource("archive", str(archive), "keras_cache")
+    return None
+
+
+def _keras_download() -> str:
+    import keras
+
+    return keras.utils.get_file(IMDB_ARCHIVE, IMDB_URL, cache_dir=str(_cache.keras_home()))
+
+
+def _tfds_prepared() -> bool:
+    try:
+        import tensorflow_datasets as tfds
+
+        return bool(tfds.builder(TFDS_NAME).is_prepared())
+    except Exception:  # no tfds, or a broken data dir: not available
+        return False
+
+
+def _tfds_version() -> str:
+    try:
+        import tensorflow_datasets as tfds
+
+        return str(tfds.builder(TFDS_NAME).version)
+    except Exception:
+        return "unknown"
+
+
+def _tfds_download() -> None:
+    import tensorflow_datasets as tfds
+
+    tfds.builder(TFDS_NAME).download_and_prepare()
+
+
+def _short(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text[:300]}"
+
+
+def _not_found_message(download: bool, failures: list[str]) -> str:
+    base = _keras_datasets_dir()
+    lines = [
+        "No copy of the IMDB reviews (aclImdb) was found"
+        + (" and none could be downloaded." if download else " (download=False)."),
+        "Any one of these works:",
+        "  1. pass source=: an aclImdb folder or a .tar.gz of one, e.g. "
+        "load_imdb(source='aclImdb_v1.tar.gz');",
+        f"  2. set the environment variable {IMDB_ENV} to such a folder or archive "
+        f"(it is {'unset' if not os.environ.get(IMDB_ENV) else 'set but empty'});",
+        f"  3. put {IMDB_ARCHIVE} (from {IMDB_URL}) or its extracted aclImdb folder in "
+        f"Keras' cache, {base} ($KERAS_HOME moves it); online, load_imdb(download=True) "
+        "downloads it there with keras.utils.get_file;",
+        f"  4. prepare tensorflow-datasets' {TFDS_NAME!r}: tfds.load({TFDS_NAME!r}) downloads "
+        "it when online (or copy a prepared tensorflow_datasets folder).",
+    ]
+    if failures:
+        lines.append("Download attempts: " + "; ".join(failures))
+    return "\n".join(lines)
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def _sort_key(name: str) -> tuple[int, str]:
+    head = name.split("_", 1)[0]
+    return (int(head), name) if head.isdigit() else (1 << 62, name)
+
+
+def _assemble(found: dict[tuple[str, str], list[tuple[str, str]]], where: str) -> RawSplits:
+    parts: dict[str, tuple[list[str], np.ndarray]] = {}
+    for split in _SPLITS:
+        texts: list[str] = []
+        labels: list[int] = []
+        for label, cls in enumerate(CLASS_NAMES):
+            items = found.get((split, cls), [])
+            if not items:
+                raise DatasetError(
+                    f"{where} has no reviews in {split}/{cls}: the split is empty or the "
+                    "archive/folder is incomplete. Re-download or re-extract aclImdb_v1.tar.gz."
+                )
+            items.sort(key=lambda item: _sort_key(item[0]))
+            texts.extend(text for _, text in items)
+            labels.extend([label] * len(items))
+        parts[_SPLITS[split]] = (texts, np.asarray(labels, dtype=np.int32))
+    return RawSplits(
+        train_texts=parts["train"][0],
+        train_labels=parts["train"][1],
+        validation_texts=parts["validation"][0],
+        validation_labels=parts["validation"][1],
+        class_names=CLASS_NAMES,
+    )
+
+
+def _read_folder(root: Path) -> RawSplits:
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for split, cls, folder in _class_folders(root):
+        items = found.setdefault((split, cls), [])
+        for entry in os.scandir(folder):
+            if entry.name.endswith(".txt") and entry.is_file():
+                with open(entry.path, "rb") as f:
+                    items.append((entry.name, f.read().decode("utf-8", "replace")))
+    return _assemble(found, f"The IMDB folder {str(root)!r}")
+
+
+def _read_archive(path: Path) -> RawSplits:
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    roots: set[str] = set()
+    where = f"The IMDB archive {str(path)!r}"
+    try:
+        with tarfile.open(path, "r:*") as archive:
+            for member in archive:
+                if not member.isfile():
+                    continue
+                match = _MEMBER.match(member.name)
+                if match is None:
+                    continue  # README, imdb.vocab, train/unsup, *.feat
+                roots.add(match["root"])
+                handle = archive.extractfile(member)
+                text = handle.read().decode("utf-8", "replace") if handle is not None else ""
+                found.setdefault((match["split"], match["cls"]), []).append((match["name"], text))
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
+        raise DatasetError(
+            f"{where} is corrupt or truncated ({_short(error)}). Download it again "
+            f"(from {IMDB_URL}), or pass an extracted aclImdb folder."
+        ) from error
+    if len(roots) > 1:
+        raise DatasetError(
+            f"{where} holds more than one IMDB tree ({', '.join(sorted(r or '/' for r in roots))}); "
+            "keep one aclImdb folder per archive."
+        )
+    if not found:
+        raise DatasetError(
+            f"{where} holds no IMDB reviews: expected members aclImdb/{{train,test}}/{{pos,neg}}/*.txt."
+        )
+    return _assemble(found, where)
+
+
+def _read_tfds(*, download: bool) -> RawSplits:
+    import tensorflow_datasets as tfds
+
+    train, test = tfds.load(
+        TFDS_NAME, split=["train", "test"], as_supervised=True, download=download
+    )
+    parts = []
+    for dataset in (train, test):
+        texts, labels = [], []
+        for text, label in tfds.as_numpy(dataset):
+            texts.append(text)
+            labels.append(int(label))
+        parts.append((texts_of(texts), np.asarray(labels, dtype=np.int32)))
+    raw = RawSplits(parts[0][0], parts[0][1], parts[1][0], parts[1][1], CLASS_NAMES)
+    for split, labels in (("train", raw.train_labels), ("test", raw.validation_labels)):
+        if len(labels) == 0:
+            raise DatasetError(f"tfds' {TFDS_NAME} {split} split is empty; re-prepare it.")
+    return raw

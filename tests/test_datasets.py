@@ -1,0 +1,438 @@
+"""Loader tests on a tiny aclImdb-shaped folder and tarballs the tests write themselves."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from keras_seqzoo import datasets
+from keras_seqzoo.datasets import imdb as imdb_module
+from keras_seqzoo.datasets._data import bucket_boundaries
+
+POSITIVE = "good great wonderful superb moving delightful brilliant".split()
+NEGATIVE = "bad awful boring terrible dull clumsy dreadful".split()
+NEUTRAL = "the a of and film movie plot actor acting story scene director it was".split()
+PER_CLASS = 10  # reviews per split and class
+
+
+def _review(rng: random.Random, label: int) -> str:
+    pool = (POSITIVE if label else NEGATIVE) * 3 + NEUTRAL
+    words = [rng.choice(pool) for _ in range(rng.randint(4, 60))]
+    return " ".join(words).capitalize() + ".<br /><br />The end!"
+
+
+def _files(per_class: int = PER_CLASS, seed: int = 0, splits=("train", "test")) -> dict[str, str]:
+    rng = random.Random(seed)
+    files = {}
+    for split in splits:
+        for label, cls in enumerate(("neg", "pos")):
+            for i in range(per_class):
+                rating = rng.randint(7, 10) if label else rng.randint(1, 4)
+                files[f"aclImdb/{split}/{cls}/{i}_{rating}.txt"] = _review(rng, label)
+    files["aclImdb/README"] = "Large Movie Review Dataset v1.0 (tiny test copy)"
+    files["aclImdb/train/unsup/0_0.txt"] = "unlabelled review that must be ignored"
+    return files
+
+
+def write_folder(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root / "aclImdb"
+
+
+def write_tarball(path: Path, files: dict[str, str], dirs: bool = True) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        if dirs:
+            for folder in sorted({str(Path(n).parent) for n in files}):
+                info = tarfile.TarInfo(folder)
+                info.type = tarfile.DIRTYPE
+                tar.addfile(info)
+        for name, text in files.items():
+            data = text.encode("utf-8")
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.fixture()
+def clean_env(monkeypatch, tmp_path):
+    """No env var, an empty Keras home, no tfds copy, no downloads, a private cache."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("KERAS_HOME", str(home / ".keras"))
+    monkeypatch.delenv(datasets.IMDB_ENV, raising=False)
+    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(imdb_module, "_tfds_prepared", lambda: False)
+
+    def no_network(*args, **kwargs):
+        raise OSError("offline (test)")
+
+    monkeypatch.setattr(imdb_module, "_keras_download", no_network)
+    monkeypatch.setattr(imdb_module, "_tfds_download", no_network)
+    return home
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    return write_folder(tmp_path / "data", _files())
+
+
+@pytest.fixture()
+def tarball(tmp_path):
+    return write_tarball(tmp_path / "aclImdb_v1.tar.gz", _files())
+
+
+# -- sources -------------------------------------------------------------------------------
+
+
+def test_folder_and_tarball_read_the_same(folder, tarball, clean_env):
+    from_folder = datasets.read_imdb(folder)
+    from_tar = datasets.read_imdb(tarball)
+    assert len(from_folder.train_texts) == len(from_folder.validation_texts) == 2 * PER_CLASS
+    assert from_folder.train_texts == from_tar.train_texts
+    assert from_folder.validation_texts == from_tar.validation_texts
+    np.testing.assert_array_equal(from_folder.train_labels, from_tar.train_labels)
+    assert np.bincount(from_tar.train_labels).tolist() == [PER_CLASS, PER_CLASS]
+    assert from_tar.class_names == ("neg", "pos")
+    assert not any("unlabelled" in t for t in from_tar.train_texts)  # train/unsup ignored
+
+
+def test_parent_folder_of_aclimdb_is_accepted(folder, clean_env):
+    assert datasets.find_imdb(folder.parent).location == str(folder.resolve())
+
+
+def test_source_order(folder, tarball, clean_env, monkeypatch):
+    keras_datasets = clean_env / ".keras" / "datasets"
+    keras_datasets.mkdir(parents=True)
+    write_tarball(keras_datasets / "aclImdb_v1.tar.gz", _files())
+    assert datasets.find_imdb().origin == "keras_cache"
+    monkeypatch.setenv(datasets.IMDB_ENV, str(tarball))
+    found = datasets.find_imdb()
+    assert (found.origin, found.kind, found.location) == ("environment", "archive", str(tarball))
+    found = datasets.find_imdb(folder)
+    assert (found.origin, found.kind) == ("argument", "folder")
+
+
+def test_keras_cache_extracted_folder(clean_env):
+    write_folder(clean_env / ".keras" / "datasets", _files())
+    found = datasets.find_imdb()
+    assert (found.origin, found.kind) == ("keras_cache", "folder")
+
+
+def test_tfds_is_used_when_prepared(clean_env, monkeypatch):
+    monkeypatch.setattr(imdb_module, "_tfds_prepared", lambda: True)
+    found = datasets.find_imdb()
+    assert (found.kind, found.origin) == ("tfds", "tfds_local")
+    assert datasets.find_imdb("tfds").kind == "tfds"
+
+
+def test_offline_without_any_copy_names_every_option(clean_env):
+    with pytest.raises(datasets.ImdbNotFoundError) as excinfo:
+        datasets.load_imdb(download=False)
+    message = str(excinfo.value)
+    assert "source=" in message
+    assert datasets.IMDB_ENV in message
+    assert "aclImdb_v1.tar.gz" in message and str(clean_env / ".keras" / "datasets") in message
+    assert "imdb_reviews" in message
+
+
+def test_offline_download_failures_are_reported(clean_env):
+    with pytest.raises(datasets.ImdbNotFoundError) as excinfo:
+        datasets.find_imdb(download=True)
+    message = str(excinfo.value)
+    assert "keras.utils.get_file" in message and "tfds.load" in message
+    assert "offline (test)" in message
+
+
+def test_download_goes_to_keras_cache(clean_env, monkeypatch, tmp_path):
+    archive = write_tarball(tmp_path / "downloaded.tar.gz", _files())
+    monkeypatch.setattr(imdb_module, "_keras_download", lambda: str(archive))
+    found = datasets.find_imdb(download=True)
+    assert (found.origin, found.location) == ("keras_download", str(archive))
+
+
+def test_missing_path_is_a_clear_error(clean_env, tmp_path):
+    with pytest.raises(datasets.DatasetError, match="does not exist"):
+        datasets.find_imdb(tmp_path / "nowhere.tar.gz")
+
+
+# -- bad data ------------------------------------------------------------------------------
+
+
+def test_truncated_archive(tarball, clean_env, tmp_path):
+    data = tarball.read_bytes()
+    truncated = tmp_path / "truncated.tar.gz"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(datasets.DatasetError, match="corrupt or truncated"):
+        datasets.load_imdb(source=truncated)
+
+
+def test_corrupt_archive(clean_env, tmp_path):
+    corrupt = tmp_path / "corrupt.tar.gz"
+    corrupt.write_bytes(b"\x1f\x8b\x08\x00" + os.urandom(2000))
+    with pytest.raises(datasets.DatasetError, match="corrupt or truncated"):
+        datasets.read_imdb(corrupt)
+    not_a_tar = tmp_path / "notes.txt"
+    not_a_tar.write_text("hello")
+    with pytest.raises(datasets.DatasetError, match="corrupt or truncated"):
+        datasets.read_imdb(not_a_tar)
+
+
+def test_folder_without_train_pos(clean_env, tmp_path):
+    files = {k: v for k, v in _files().items() if "/train/pos/" not in k}
+    root = write_folder(tmp_path / "data", files)
+    with pytest.raises(datasets.DatasetError, match="train/pos"):
+        datasets.read_imdb(root)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(datasets.DatasetError, match="train/pos"):
+        datasets.read_imdb(empty)
+
+
+def test_empty_split(clean_env, tmp_path):
+    root = write_folder(tmp_path / "data", _files())
+    for file in (root / "test" / "neg").iterdir():
+        file.unlink()
+    with pytest.raises(datasets.DatasetError, match="test/neg"):
+        datasets.read_imdb(root)
+
+
+def test_archive_missing_a_split(clean_env, tmp_path):
+    archive = write_tarball(tmp_path / "train_only.tar.gz", _files(splits=("train",)))
+    with pytest.raises(datasets.DatasetError, match="test/neg"):
+        datasets.read_imdb(archive)
+    other = write_tarball(tmp_path / "other.tar.gz", {"x/readme.txt": "hi"})
+    with pytest.raises(datasets.DatasetError, match="no IMDB reviews"):
+        datasets.read_imdb(other)
+
+
+# -- encodings, pipelines, arrays ----------------------------------------------------------
+
+
+def test_words_pipeline(tarball, clean_env):
+    data = datasets.load_imdb("words", source=tarball, vocab_size=40, max_length=12, batch_size=8)
+    assert data.encoding == "words" and data.max_length == 12 and data.batch_size == 8
+    assert data.num_train == data.num_validation == 2 * PER_CLASS
+    assert data.vocab_size <= 40 and data.encoder.vocabulary[:2] == ["", "[UNK]"]
+    x, y = next(iter(data.train))
+    assert tuple(x.shape) == (8, 12) and x.dtype.name == "int32" and y.dtype.name == "int32"
+    (x_train, y_train), (x_val, y_val) = data.numpy()
+    assert x_train.shape == (20, 12) and x_val.shape == (20, 12)
+    assert sorted(y_val.tolist()) == [0] * PER_CLASS + [1] * PER_CLASS
+    # numpy() equals the slides' TextVectorization(max_tokens, output_sequence_length=12)
+    raw = datasets.read_imdb(tarball)
+    expected = np.asarray(data.encoder.layer(max_length=12)(raw.train_texts))
+    np.testing.assert_array_equal(x_train, expected)
+    # the validation pipeline is not shuffled and holds every example once
+    labels = np.concatenate([y.numpy() for _, y in data.validation])
+    np.testing.assert_array_equal(labels, y_val)
+    json.dumps(data.info)  # JSON-ready
+
+
+def test_default_settings_match_the_slides(tarball, clean_env):
+    data = datasets.load_imdb(source=tarball)
+    assert data.max_length == 120 and data.info["encoder"]["vocab_size"] == 10000
+    assert data.numpy()[0][0].shape == (20, 120)
+    sub = datasets.load_imdb("subwords", source=tarball)
+    assert sub.max_length is None and sub.info["encoder"]["target_vocab_size"] == 2**13
+
+
+def test_subword_pipeline_is_bucketed(tarball, clean_env):
+    data = datasets.load_imdb("subwords", source=tarball, batch_size=4)
+    assert data.vocab_size == data.encoder.tokenizer.vocab_size
+    lengths = data.lengths("train")
+    bounds = bucket_boundaries(int(lengths.max()))
+    seen = 0
+    widths = set()
+    for x, y in data.train:
+        x = x.numpy()
+        widths.add(x.shape[1])
+        assert x.shape[1] - 1 in [b - 1 for b in bounds]  # padded to a bucket bound only
+        assert (x >= 0).all() and (x < data.vocab_size).all()
+        seen += len(y)
+    assert seen == data.num_train
+    assert len(widths) > 1  # not every batch padded to the longest review
+    # every sequence is recovered exactly (ids start at 1; 0 only pads)
+    assert min(int(s.min()) for s in data.sequences("train")) >= 1
+    truncated = datasets.load_imdb("subwords", source=tarball, max_length=16, batch_size=4)
+    assert max(x.shape[1] for x, _ in truncated.train) <= 16
+    assert truncated.info["cache"]["hit"]  # max_length is not part of the key
+
+
+def test_numpy_pads_after_the_text(tarball, clean_env):
+    data = datasets.load_imdb("subwords", source=tarball)
+    (x_train, _), _ = data.numpy()
+    sequences = data.sequences("train")
+    assert x_train.shape == (20, max(len(s) for s in sequences))
+    for row, seq in zip(x_train, sequences):
+        np.testing.assert_array_equal(row[: len(seq)], seq)
+        assert not row[len(seq):].any()
+    (x_short, _), _ = data.numpy(max_length=5)
+    np.testing.assert_array_equal(x_short[0], sequences[0][:5])
+
+
+def test_limit_is_balanced_and_seeded(tmp_path, clean_env):
+    root = write_folder(tmp_path / "data", _files(per_class=20))
+    a = datasets.load_imdb(source=root, limit=10, seed=1, vocab_size=50)
+    b = datasets.load_imdb(source=root, limit=10, seed=1, vocab_size=50)
+    c = datasets.load_imdb(source=root, limit=10, seed=2, vocab_size=50)
+    assert a.num_train == a.num_validation == 10
+    assert np.bincount(a.labels("train")).tolist() == [5, 5]
+    assert np.bincount(a.labels("validation")).tolist() == [5, 5]
+    np.testing.assert_array_equal(a.numpy()[0][0], b.numpy()[0][0])
+    assert b.info["cache"]["hit"]
+    assert c.info["cache"]["key"] != a.info["cache"]["key"]
+    # without a limit the seed only shuffles: same cache entry
+    full1 = datasets.load_imdb(source=root, seed=1, vocab_size=50)
+    full2 = datasets.load_imdb(source=root, seed=2, vocab_size=50)
+    assert full2.info["cache"]["key"] == full1.info["cache"]["key"] and full2.info["cache"]["hit"]
+    pair = datasets.load_imdb(source=root, limit=(8, None), vocab_size=50)
+    assert (pair.num_train, pair.num_validation) == (8, 40)
+    with pytest.raises(ValueError, match="limit"):
+        datasets.load_imdb(source=root, limit=0)
+
+
+def test_limit_on_train_only_fits_the_encoder_on_the_sample(tmp_path, clean_env):
+    root = write_folder(tmp_path / "data", _files(per_class=20))
+    data = datasets.load_imdb(source=root, limit=(4, None), vocab_size=1000)
+    full = datasets.load_imdb(source=root, vocab_size=1000)
+    assert data.vocab_size < full.vocab_size
+
+
+# -- cache ---------------------------------------------------------------------------------
+
+
+def test_second_load_hits_the_cache_and_reads_nothing(tarball, clean_env, tmp_path, monkeypatch):
+    first = datasets.load_imdb(source=tarball, cache_dir=tmp_path / "c", vocab_size=50)
+    assert not first.info["cache"]["hit"]
+    entry = Path(first.info["cache"]["path"])
+    assert entry.parent == tmp_path / "c"
+    assert {p.name for p in entry.iterdir()} == {"meta.json", "ids.npz", "encoder"}
+
+    def no_read(*args, **kwargs):
+        raise AssertionError("the cache hit must not read the reviews")
+
+    monkeypatch.setattr(datasets.ImdbSource, "read", no_read)
+    second = datasets.load_imdb(source=tarball, cache_dir=tmp_path / "c", vocab_size=50)
+    assert second.info["cache"]["hit"]
+    assert second.encoder.vocabulary == first.encoder.vocabulary
+    np.testing.assert_array_equal(second.numpy()[0][0], first.numpy()[0][0])
+    # a copy of the same archive elsewhere hits the same entry (content hash)
+    copy = tmp_path / "copy.tar.gz"
+    copy.write_bytes(tarball.read_bytes())
+    assert datasets.load_imdb(source=copy, cache_dir=tmp_path / "c", vocab_size=50).info["cache"]["hit"]
+
+
+def test_cache_key_follows_data_and_settings(tmp_path, clean_env):
+    a = write_tarball(tmp_path / "a.tar.gz", _files(seed=0))
+    b = write_tarball(tmp_path / "b.tar.gz", _files(seed=1))
+    key = lambda **kw: datasets.load_imdb(**kw).info["cache"]["key"]  # noqa: E731
+    base = key(source=a, vocab_size=50)
+    assert key(source=b, vocab_size=50) != base
+    assert key(source=a, vocab_size=60) != base
+    assert key(source=a, vocab_size=50, standardize="lower") != base
+    assert key(source=a, vocab_size=50, max_length=7, batch_size=3) == base
+
+
+def test_default_cache_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv(datasets.CACHE_ENV, raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "kh"))
+    assert datasets.default_cache_dir() == tmp_path / "kh" / "seqzoo_cache"
+    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path / "mine"))
+    assert datasets.default_cache_dir() == tmp_path / "mine"
+
+
+def test_damaged_cache_entry_is_rebuilt(tarball, clean_env):
+    first = datasets.load_imdb(source=tarball, vocab_size=50)
+    (Path(first.info["cache"]["path"]) / "ids.npz").write_bytes(b"garbage")
+    again = datasets.load_imdb(source=tarball, vocab_size=50)
+    assert not again.info["cache"]["hit"] and again.num_train == first.num_train
+    assert datasets.load_imdb(source=tarball, vocab_size=50).info["cache"]["hit"]
+
+
+def test_use_cache_false_writes_nothing(tarball, clean_env, tmp_path):
+    data = datasets.load_imdb(source=tarball, cache_dir=tmp_path / "none", use_cache=False)
+    assert data.info["cache"]["path"] is None and not (tmp_path / "none").exists()
+
+
+# -- Keras accepts the pipelines -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["words", "subwords"])
+def test_model_fit_accepts_the_pipelines(tarball, clean_env, encoding):
+    import keras
+
+    data = datasets.load_imdb(encoding, source=tarball, batch_size=8)
+    inputs = keras.Input((data.max_length,), dtype="int32")
+    x = keras.layers.Embedding(data.vocab_size, 4)(inputs)
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(data.train, validation_data=data.validation, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+
+
+# -- your own files ------------------------------------------------------------------------
+
+
+def _rows(n: int, seed: int = 0) -> list[dict]:
+    rng = random.Random(seed)
+    return [
+        {"review": _review(rng, i % 2), "sentiment": "positive" if i % 2 else "negative"}
+        for i in range(n)
+    ]
+
+
+def test_csv_and_jsonl(tmp_path, clean_env):
+    import csv
+
+    for name, rows in (("train", _rows(12)), ("test", _rows(8, seed=1))):
+        with open(tmp_path / f"{name}.csv", "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=["review", "sentiment"])
+            writer.writeheader()
+            writer.writerows(rows)
+        with open(tmp_path / f"{name}.jsonl", "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in rows)
+    kw = dict(text_column="review", label_column="sentiment", vocab_size=60, max_length=10)
+    from_csv = datasets.load_text_files(tmp_path / "train.csv", tmp_path / "test.csv", **kw)
+    from_jsonl = datasets.load_text_files(tmp_path / "train.jsonl", tmp_path / "test.jsonl", **kw)
+    assert from_csv.class_names == ("negative", "positive")
+    assert (from_csv.num_train, from_csv.num_validation) == (12, 8)
+    np.testing.assert_array_equal(from_csv.numpy()[0][0], from_jsonl.numpy()[0][0])
+    np.testing.assert_array_equal(from_csv.labels("train"), [0, 1] * 6)
+    with pytest.raises(datasets.DatasetError, match="'text'"):
+        datasets.load_text_files(tmp_path / "train.csv", validation_split=0.25)
+
+
+def test_folder_per_class_and_validation_split(tmp_path, clean_env):
+    rng = random.Random(0)
+    for label, cls in enumerate(("bad", "good")):
+        (tmp_path / "reviews" / cls).mkdir(parents=True)
+        for i in range(10):
+            (tmp_path / "reviews" / cls / f"{i}.txt").write_text(_review(rng, label))
+    a = datasets.load_text_files(tmp_path / "reviews", validation_split=0.2, encoding="subwords", seed=3)
+    b = datasets.load_text_files(tmp_path / "reviews", validation_split=0.2, encoding="subwords", seed=3)
+    assert a.class_names == ("bad", "good")
+    assert (a.num_train, a.num_validation) == (16, 4)
+    assert b.info["cache"]["hit"]
+    np.testing.assert_array_equal(a.labels("validation"), b.labels("validation"))
+    with pytest.raises(ValueError, match="exactly one"):
+        datasets.load_text_files(tmp_path / "reviews")
+
+
+def test_from_texts_with_int_labels(clean_env):
+    data = datasets.from_texts(["good film", "bad film"] * 3, [1, 0] * 3, ["good", "bad"], [1, 0],
+                               vocab_size=20, max_length=4, batch_size=2)
+    assert data.class_names == ("0", "1") and data.numpy()[0][0].shape == (6, 4)
+    assert data.encoder.decode(data.numpy()[1][0][0]) == "good"

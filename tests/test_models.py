@@ -1,0 +1,181 @@
+"""Every builder and preset: exact slide summaries, fit, predict, save round trip."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+import keras_seqzoo as zoo
+from tests.conftest import tiny_tokens
+
+# REFERENCE.md T1-T7: (layer type, output shape, params) per layer, and the total.
+REFERENCE = {
+    "bilstm.imdb_subwords8k": (
+        [("Embedding", (None, None, 64), 523840), ("Bidirectional", (None, 128), 66048),
+         ("Dense", (None, 64), 8256), ("Dense", (None, 1), 65)],
+        598209,
+    ),
+    "stacked_bilstm.imdb_subwords8k": (
+        [("Embedding", (None, None, 64), 523840), ("Bidirectional", (None, None, 128), 66048),
+         ("Bidirectional", (None, 64), 41216), ("Dense", (None, 64), 4160),
+         ("Dense", (None, 1), 65)],
+        635329,
+    ),
+    "conv1d.words1k_len120": (
+        [("Embedding", (None, 120, 16), 16000), ("Conv1D", (None, 116, 128), 10368),
+         ("GlobalMaxPooling1D", (None, 128), 0), ("Dense", (None, 24), 3096),
+         ("Dense", (None, 1), 25)],
+        29489,
+    ),
+    "embedding_flatten.imdb_words10k": (
+        [("Embedding", (None, 120, 16), 160000), ("Flatten", (None, 1920), 0),
+         ("Dense", (None, 6), 11526), ("Dense", (None, 1), 7)],
+        171533,
+    ),
+    "bilstm.imdb_words10k": (
+        [("Embedding", (None, 120, 16), 160000), ("Bidirectional", (None, 64), 12544),
+         ("Dense", (None, 6), 390), ("Dense", (None, 1), 7)],
+        172941,
+    ),
+    "bigru.imdb_words10k": (
+        [("Embedding", (None, 120, 16), 160000), ("Bidirectional", (None, 64), 9600),
+         ("Dense", (None, 6), 390), ("Dense", (None, 1), 7)],
+        169997,
+    ),
+    "conv1d.imdb_words10k": (
+        [("Embedding", (None, 120, 16), 160000), ("Conv1D", (None, 116, 128), 10368),
+         ("GlobalAveragePooling1D", (None, 128), 0), ("Dense", (None, 6), 774),
+         ("Dense", (None, 1), 7)],
+        171149,
+    ),
+}
+
+
+def layer_rows(model):
+    """(type, output shape, params) for every layer but the input, as summary() lists them."""
+    return [
+        (type(layer).__name__, tuple(layer.output.shape), layer.count_params())
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+    ]
+
+
+@pytest.mark.parametrize("preset", sorted(REFERENCE))
+def test_preset_reproduces_slide_table(preset):
+    rows, total = REFERENCE[preset]
+    model = zoo.build(preset)
+    assert layer_rows(model) == rows
+    assert model.count_params() == total
+    assert sum(count for _, _, count in rows) == total
+
+
+@pytest.mark.parametrize("preset", sorted(REFERENCE))
+def test_preset_metadata_matches_reference(preset):
+    rows, total = REFERENCE[preset]
+    meta = zoo.get_preset(preset)
+    assert meta.reference and meta.reference.startswith("T")
+    assert meta.slide_total == total
+    assert [(t, str(s).replace("None, ", "None, ").replace(",)", ")"), c)
+            for t, s, c in rows] == [tuple(r) for r in meta.slide_summary]
+
+
+def test_every_table_has_a_preset():
+    references = sorted(
+        zoo.get_preset(p).reference for p in zoo.list_models("*.*", presets=True) if zoo.get_preset(p).reference
+    )
+    assert references == ["T1", "T2", "T3", "T4", "T5", "T6", "T7"]
+
+
+def test_code_only_architectures_have_presets():
+    without = zoo.build("embedding_pooling.without_lstm")
+    with_lstm = zoo.build("bilstm.with_lstm")
+    assert [r[0] for r in layer_rows(without)] == [
+        "Embedding", "GlobalAveragePooling1D", "Dense", "Dense"]
+    assert [r[0] for r in layer_rows(with_lstm)] == ["Embedding", "Bidirectional", "Dense", "Dense"]
+    assert layer_rows(with_lstm)[2] == ("Dense", (None, 24), 64 * 24 + 24)
+
+
+ALL_NAMES = zoo.list_models(presets=True)
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_build_fit_predict_save_round_trip(name, tmp_path):
+    overrides = {"vocab_size": 50}
+    model = zoo.build(name, **overrides)
+    assert model.inputs[0].shape[1] in (None, zoo.build(name).inputs[0].shape[1])
+    zoo.compile_model(model)
+    x, y = tiny_tokens(model, n=8)
+    history = model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    predictions = model.predict(x, verbose=0)
+    assert predictions.shape == (8, 1)
+    assert np.all((predictions >= 0) & (predictions <= 1))
+
+    path = tmp_path / "model.keras"
+    model.save(path)
+    restored = keras.saving.load_model(path)
+    np.testing.assert_allclose(restored.predict(x, verbose=0), predictions, rtol=1e-5, atol=1e-6)
+    assert restored.seqzoo_config == model.seqzoo_config
+    config = restored.seqzoo_config
+    assert config["builder"] == name.partition(".")[0]
+    rebuilt = zoo.build(config["builder"], **config["arguments"])
+    assert rebuilt.count_params() == model.count_params()
+
+
+@pytest.mark.parametrize("builder", zoo.list_models())
+def test_builders_default_model_is_valid_and_named(builder):
+    model = zoo.build(builder)
+    assert model.name == builder
+    assert model.seqzoo_config["preset"] is None
+    assert model.seqzoo_config["arguments"] == {
+        k: list(v) if isinstance(v, tuple) else v for k, v in zoo.get_model(builder).defaults.items()
+    }
+
+
+@pytest.mark.parametrize("builder", ["embedding_pooling", "bilstm", "bigru", "conv1d"])
+def test_multiclass_head_uses_softmax(builder):
+    model = zoo.build(builder, num_classes=4, vocab_size=50, max_length=16)
+    assert model.outputs[0].shape == (None, 4)
+    assert model.layers[-1].get_config()["activation"] == "softmax"
+    zoo.compile_model(model)
+    assert model.loss == "sparse_categorical_crossentropy"
+    x, _ = tiny_tokens(model, n=8)
+    model.fit(x, np.arange(8) % 4, epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("builder", ["embedding_pooling", "bilstm", "stacked_bilstm", "bigru", "conv1d"])
+def test_variable_length_input(builder):
+    model = zoo.build(builder, max_length=None, vocab_size=50, kernel_size=3) if builder == "conv1d" \
+        else zoo.build(builder, max_length=None, vocab_size=50)
+    assert model.inputs[0].shape == (None, None)
+    zoo.compile_model(model)
+    for length in (7, 19):
+        x, _ = tiny_tokens(length, n=4)
+        assert model.predict(x, verbose=0).shape == (4, 1)
+
+
+def test_masking_makes_padding_irrelevant():
+    model = zoo.build("bilstm", vocab_size=50, max_length=None, mask_zero=True)
+    x, _ = tiny_tokens(6, n=3)
+    padded = np.concatenate([x, np.zeros((3, 5), dtype="int32")], axis=1)
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), model.predict(padded, verbose=0), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_dropout_and_unidirectional_variants():
+    model = zoo.build("bigru", bidirectional=False, dropout=0.25, vocab_size=50)
+    types = [type(layer).__name__ for layer in model.layers]
+    assert "Bidirectional" not in types and "GRU" in types and "Dropout" in types
+    stacked = zoo.build("stacked_bilstm", units=(16, 16, 8), vocab_size=50)
+    assert [type(l).__name__ for l in stacked.layers].count("Bidirectional") == 3
+    assert stacked.layers[-3].output.shape == (None, 16)
+
+
+def test_preset_overrides_single_arguments():
+    model = zoo.build("bilstm.imdb_words10k", units=8)
+    assert model.seqzoo_config["arguments"]["units"] == 8
+    assert model.seqzoo_config["arguments"]["vocab_size"] == 10000
+    assert model.seqzoo_config["preset"] == "bilstm.imdb_words10k"
+    assert model.layers[2].count_params() == 2 * 4 * 8 * (8 + 16 + 1)

@@ -1,0 +1,336 @@
+"""Tests for keras_seqzoo.tuning: real keras-tuner tuners on tiny synthetic data.
+
+They pass with ``KERAS_BACKEND=tensorflow`` and ``KERAS_BACKEND=jax``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+keras_tuner = pytest.importorskip("keras_tuner")
+
+import keras  # noqa: E402
+
+import keras_seqzoo as zoo  # noqa: E402
+from keras_seqzoo import space, tuning  # noqa: E402
+
+VOCAB, LENGTH = 50, 12
+TINY = {"vocab_size": VOCAB, "max_length": LENGTH}
+
+
+@pytest.fixture
+def data():
+    """64 random sequences: 48 to train, 16 to validate."""
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, VOCAB, size=(64, LENGTH)).astype("int32")
+    y = rng.integers(0, 2, size=(64, 1)).astype("float32")
+    return (x[:48], y[:48]), (x[48:], y[48:])
+
+
+def _search(tuner, data, **kwargs):
+    (x, y), validation = data
+    kwargs.setdefault("epochs", 1)
+    tuner.search(x, y, validation_data=validation, verbose=0, **kwargs)
+    return list(tuner.oracle.trials.values())
+
+
+def _assert_completed(trials, count=None):
+    statuses = [t.status for t in trials]
+    assert statuses and all(s == "COMPLETED" for s in statuses), statuses
+    if count is not None:
+        assert len(trials) == count
+
+
+def _assert_only_active(trial):
+    values = trial.hyperparameters.values
+    arch = values.get(tuning.ARCHITECTURE)
+    for name in values:
+        assert trial.hyperparameters.is_active(name), name
+        if "/" in name:
+            assert name.split("/")[0] == arch, (name, arch)
+
+
+class _Record(keras.callbacks.EarlyStopping):
+    """An EarlyStopping that records what every fit saw (keras-tuner deep-copies it)."""
+
+    seen: list = []
+
+    def on_train_begin(self, logs=None):
+        type(self).seen.append({**self.params, "batches": 0})
+        super().on_train_begin(logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 0 or self.seen[-1]["batches"] == 0:
+            self.seen[-1]["batches"] = 0
+        self.seen[-1]["batches"] = max(self.seen[-1]["batches"], batch + 1)
+
+
+# --------------------------------------------------------------------------- defaults
+
+
+@pytest.mark.parametrize(
+    "name, total",
+    [
+        ("bilstm.imdb_words10k", 172941),  # T5
+        ("bigru.imdb_words10k", 169997),  # T6
+        ("conv1d.imdb_words10k", 171149),  # T7
+        ("stacked_bilstm.imdb_subwords8k", 635329),  # T2: tuple units stay fixed
+    ],
+)
+def test_empty_hyperparameters_build_the_reference_model(name, total):
+    model = tuning.HyperModel(name).build(keras_tuner.HyperParameters())
+    assert model.count_params() == total
+    assert model.seqzoo_config["preset"] == name
+    assert model.optimizer is not None and model.loss == "binary_crossentropy"
+
+
+def test_several_architectures_default_to_the_first():
+    hypermodel = tuning.HyperModel(["conv1d.imdb_words10k", "bilstm.imdb_words10k"])
+    hp = keras_tuner.HyperParameters()
+    assert hypermodel.build(hp).count_params() == 171149
+    assert hp.values[tuning.ARCHITECTURE] == "conv1d.imdb_words10k"
+
+
+def test_preset_value_outside_the_declared_space_extends_it():
+    zoo.register_preset("bilstm.test_tuning_units48", {"units": 48, "dense_units": 10, **TINY})
+    try:
+        hypermodel = tuning.HyperModel("bilstm.test_tuning_units48")
+        described = hypermodel.describe_space()["models"]["bilstm.test_tuning_units48"]
+        assert 48 in described["hyperparameters"]["units"]["values"]
+        assert described["hyperparameters"]["units"]["default"] == 48
+        assert described["hyperparameters"]["dense_units"]["default"] == 10
+        model = hypermodel.build(keras_tuner.HyperParameters(), compile=False)
+        assert model.count_params() == zoo.build("bilstm.test_tuning_units48").count_params()
+    finally:
+        zoo.unregister("bilstm.test_tuning_units48")
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def test_overrides_fix_a_value_set_a_range_or_keep_the_declared_space():
+    hypermodel = tuning.HyperModel(
+        "bilstm", units=64, dropout=space.Float(0.0, 0.3, step=0.1),
+        embedding_dim=space.Fixed(8), **TINY,
+    )
+    described = hypermodel.describe_space()["models"]["bilstm"]
+    assert described["fixed"]["units"] == 64 and described["fixed"]["embedding_dim"] == 8
+    assert described["hyperparameters"]["dropout"]["max_value"] == 0.3
+    assert described["hyperparameters"]["dense_units"]["values"] == [6, 24, 64]  # declared
+    assert "units" not in described["hyperparameters"]
+    hp = keras_tuner.HyperParameters()
+    model = hypermodel.build(hp)
+    assert model.seqzoo_config["arguments"]["units"] == 64
+    assert "units" not in hp.values and hp.values["dropout"] == 0.0
+    json.dumps(tuning.describe_space(hypermodel))  # plain data
+
+
+def test_tune_restricts_the_searched_arguments_and_tuples_stay_fixed():
+    hypermodel = tuning.HyperModel("stacked_bilstm", tune=("dropout",), **TINY)
+    described = hypermodel.describe_space()["models"]["stacked_bilstm"]
+    assert list(described["hyperparameters"]) == ["dropout"]
+    assert described["fixed"]["units"] == [64, 32]
+    depths = tuning.HyperModel("stacked_bilstm", units=space.Choice([(8,), (8, 4)]), **TINY)
+    hp = keras_tuner.HyperParameters()
+    hp.values["units"] = "8,4"  # keras-tuner values are scalars: tuples become labels
+    assert depths.build(hp).seqzoo_config["arguments"]["units"] == [8, 4]
+    with pytest.raises(ValueError, match="keras-tuner rejected"):
+        tuning.HyperModel("bilstm", dropout=space.Float(0.1, 0.5, step=0.5, sampling="log"))
+
+
+def test_invalid_overrides_raise_clear_errors_eagerly():
+    with pytest.raises(ValueError, match="Did you mean 'units'"):
+        tuning.HyperModel("bilstm", unit=64)
+    with pytest.raises(ValueError, match="'dropout'.*does not accept"):
+        tuning.HyperModel("bilstm", dropout=space.Float(0.0, 1.0))
+    with pytest.raises(ValueError, match="'units' must be"):
+        tuning.HyperModel("bilstm", units=0)
+    with pytest.raises(ValueError, match="not one of models"):
+        tuning.HyperModel(["bilstm", "bigru"], architecture=space.Fixed("conv1d"))
+    with pytest.raises(ValueError, match="declares no search space"):
+        tuning.HyperModel("bilstm", tune=("mask_zero",))
+    with pytest.raises(ValueError, match="optimizer"):
+        tuning.HyperModel("bilstm", optimizer=keras.optimizers.Adam())
+    with pytest.raises(zoo.UnknownModelError):
+        tuning.HyperModel(["bilstm", "lstmm"])
+
+
+def test_arguments_apply_to_the_architectures_that_have_them():
+    hypermodel = tuning.HyperModel(
+        ["bilstm", "conv1d"], units=8, per_model={"conv1d": {"filters": 4}}, **TINY
+    )
+    described = hypermodel.describe_space()["models"]
+    assert described["bilstm"]["fixed"]["units"] == 8
+    assert described["conv1d"]["fixed"]["filters"] == 4 and "units" not in described["conv1d"]["fixed"]
+
+
+def test_learning_rate_and_rebuild_helpers():
+    hypermodel = tuning.HyperModel(
+        ["bilstm", "bigru"], learning_rate=space.Float(1e-4, 1e-2, sampling="log"), **TINY
+    )
+    values = {"architecture": "bigru", "bigru/units": 16, "learning_rate": 0.005}
+    model = tuning.build_from_hyperparameters(values, hypermodel)
+    assert model.seqzoo_config["builder"] == "bigru"
+    assert model.seqzoo_config["arguments"]["units"] == 16
+    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(0.005)
+    same = tuning.build_from_hyperparameters(
+        values, ["bilstm", "bigru"], learning_rate=space.Float(1e-4, 1e-2, sampling="log"), **TINY
+    )
+    assert same.count_params() == model.count_params()
+    config = tuning.hyperparameters_to_arguments(values, hypermodel)
+    assert config["model"] == "bigru" and config["learning_rate"] == 0.005
+    assert zoo.build(config["model"], **config["arguments"]).count_params() == model.count_params()
+
+
+def test_batch_size_rebatches_a_tf_data_dataset(data):
+    tf = pytest.importorskip("tensorflow")
+    (x, y), _ = data
+    hypermodel = tuning.HyperModel("embedding_pooling", batch_size=space.Choice([16, 24]), **TINY)
+    hp = keras_tuner.HyperParameters()
+    hp.values["batch_size"] = 24
+    model = hypermodel.build(hp)
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(5)
+    _Record.seen.clear()
+    callback = _Record(monitor="loss")
+    hypermodel.fit(hp, model, dataset, epochs=1, verbose=0, callbacks=[callback])
+    assert _Record.seen[-1]["batches"] == 2  # 48 samples / 24
+
+
+def test_space_summary_lists_every_architecture_before_the_first_trial(tmp_path, capsys):
+    hypermodel = tuning.HyperModel(["bilstm", "bigru", "conv1d"], **TINY)
+    tuner = keras_tuner.RandomSearch(
+        hypermodel, objective="val_loss", max_trials=2, directory=tmp_path, overwrite=True,
+        seed=1,
+    )
+    names = [hp.name for hp in tuner.oracle.get_space().space]
+    assert {"architecture", "bilstm/units", "bigru/units", "conv1d/filters"} <= set(names)
+    capsys.readouterr()
+    tuner.search_space_summary()
+    printed = capsys.readouterr().out
+    assert "bigru/units" in printed and "conv1d/kernel_size" in printed
+
+
+# --------------------------------------------------------------------------- real tuners
+
+
+def test_random_search_across_architectures(tmp_path, data):
+    hypermodel = tuning.HyperModel(["bilstm", "bigru", "conv1d"], **TINY)
+    tuner = keras_tuner.RandomSearch(
+        hypermodel, objective="val_loss", max_trials=2, executions_per_trial=1,
+        directory=tmp_path, project_name="random", overwrite=True, seed=2,
+    )
+    _Record.seen.clear()
+    trials = _search(tuner, data, callbacks=[_Record(monitor="val_loss", patience=0)])
+    _assert_completed(trials, 2)
+    assert len(_Record.seen) == 2  # the callback reached every fit
+    for trial in trials:
+        _assert_only_active(trial)
+    best_hp = tuner.get_best_hyperparameters()[0]
+    best = tuner.get_best_models(1)[0]
+    x_val = data[1][0]
+    assert best.predict(x_val[:4], verbose=0).shape == (4, 1)
+    rebuilt = tuning.build_from_hyperparameters(best_hp, hypermodel)
+    assert rebuilt.count_params() == best.count_params()
+    assert rebuilt.predict(x_val[:4], verbose=0).shape == (4, 1)
+
+
+def test_grid_search(tmp_path, data):
+    hypermodel = tuning.HyperModel("embedding_pooling", tune=("pooling",), **TINY)
+    tuner = keras_tuner.GridSearch(
+        hypermodel, objective="val_loss", max_trials=2, directory=tmp_path, overwrite=True
+    )
+    trials = _search(tuner, data)
+    _assert_completed(trials, 2)
+    assert {t.hyperparameters.values["pooling"] for t in trials} == {"average", "max"}
+
+
+def test_hyperband_sets_epochs_itself(tmp_path, data):
+    hypermodel = tuning.HyperModel(
+        "conv1d", tune=("filters",), filters=space.Choice([4, 8]),
+        epochs=space.Int(5, 6), batch_size=space.Choice([16, 24]), **TINY,
+    )
+    tuner = keras_tuner.Hyperband(
+        hypermodel, objective="val_loss", max_epochs=2, factor=2, hyperband_iterations=1,
+        directory=tmp_path, overwrite=True, seed=3,
+    )
+    _Record.seen.clear()
+    trials = _search(tuner, data, callbacks=[_Record(monitor="val_loss")])
+    _assert_completed(trials)
+    assert all(seen["epochs"] <= 2 for seen in _Record.seen)  # never the tuned 5 or 6
+    assert {seen["batches"] for seen in _Record.seen} <= {2, 3}  # 48 / 24, 48 / 16
+
+
+def test_bayesian_optimization_across_architectures(tmp_path, data):
+    hypermodel = tuning.HyperModel(["embedding_pooling", "conv1d"], **TINY)
+    tuner = keras_tuner.BayesianOptimization(
+        hypermodel, objective="val_loss", max_trials=2, num_initial_points=1,
+        directory=tmp_path, overwrite=True, seed=4,
+    )
+    trials = _search(tuner, data)
+    _assert_completed(trials, 2)
+    for trial in trials:
+        _assert_only_active(trial)
+
+
+def test_pinning_the_architecture_with_fixed(tmp_path, data):
+    pinned = tuning.HyperModel(["bilstm", "conv1d"], architecture=space.Fixed("conv1d"), **TINY)
+    assert pinned.build(keras_tuner.HyperParameters()).seqzoo_config["builder"] == "conv1d"
+    hypermodel = tuning.HyperModel(["bilstm", "conv1d"], **TINY)
+    hp = keras_tuner.HyperParameters()
+    hp.Fixed("architecture", "conv1d")
+    tuner = keras_tuner.RandomSearch(
+        hypermodel, objective="val_loss", max_trials=2, hyperparameters=hp,
+        directory=tmp_path, overwrite=True, seed=5,
+    )
+    trials = _search(tuner, data)
+    _assert_completed(trials, 2)
+    for trial in trials:
+        assert trial.hyperparameters.values["architecture"] == "conv1d"
+        _assert_only_active(trial)
+
+
+def test_same_seed_gives_the_same_hyperparameter_sequence(tmp_path, data):
+    def sequence(directory):
+        tuner = keras_tuner.RandomSearch(
+            tuning.HyperModel("embedding_pooling", **TINY), objective="val_loss",
+            max_trials=2, directory=directory, overwrite=True, seed=11,
+        )
+        trials = _search(tuner, data)
+        _assert_completed(trials, 2)
+        return [t.hyperparameters.values for t in sorted(trials, key=lambda t: t.trial_id)]
+
+    assert sequence(tmp_path / "a") == sequence(tmp_path / "b")
+
+
+# --------------------------------------------------------------------------- optional extra
+
+
+def test_keras_seqzoo_imports_without_keras_tuner_and_tuning_says_how_to_install():
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["keras_tuner"] = None  # as if keras-tuner were not installed
+        import keras_seqzoo
+        assert "keras_tuner" not in [m for m in sys.modules if sys.modules[m] is not None]
+        try:
+            import keras_seqzoo.tuning
+        except ImportError as error:
+            print(error)
+        else:
+            raise SystemExit("imported without keras-tuner")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+        env={**os.environ},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'pip install "keras_seqzoo[tuner]"' in result.stdout
