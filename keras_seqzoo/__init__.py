@@ -50,6 +50,7 @@ __all__ = [
     "__version__",
     "build",
     "callbacks",
+    "compare",
     "compile_model",
     "datasets",
     "describe",
@@ -59,19 +60,25 @@ __all__ = [
     "list_models",
     "register",
     "register_preset",
+    "reproduce",
     "space",
     "tuning",
     "unregister",
 ]
 
-_LAZY_SUBMODULES = {"callbacks", "compare", "datasets", "plots", "space", "tuning"}
+_LAZY_SUBMODULES = {"callbacks", "comparison", "datasets", "plots", "space", "tuning"}
+# Functions whose modules import TensorFlow or matplotlib: loaded on first use.
+_LAZY_FUNCTIONS = {"compare": "comparison", "reproduce": "comparison"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY_SUBMODULES:
         return importlib.import_module(f"keras_seqzoo.{name}")
+    if name in _LAZY_FUNCTIONS:
+        module = importlib.import_module(f"keras_seqzoo.{_LAZY_FUNCTIONS[name]}")
+        return getattr(module, name)
     raise AttributeError(f"module 'keras_seqzoo' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY_SUBMODULES)
+    return sorted(set(globals()) | _LAZY_SUBMODULES | set(_LAZY_FUNCTIONS))

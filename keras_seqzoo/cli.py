@@ -4,6 +4,8 @@
 seqzoo list [PATTERN ...] [--tag TAG] [--presets] [--json]
 seqzoo describe NAME [--json]
 seqzoo summary NAME [--set ARG=VALUE ...] [--line-length N]
+seqzoo compare MODEL [MODEL ...] [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
+seqzoo reproduce {c1,c2,c3,c4} [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
 ```
 
 Exit codes: 0 success, 2 bad input (unknown model, invalid argument), 1 other errors.
@@ -69,6 +71,75 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
+def _add_run_options(p: argparse.ArgumentParser, *, defaults_from_experiment: bool) -> None:
+    default = None if defaults_from_experiment else 10
+    p.add_argument("--epochs", type=_positive_int, default=default,
+                   help="epochs per model" + (" (default: the experiment's)" if default is None
+                                              else " (default: 10)"))
+    p.add_argument("--batch-size", type=_positive_int, default=None if default is None else 32)
+    p.add_argument("--encoding", choices=("words", "subwords"), default=None,
+                   help="default: what the presets expect")
+    p.add_argument("--vocab-size", type=_positive_int, default=None)
+    p.add_argument("--max-length", type=_positive_int, default=None,
+                   help="sequence length (truncates subword sequences when given)")
+    p.add_argument("--data", metavar="PATH", default=None,
+                   help="an aclImdb folder or .tar.gz (default: $KERAS_SEQZOO_IMDB, then the "
+                        "Keras cache ~/.keras/datasets, then tensorflow-datasets)")
+    p.add_argument("--limit", type=_positive_int, default=None,
+                   help="a balanced subset of this many reviews per split, for quick runs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--output", "-o", metavar="DIR", default=None,
+                   help="run directory; running again resumes it")
+    p.add_argument("--optimizer", default="adam")
+    p.add_argument("--learning-rate", type=float, default=None)
+    p.add_argument("--quiet", "-q", action="store_true", help="no per-epoch lines")
+
+
+def _run_options(args: argparse.Namespace) -> dict[str, Any]:
+    compile_options: dict[str, Any] = {"optimizer": args.optimizer}
+    if args.learning_rate is not None:
+        compile_options["learning_rate"] = args.learning_rate
+    options = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "encoding": args.encoding,
+        "vocab_size": args.vocab_size,
+        "max_length": args.max_length,
+        "source": args.data,
+        "limit": args.limit,
+        "seed": args.seed,
+        "compile_options": compile_options,
+        "verbose": 0 if args.quiet else 2,
+    }
+    if args.output:
+        options["output_dir"] = args.output
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from keras_seqzoo.comparison import compare
+
+    compare(args.models, **_run_options(args))
+    return 0
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from keras_seqzoo.comparison import reproduce
+
+    reproduce(args.experiment, **_run_options(args))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Returns the ``seqzoo`` argument parser."""
     parser = argparse.ArgumentParser(
@@ -97,6 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--line-length", type=int, default=None)
     p.set_defaults(run=_cmd_summary)
 
+    p = sub.add_parser("compare", help="train models side by side; table, curves, timings")
+    p.add_argument("models", nargs="+", metavar="MODEL", help="builder or preset names")
+    _add_run_options(p, defaults_from_experiment=False)
+    p.set_defaults(run=_cmd_compare)
+
+    p = sub.add_parser("reproduce", help="run one of the slides' comparisons (c1-c4)")
+    p.add_argument("experiment", choices=("c1", "c2", "c3", "c4"))
+    _add_run_options(p, defaults_from_experiment=True)
+    p.set_defaults(run=_cmd_reproduce)
     return parser
 
 

@@ -324,14 +324,6 @@ def test_sigkill_mid_epoch_leaves_parseable_files(tmp_path):
     assert [f["status"] for f in read_run(tmp_path)["fits"]] == ["failed", "finished"]
 
 
-def test_uncaught_exception_marks_the_run_failed_at_exit(tmp_path):
-    result = _run_helper(tmp_path, 1, "raise")
-    assert result.returncode == 1 and "simulated failure" in result.stderr
-    run = read_run(tmp_path)
-    assert run["status"] == "failed" and run["epochs_completed"] == 1
-    assert _epochs(tmp_path) == [0]
-
-
 # -- multi-process -------------------------------------------------------------------
 
 

@@ -144,6 +144,7 @@ class EpochTimer(keras.callbacks.Callback):
         self._in_fit = False
         self._in_epoch = False
         self._epoch_start: float | None = None
+        self._step_start: float | None = None
         self._test_start: float | None = None
         self._test_time = 0.0
         self._validated = False
@@ -215,6 +216,7 @@ class EpochTimer(keras.callbacks.Callback):
         end = _clock()
         if self._epoch_start is None:  # on_epoch_end without on_epoch_begin
             return
+        self._step_start = self._epoch_start
         epoch_time = end - self._epoch_start
         self._in_epoch = False
         self._epoch_start = None
@@ -339,28 +341,30 @@ class _PerStepEpochTimer(EpochTimer):
     async_safe = True
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._step_durations: list[float] = []
-        self._last_step_end: float | None = None
-        self._last_step_index = -1
+        # (step index, end time) pairs. Keras may run the hooks on several
+        # dispatch threads, so they are only appended here (atomic) and put in
+        # order at the end of the epoch, after Keras has waited for them all.
+        self._step_ends: list[tuple[int, float]] = []
         super().on_epoch_begin(epoch, logs)
-        self._last_step_end = self._epoch_start
 
     def on_train_batch_end(self, batch, logs=None):
-        now = _clock()
-        if self._last_step_end is not None:
-            steps = max(1, int(batch) - self._last_step_index)  # steps_per_execution
-            self._step_durations.extend([(now - self._last_step_end) / steps] * steps)
-        self._last_step_end = now
-        self._last_step_index = int(batch)
+        self._step_ends.append((int(batch), _clock()))
 
     def _add_step_figures(self, record: dict[str, Any]) -> None:
-        durations = getattr(self, "_step_durations", None)
-        if durations:
-            # The first step of an epoch waits for data and (in warm-up) tracing.
-            steady = durations[1:] or durations
-            record["step_time"] = statistics.median(steady)
-            record["step_time_first"] = durations[0]
-            record["steps_timed"] = len(durations)
+        ends = sorted(getattr(self, "_step_ends", None) or [])
+        if not ends or self._step_start is None:
+            return
+        durations: list[float] = []
+        previous_index, previous_time = -1, self._step_start
+        for index, moment in ends:
+            steps = max(1, index - previous_index)  # steps_per_execution > 1
+            durations.extend([max(0.0, moment - previous_time) / steps] * steps)
+            previous_index, previous_time = index, moment
+        # The first step of an epoch waits for data and, in warm-up, tracing.
+        steady = durations[1:] or durations
+        record["step_time"] = statistics.median(steady)
+        record["step_time_first"] = durations[0]
+        record["steps_timed"] = len(durations)
 
 
 def _input_shape(model: Any) -> tuple | None:

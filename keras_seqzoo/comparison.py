@@ -1,0 +1,550 @@
+"""The comparison runner: train registered models side by side and compare them.
+
+Each model trains with :class:`~keras_seqzoo.callbacks.EpochTimer` and
+:class:`~keras_seqzoo.callbacks.HistoryExporter`; the run directory holds one
+folder per model, a comparison table (Markdown and CSV) and PNG plots::
+
+    OUTPUT_DIR/
+      comparison.json     what was run (models, data, settings, command)
+      comparison.md       the table, readable
+      comparison.csv      the table, for tools
+      curves.png          accuracy and loss, train (solid) and validation (dashed)
+      epoch_times.png     steady-state seconds per epoch, as bars
+      MODEL/              one per model: history.jsonl/.csv/.json, run.json,
+                          checkpoint/ (weights + optimizer state of the last epoch)
+
+Running the same comparison again resumes: finished models are skipped and
+unfinished ones continue from their last completed epoch. Ctrl-C leaves every
+file consistent (the table is rewritten from what is on disk).
+
+Example:
+
+```python
+import keras_seqzoo as zoo
+result = zoo.compare(["conv1d.imdb_words10k", "embedding_flatten.imdb_words10k"],
+                             epochs=2, limit=2000, output_dir="runs/demo")
+print(result.table_markdown)
+```
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import math
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import keras
+
+from keras_seqzoo import _registry
+from keras_seqzoo.compiling import compile_model
+
+__all__ = ["EXPERIMENTS", "Comparison", "Experiment", "compare", "reproduce", "summarize"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """One of the slides' training comparisons.
+
+    Attributes:
+        name: ``"c1"`` .. ``"c4"``.
+        title: the slide's title.
+        models: preset names, trained side by side.
+        epochs: epochs per model.
+        batch_size: batch size used.
+        data: keyword arguments for ``datasets.load_imdb``.
+        note: what the slides show and how this reproduction differs.
+    """
+
+    name: str
+    title: str
+    models: tuple[str, ...]
+    epochs: int
+    batch_size: int
+    data: Mapping[str, Any]
+    note: str = ""
+
+
+EXPERIMENTS: dict[str, Experiment] = {
+    e.name: e
+    for e in [
+        Experiment(
+            "c1",
+            "10 epochs: 1-layer vs 2-layer bidirectional LSTM on IMDB subwords (8k)",
+            ("bilstm.imdb_subwords8k", "stacked_bilstm.imdb_subwords8k"),
+            epochs=10,
+            batch_size=64,
+            data={"encoding": "subwords"},
+            note="Slides: '10 Epochs: Accuracy / Loss Measurement' (T1 vs T2).",
+        ),
+        Experiment(
+            "c2",
+            "50 epochs: 1-layer vs 2-layer bidirectional LSTM on IMDB subwords (8k)",
+            ("bilstm.imdb_subwords8k", "stacked_bilstm.imdb_subwords8k"),
+            epochs=50,
+            batch_size=64,
+            data={"encoding": "subwords"},
+            note="Slides: '50 Epochs: Accuracy / Loss Measurement' (T1 vs T2).",
+        ),
+        Experiment(
+            "c3",
+            "Without LSTM vs with LSTM on IMDB words (10k vocabulary, length 120)",
+            ("embedding_pooling.imdb_words10k", "bilstm.imdb_words10k_dense24"),
+            epochs=10,
+            batch_size=32,
+            data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
+            note="Slides: 'Without LSTM / With LSTM', shown there on a headline data set.",
+        ),
+        Experiment(
+            "c4",
+            "IMDB words: Embedding only vs LSTM vs GRU vs CNN (seconds per epoch)",
+            (
+                "embedding_flatten.imdb_words10k",
+                "bilstm.imdb_words10k",
+                "bigru.imdb_words10k",
+                "conv1d.imdb_words10k",
+            ),
+            epochs=10,
+            batch_size=32,
+            data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
+            note="Slides: Embedding-only ~5 s/epoch, LSTM ~43 s, GRU ~20 s, CNN ~6 s (2019 GPU).",
+        ),
+    ]
+}
+
+
+@dataclasses.dataclass
+class Comparison:
+    """What :func:`compare` returns.
+
+    Attributes:
+        directory: the run directory.
+        rows: one dict per model (the table's rows).
+        table_markdown: the table as Markdown.
+        plots: paths of the PNG plots.
+    """
+
+    directory: Path
+    rows: list[dict[str, Any]]
+    table_markdown: str
+    plots: list[Path]
+
+
+_CHECKPOINT = "checkpoint"
+
+
+class _EpochCheckpoint(keras.callbacks.Callback):
+    """Saves weights and optimizer state after each epoch, atomically, for resume."""
+
+    def __init__(self, directory: Path):
+        super().__init__()
+        self.directory = directory
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self.directory / "tmp.weights.h5"
+        self.model.save_weights(tmp, overwrite=True)
+        os.replace(tmp, self.directory / "last.weights.h5")
+        _write_json_atomic(self.directory / "state.json", {"epoch": epoch})
+
+
+def _write_json_atomic(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, default=str)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _read_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _data_settings(models: Sequence[str], given: Mapping[str, Any]) -> dict[str, Any]:
+    """Data settings shared by the models' presets, then overridden by ``given``."""
+    settings: dict[str, Any] = {}
+    for name in models:
+        _, preset = _registry.resolve(name)
+        if preset is None or not preset.data:
+            continue
+        wanted = {k: v for k, v in preset.data.items() if k in ("encoding", "max_length")}
+        if preset.data.get("encoding") == "words":
+            wanted["vocab_size"] = preset.data.get("vocab_size")
+        for key, value in wanted.items():
+            if key in settings and settings[key] != value and key not in given:
+                raise ValueError(
+                    f"compare: the presets expect different data ({key}={settings[key]!r} vs "
+                    f"{key}={value!r} for {name!r}). Compare models that share an encoding, or "
+                    f"pass {key}=... to choose one for all."
+                )
+            settings[key] = value
+    settings.setdefault("encoding", "words")
+    settings.update({k: v for k, v in given.items() if v is not None})
+    return settings
+
+
+def _steady_epoch_time(records: list[dict[str, Any]]) -> tuple[float | None, bool]:
+    """Median epoch time of the non-warm-up epochs; (value, only_warmup_available)."""
+    timed = [r for r in records if _finite(r.get("epoch_time"))]
+    steady = [r["epoch_time"] for r in timed if not r.get("warmup")]
+    if steady:
+        return statistics.median(steady), False
+    if timed:
+        return statistics.median(r["epoch_time"] for r in timed), True
+    return None, False
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _best(records, key, mode):
+    values = [(r[key], r["epoch"]) for r in records if _finite(r.get(key))]
+    if not values:
+        return None, None
+    return (max if mode == "max" else min)(values, key=lambda v: v[0])
+
+
+def summarize(directory: str | os.PathLike, models: Sequence[str] | None = None) -> list[dict]:
+    """Builds the comparison rows from the model folders in a run directory.
+
+    Args:
+        directory: a run directory written by :func:`compare`.
+        models: which model folders, in order; all folders with a ``run.json`` when ``None``.
+
+    Returns:
+        One dict per model: ``model``, ``params``, ``epochs``, ``status``,
+        ``seconds_per_epoch`` (median of the steady-state epochs),
+        ``ratio_to_fastest``, ``best_val_accuracy`` (and its epoch),
+        ``final_val_accuracy``, ``best_val_loss``, ``final_val_loss``,
+        ``final_accuracy``, ``final_loss``.
+    """
+    from keras_seqzoo.callbacks import read_history, read_run
+
+    directory = Path(directory)
+    if models is None:
+        models = sorted(p.name for p in directory.iterdir() if (p / "run.json").exists())
+    rows = []
+    for name in models:
+        folder = directory / name
+        if not (folder / "run.json").exists():
+            continue
+        run = read_run(folder)
+        records = read_history(folder)
+        seconds, warmup_only = _steady_epoch_time(records)
+        best_acc, best_acc_epoch = _best(records, "val_accuracy", "max")
+        best_loss, best_loss_epoch = _best(records, "val_loss", "min")
+        last = records[-1] if records else {}
+        rows.append(
+            {
+                "model": name,
+                "params": (run.get("model") or {}).get("params"),
+                "epochs": len(records),
+                "status": run.get("status"),
+                "seconds_per_epoch": seconds,
+                "seconds_include_warmup": warmup_only,
+                "ratio_to_fastest": None,
+                "best_val_accuracy": best_acc,
+                "best_val_accuracy_epoch": best_acc_epoch,
+                "final_val_accuracy": last.get("val_accuracy"),
+                "best_val_loss": best_loss,
+                "best_val_loss_epoch": best_loss_epoch,
+                "final_val_loss": last.get("val_loss"),
+                "final_accuracy": last.get("accuracy"),
+                "final_loss": last.get("loss"),
+            }
+        )
+    times = [r["seconds_per_epoch"] for r in rows if _finite(r["seconds_per_epoch"])]
+    if times:
+        fastest = min(times)
+        for row in rows:
+            if _finite(row["seconds_per_epoch"]) and fastest > 0:
+                row["ratio_to_fastest"] = row["seconds_per_epoch"] / fastest
+    return rows
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def table_markdown(rows: list[dict[str, Any]]) -> str:
+    """Returns the comparison rows as a Markdown table."""
+    header = ("| model | params | epochs | s/epoch | x fastest | best val acc (epoch) "
+              "| final val acc | best val loss (epoch) | final val loss |")
+    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        seconds = _fmt(r["seconds_per_epoch"], 2) + (" *" if r["seconds_include_warmup"] else "")
+        lines.append(
+            f"| {r['model']} | {_fmt(r['params'])} | {r['epochs']} | {seconds} "
+            f"| {_fmt(r['ratio_to_fastest'], 2)} "
+            f"| {_fmt(r['best_val_accuracy'])} ({_fmt(r['best_val_accuracy_epoch'])}) "
+            f"| {_fmt(r['final_val_accuracy'])} "
+            f"| {_fmt(r['best_val_loss'])} ({_fmt(r['best_val_loss_epoch'])}) "
+            f"| {_fmt(r['final_val_loss'])} |"
+        )
+    if any(r["seconds_include_warmup"] for r in rows):
+        lines.append("")
+        lines.append("\\* only the warm-up epoch (tracing/compilation included) was timed.")
+    return "\n".join(lines) + "\n"
+
+
+def _table_csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def write_report(directory: str | os.PathLike, models: Sequence[str] | None = None,
+                 *, title: str | None = None) -> Comparison:
+    """(Re)writes the table and plots of a run directory from its model folders.
+
+    Args:
+        directory: a run directory.
+        models: the model folders, in order (all when ``None``).
+        title: a title for the plots.
+
+    Returns:
+        The :class:`Comparison`.
+    """
+    from keras_seqzoo import plots
+
+    directory = Path(directory)
+    rows = summarize(directory, models)
+    markdown = table_markdown(rows)
+    for name, text in (("comparison.md", markdown), ("comparison.csv", _table_csv(rows))):
+        tmp = directory / (name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, directory / name)
+    made = []
+    runs = {r["model"]: directory / r["model"] for r in rows if r["epochs"]}
+    if runs:
+        made.append(Path(plots.plot_history(runs, directory / "curves.png", title=title)))
+    times = {r["model"]: r["seconds_per_epoch"] for r in rows if _finite(r["seconds_per_epoch"])}
+    if times:
+        made.append(Path(plots.plot_epoch_times(times, directory / "epoch_times.png", title=title)))
+    return Comparison(directory=directory, rows=rows, table_markdown=markdown, plots=made)
+
+
+def _train_one(
+    name: str,
+    folder: Path,
+    data,
+    *,
+    epochs: int,
+    seed: int,
+    compile_options: Mapping[str, Any],
+    metadata: Mapping[str, Any],
+    verbose: int,
+) -> str:
+    """Trains (or resumes) one model; returns "skipped", "resumed" or "trained"."""
+    from keras_seqzoo.callbacks import EpochTimer, HistoryExporter, read_run
+
+    checkpoint = folder / _CHECKPOINT
+    if (folder / "run.json").exists():
+        run = read_run(folder)
+        if run.get("status") == "finished" and run.get("epochs_completed", 0) >= epochs:
+            return "skipped"
+    initial_epoch = 0
+    state = checkpoint / "state.json"
+    if state.exists() and (checkpoint / "last.weights.h5").exists():
+        initial_epoch = _read_json(state)["epoch"] + 1
+    elif folder.exists() and any(folder.iterdir()):
+        # Started but never completed an epoch: start the model over, keep nothing stale.
+        for item in folder.iterdir():
+            if item.is_file():
+                item.unlink()
+
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(seed)
+    entry, preset = _registry.resolve(name)
+    overrides = {}
+    arguments = entry.arguments
+    if "vocab_size" in arguments:
+        overrides["vocab_size"] = data.vocab_size
+    if "max_length" in arguments and data.max_length is not None:
+        overrides["max_length"] = data.max_length
+    elif "max_length" in arguments and data.max_length is None:
+        overrides["max_length"] = None
+    model = _registry.build(name, **overrides)
+    compile_model(model, **compile_options)
+
+    if initial_epoch:
+        model.optimizer.build(model.trainable_variables)
+        model.load_weights(checkpoint / "last.weights.h5")
+    if initial_epoch >= epochs:
+        # All epochs were done but the run was not marked finished.
+        initial_epoch = epochs
+    timer = EpochTimer(batch_size=data.batch_size, sequence_length=data.max_length,
+                       verbose=bool(verbose))
+    exporter = HistoryExporter(folder, resume=True, metadata=dict(metadata))
+    callbacks = [timer, exporter, _EpochCheckpoint(checkpoint)]
+    model.fit(
+        data.train,
+        validation_data=data.validation,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    return "resumed" if initial_epoch else "trained"
+
+
+def compare(
+    models: Sequence[str],
+    *,
+    output_dir: str | os.PathLike = "runs/compare",
+    epochs: int = 10,
+    batch_size: int = 32,
+    encoding: str | None = None,
+    vocab_size: int | None = None,
+    max_length: int | None = None,
+    source: str | os.PathLike | None = None,
+    limit: int | None = None,
+    seed: int = 0,
+    data=None,
+    compile_options: Mapping[str, Any] | None = None,
+    title: str | None = None,
+    experiment: str | None = None,
+    verbose: int = 2,
+) -> Comparison:
+    """Trains registered models on the same data and writes a comparison.
+
+    Args:
+        models: builder or preset names (``seqzoo list --presets``).
+        output_dir: the run directory; running again resumes what is there.
+        epochs: epochs per model (>= 1).
+        batch_size: batch size.
+        encoding: ``"words"`` or ``"subwords"``; by default what the presets expect.
+        vocab_size: word vocabulary size (words encoding).
+        max_length: sequence length (truncates subwords when set).
+        source: the IMDB data (an ``aclImdb`` folder or ``.tar.gz``); see
+            ``keras_seqzoo.datasets.load_imdb`` for where it looks otherwise.
+        limit: use a balanced subset of this many reviews per split (quick runs).
+        seed: seeds data shuffling, subsets and weight initialisation.
+        data: an already loaded dataset (``load_imdb``'s result); skips loading.
+        compile_options: passed to :func:`keras_seqzoo.compile_model`
+            (default: the slides' adam / binary cross-entropy / accuracy).
+        title: a title for the plots.
+        experiment: the experiment's name, recorded in the metadata.
+        verbose: 0 silent, 1 progress bars, 2 one line per epoch.
+
+    Returns:
+        A :class:`Comparison` with the rows, the Markdown table and the plot paths.
+
+    Raises:
+        UnknownModelError: a model name is not registered (nothing is trained).
+        ValueError: bad settings, e.g. ``epochs < 1``.
+    """
+    if isinstance(models, str):
+        models = [models]
+    models = list(dict.fromkeys(models))
+    if not models:
+        raise ValueError("compare: give at least one model name (see `seqzoo list --presets`).")
+    for name in models:
+        _registry.resolve(name)  # unknown names fail before any work
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"compare: epochs must be an integer >= 1. Received: epochs={epochs!r}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(
+            f"compare: batch_size must be an integer >= 1. Received: batch_size={batch_size!r}"
+        )
+    settings = _data_settings(
+        models, {"encoding": encoding, "vocab_size": vocab_size, "max_length": max_length}
+    )
+    if data is None:
+        from keras_seqzoo import datasets
+
+        data = datasets.load_imdb(
+            settings.pop("encoding"), source=source, batch_size=batch_size, limit=limit,
+            seed=seed, **settings,
+        )
+    directory = Path(output_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    options = dict(compile_options or {})
+    config = {
+        "experiment": experiment,
+        "models": models,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "limit": limit,
+        "compile_options": {k: str(v) for k, v in options.items()},
+        "data": getattr(data, "info", None),
+        "backend": keras.backend.backend(),
+        "keras_version": keras.__version__,
+        "command": " ".join(sys.argv) if sys.argv and sys.argv[0].endswith("seqzoo") else None,
+    }
+    _write_json_atomic(directory / "comparison.json", config)
+    metadata = {"experiment": experiment, "data": getattr(data, "info", None), "seed": seed}
+    try:
+        for index, name in enumerate(models, 1):
+            if verbose:
+                print(f"[{index}/{len(models)}] {name}", flush=True)
+            started = time.monotonic()
+            outcome = _train_one(
+                name, directory / name, data, epochs=epochs, seed=seed,
+                compile_options=options, metadata=metadata, verbose=verbose,
+            )
+            if verbose:
+                print(f"[{index}/{len(models)}] {name}: {outcome} "
+                      f"in {time.monotonic() - started:.1f} s", flush=True)
+    finally:
+        # Interrupted or not, the table and plots describe exactly what is on disk.
+        result = write_report(directory, [m for m in models if (directory / m).exists()],
+                              title=title)
+    if verbose:
+        print(result.table_markdown)
+    return result
+
+
+def reproduce(
+    name: str,
+    *,
+    output_dir: str | os.PathLike | None = None,
+    **overrides: Any,
+) -> Comparison:
+    """Runs one of the slides' comparisons (``"c1"`` .. ``"c4"``).
+
+    Args:
+        name: the experiment, see :data:`EXPERIMENTS`.
+        output_dir: the run directory (default ``runs/NAME``).
+        **overrides: any :func:`compare` argument (e.g. ``epochs``, ``limit``).
+
+    Returns:
+        The :class:`Comparison`.
+    """
+    key = name.lower()
+    if key not in EXPERIMENTS:
+        raise ValueError(
+            f"Unknown experiment {name!r}. Choose one of: {', '.join(EXPERIMENTS)}."
+        )
+    experiment = EXPERIMENTS[key]
+    options = {
+        "epochs": experiment.epochs,
+        "batch_size": experiment.batch_size,
+        "title": experiment.title,
+        "experiment": key,
+        **{k: v for k, v in experiment.data.items() if k != "encoding"},
+        "encoding": experiment.data.get("encoding"),
+    }
+    options.update({k: v for k, v in overrides.items() if v is not None})
+    return compare(list(experiment.models), output_dir=output_dir or f"runs/{key}", **options)
