@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from keras_seqzoo._arguments import Range
 from keras_seqzoo._model import SeqzooModel
 from keras_seqzoo._registry import (
     ModelEntry,
@@ -45,6 +46,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ModelEntry",
     "Preset",
+    "Range",
     "SeqzooModel",
     "UnknownModelError",
     "__version__",

@@ -149,6 +149,7 @@ def test_steps_per_execution_counts_every_step():
     assert all(r["validation_time"] > 0 for r in timer.records)
 
 
+@pytest.mark.filterwarnings("ignore:.*(shuffle|ran out of data).*:UserWarning")
 def test_generator_of_unknown_length():
     x, y = _data()
 
