@@ -5,7 +5,7 @@ Files in the run directory, written after every epoch:
 - ``history.jsonl``: one JSON record per epoch, appended, flushed and fsynced.
   It is the source of truth; every other file is derived from it.
 - ``history.csv`` and ``history.json``: the whole history, rewritten atomically
-  (temporary file, fsync, rename), with one column per key ever seen.
+  (temporary file + rename) from it, with one column per key ever seen.
 - ``run.json``: metadata (model, data, versions, device, seed) and the status.
 
 Values: numbers are written exactly; NaN and infinities are written as the
@@ -166,16 +166,6 @@ def _csv_cell(value: Any) -> str:
 
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Writes ``text`` to ``path`` through a temporary file and a rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -456,8 +446,10 @@ class HistoryExporter(keras.callbacks.Callback):
             or the model's static batch size.
         sequence_length: recorded in ``run.json``; else read from the model's
             input shape ``(batch, length)``.
-        fsync: fsync every write (the default). ``False`` still survives a
-            killed process, but not a power loss.
+        fsync: fsync ``history.jsonl`` after every epoch (the default). The
+            derived files are only renamed into place, never fsynced: they are
+            rebuilt from ``history.jsonl``. ``False`` still survives a killed
+            process, but not a power loss.
 
     Example:
 
@@ -659,19 +651,23 @@ class HistoryExporter(keras.callbacks.Callback):
 
     def _append(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, allow_nan=False) + "\n"
-        with open(self._path(JSONL_NAME), "a", encoding="utf-8", newline="") as f:
+        path = self._path(JSONL_NAME)
+        created = not path.exists()
+        with open(path, "a", encoding="utf-8", newline="") as f:
             f.write(line)
             f.flush()
             if self.fsync:
                 os.fsync(f.fileno())
+        if created and self.fsync:
+            _fsync_directory(self.directory)  # make the new file's name durable too
 
     def _write_text(self, name: str, text: str) -> None:
-        if self.fsync:
-            _atomic_write(self._path(name), text)
-        else:
-            tmp = self._path(f".{name}.{os.getpid()}.tmp")
-            tmp.write_text(text, encoding="utf-8", newline="")
-            os.replace(tmp, self._path(name))
+        # Derived files: atomic (a reader sees the old or the new file, even
+        # after SIGKILL) but not fsynced; history.jsonl, fsynced, can rebuild them.
+        tmp = self._path(f".{name}.{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, self._path(name))
 
     def _write_derived(self) -> None:
         columns = _columns(self._records)
@@ -680,8 +676,6 @@ class HistoryExporter(keras.callbacks.Callback):
 
     def _write_run(self) -> None:
         self._write_text(RUN_NAME, json.dumps(self._run, indent=1, allow_nan=False) + "\n")
-        if self.fsync:
-            _fsync_directory(self.directory)
 
     def _run_info(self) -> dict[str, Any]:
         if self._run is None:

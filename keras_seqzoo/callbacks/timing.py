@@ -62,9 +62,12 @@ class EpochTimer(keras.callbacks.Callback):
       tokens), when the sequence length is known;
     - ``step_time``: the median time of one training step (``per_step=True`` only).
 
-    Steps are counted from ``model.optimizer.iterations`` at the epoch's
-    boundaries, so generators of unknown length, ``steps_per_execution > 1`` and
-    a batch that stops training early are counted exactly, without batch hooks.
+    Steps per epoch come from Keras (``params["steps"]``) when the data has a
+    known length; for generators of unknown length, from the change of
+    ``model.optimizer.iterations`` over the epoch (no batch hooks needed; on
+    TensorFlow it can count one step too many when a generator runs out, as
+    TF advances the counter on the final, empty call); with ``per_step=True``,
+    from the batch hooks, exactly. ``steps_per_execution > 1`` is handled.
     The batch size and sequence length come from the arguments, else from the
     model's input shape when it is static.
 
@@ -221,12 +224,13 @@ class EpochTimer(keras.callbacks.Callback):
         self._in_epoch = False
         self._epoch_start = None
 
-        steps = None
-        iterations_end = self._iterations()
-        if iterations_end is not None and self._iterations_start is not None:
-            steps = iterations_end - self._iterations_start
-        if not steps and self.params and self.params.get("steps"):
-            steps = int(self.params["steps"])
+        steps = self._counted_steps()
+        if steps is None and self.params and self.params.get("steps"):
+            steps = int(self.params["steps"])  # known length: exact
+        if steps is None:  # unknown length: the optimizer's step counter
+            iterations_end = self._iterations()
+            if iterations_end is not None and self._iterations_start is not None:
+                steps = iterations_end - self._iterations_start
 
         train_time = epoch_time - self._test_time
         record: dict[str, Any] = {
@@ -263,6 +267,10 @@ class EpochTimer(keras.callbacks.Callback):
             return True
         # The first validation of a fit traces the test function.
         return self.warmup_epochs > 0 and self._validated and not self._validated_in_fit
+
+    def _counted_steps(self) -> int | None:
+        """Steps counted by batch hooks (the per-step variant overrides it)."""
+        return None
 
     def _add_step_figures(self, record: dict[str, Any]) -> None:
         """Adds per-step figures (the per-step variant overrides it)."""
@@ -349,6 +357,10 @@ class _PerStepEpochTimer(EpochTimer):
 
     def on_train_batch_end(self, batch, logs=None):
         self._step_ends.append((int(batch), _clock()))
+
+    def _counted_steps(self) -> int | None:
+        ends = getattr(self, "_step_ends", None)
+        return max(index for index, _ in ends) + 1 if ends else None
 
     def _add_step_figures(self, record: dict[str, Any]) -> None:
         ends = sorted(getattr(self, "_step_ends", None) or [])
