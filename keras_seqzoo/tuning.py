@@ -470,10 +470,9 @@ class HyperModel(keras_tuner.HyperModel):
             hp: the ``keras_tuner.HyperParameters`` to declare them on.
         """
         if self.multiple:
-            selected = self._select(hp)  # declares "architecture"; checks a pinned value
+            self._select(hp)  # declares "architecture"; checks a pinned value
             for arch_name in self._choices:
                 self._scoped_arguments(hp, self._architectures[arch_name])
-            del selected
         else:
             self._scoped_arguments(hp, self._select(hp))
         for key in _TRAINING:
