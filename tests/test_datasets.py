@@ -437,3 +437,27 @@ def test_from_texts_with_int_labels(clean_env):
                                vocab_size=20, max_length=4, batch_size=2)
     assert data.class_names == ("0", "1") and data.numpy()[0][0].shape == (6, 4)
     assert data.encoder.decode(data.numpy()[1][0][0]) == "good"
+
+
+def test_tfds_source_reads_supervised_pairs(clean_env, monkeypatch):
+    import tensorflow as tf
+    import tensorflow_datasets as tfds
+
+    raw = datasets.read_imdb(write_folder(clean_env / "data", _files()))
+    calls = []
+
+    def fake_load(name, split, as_supervised, download):
+        calls.append((name, tuple(split), as_supervised, download))
+        return [
+            tf.data.Dataset.from_tensor_slices(([t.encode() for t in texts], labels.astype("int64")))
+            for texts, labels in ((raw.train_texts, raw.train_labels),
+                                  (raw.validation_texts, raw.validation_labels))
+        ]
+
+    monkeypatch.setattr(tfds, "load", fake_load)
+    data = datasets.load_imdb(source="tfds", vocab_size=50, download=False)
+    assert calls == [("imdb_reviews", ("train", "test"), True, False)]
+    assert data.info["source"]["kind"] == "tfds"
+    assert (data.num_train, data.num_validation) == (2 * PER_CLASS, 2 * PER_CLASS)
+    expected = datasets.load_imdb(source=clean_env / "data", vocab_size=50)
+    assert data.encoder.vocabulary == expected.encoder.vocabulary

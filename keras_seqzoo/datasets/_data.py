@@ -19,8 +19,6 @@ __all__ = ["DatasetError", "RawSplits", "TextClassificationData", "build_data"]
 
 _logger = logging.getLogger(__name__)
 
-Limit = "int | tuple[int | None, int | None] | None"
-
 
 class DatasetError(ValueError):
     """Raised for unusable data: a corrupt or truncated archive, a folder without

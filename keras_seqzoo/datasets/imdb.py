@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import logging
 import os
 import re
 import tarfile
@@ -66,7 +65,6 @@ TFDS_NAME = "imdb_reviews"
 CLASS_NAMES = ("neg", "pos")
 _SPLITS = {"train": "train", "test": "validation"}
 _MEMBER = re.compile(r"^(?P<root>(?:.*/)?)(?P<split>train|test)/(?P<cls>pos|neg)/(?P<name>[^/]+\.txt)$")
-_logger = logging.getLogger(__name__)
 
 
 class ImdbNotFoundError(FileNotFoundError):
@@ -286,10 +284,11 @@ def load_imdb(
     if max_length == "default":
         max_length = 120 if encoding == "words" else None
     found = find_imdb(source, download=download)
+    identity = found.identity()
     return build_data(
         dataset="imdb",
-        source=found.describe(),
-        identity=found.identity(),
+        source={**found.describe(), "identity": identity},
+        identity=identity,
         read=lambda: found.read(download=download),
         encoding=encoding,
         vocab_size=vocab_size,
@@ -401,7 +400,11 @@ def _tfds_download() -> None:
 
 def _short(error: BaseException) -> str:
     text = " ".join(str(error).split())
-    return f"{type(error).__name__}: {text[:300]}"
+    hint = ""
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        # tensorflow-datasets 4.9 imports importlib_resources but declares it only for Python < 3.9
+        hint = f" (pip install {error.name.replace('_', '-')})"
+    return f"{type(error).__name__}: {text[:300]}{hint}"
 
 
 def _not_found_message(download: bool, failures: list[str]) -> str:
