@@ -8,7 +8,9 @@ seqzoo compare MODEL [MODEL ...] [--epochs N] [--data PATH] [--limit N] [--outpu
 seqzoo reproduce {c1,c2,c3,c4} [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
 ```
 
-Exit codes: 0 success, 2 bad input (unknown model, invalid argument), 1 other errors.
+Exit codes: 0 success, 2 bad input (unknown model, invalid argument, data not
+found), 130 interrupted (the run directory stays consistent and resumable),
+1 other errors.
 """
 
 from __future__ import annotations
@@ -192,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except (KeyError, ValueError, TypeError) as error:
+    except (KeyError, ValueError, TypeError, FileNotFoundError, FileExistsError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"seqzoo {args.command}: error: {message}", file=sys.stderr)
         return 2

@@ -189,7 +189,7 @@ def _data_settings(models: Sequence[str], given: Mapping[str, Any]) -> dict[str,
         if preset.data.get("encoding") == "words":
             wanted["vocab_size"] = preset.data.get("vocab_size")
         for key, value in wanted.items():
-            if key in settings and settings[key] != value and key not in given:
+            if key in settings and settings[key] != value and given.get(key) is None:
                 raise ValueError(
                     f"compare: the presets expect different data ({key}={settings[key]!r} vs "
                     f"{key}={value!r} for {name!r}). Compare models that share an encoding, or "
@@ -420,6 +420,7 @@ def _train_one(
             validation_data=data.validation,
             epochs=epochs,
             initial_epoch=initial_epoch,
+            shuffle=False,  # the tf.data pipeline shuffles; Keras would only warn
             callbacks=callbacks,
             verbose=verbose,
         )
