@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Sets up a virtual environment from the project's own files (if needed) and runs
-# the test suite under each Keras backend: TensorFlow, JAX and PyTorch.
+# the test suite under each Keras backend:
+#   tensorflow  every test, the real-IMDB ones included (when KERAS_SEQZOO_IMDB is set)
+#   jax         every test but the real-IMDB ones (the data code is backend-independent)
+#   torch       the fast tests
 #
 #   bash scripts/test.sh                 # all three backends
 #   BACKENDS="jax" bash scripts/test.sh  # one backend
 #   bash scripts/test.sh -k registry     # extra arguments go to pytest
-#
-# Real-IMDB tests run when KERAS_SEQZOO_IMDB points at an aclImdb folder or tarball.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
@@ -18,9 +19,17 @@ fi
 python -m pip install -q --upgrade pip
 python -m pip install -q -e ".[test,docs,jax,torch]"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
+# Two workers; a file's tests stay on one worker, so session fixtures (the subword
+# vocabulary build) run once.
+workers=(-n "${PYTEST_WORKERS:-2}" --dist loadfile)
 status=0
 for backend in ${BACKENDS:-tensorflow jax torch}; do
-  echo "=== pytest with KERAS_BACKEND=$backend ==="
-  KERAS_BACKEND="$backend" python -m pytest "$@" || status=$?
+  case "$backend" in
+    tensorflow) select=() ;;
+    jax) select=(-m "not real_data") ;;
+    *) select=(-m "not real_data and not slow") ;;
+  esac
+  echo "=== pytest with KERAS_BACKEND=$backend ${select[*]} ==="
+  KERAS_BACKEND="$backend" python -m pytest "${workers[@]}" "${select[@]}" "$@" || status=$?
 done
 exit "$status"

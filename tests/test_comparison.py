@@ -162,3 +162,21 @@ def test_reproduce_runs_a_named_experiment(tiny_imdb, tmp_path):
     assert [row["model"] for row in result.rows] == list(comparison.EXPERIMENTS["c3"].models)
     assert json.loads((tmp_path / "c3" / "comparison.json").read_text())["experiment"] == "c3"
     assert all(path.exists() for path in result.plots)
+
+
+@pytest.mark.slow
+def test_training_commands_pick_the_fast_backend_unless_told(tiny_imdb, tmp_path):
+    pytest.importorskip("jax")
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    env["KERAS_SEQZOO_CACHE"] = str(tmp_path / "cache")
+    exe = os.path.join(os.path.dirname(sys.executable), "seqzoo")
+    base = ["compare", "conv1d", "--epochs", "1", "--data", str(tiny_imdb), *FAST]
+    for extra, expected in (([], "jax"), (["--backend", "torch"], "torch")):
+        if expected == "torch":
+            pytest.importorskip("torch")
+        out = tmp_path / f"run_{expected}"
+        done = subprocess.run([exe, *base, "-o", str(out), *extra], env=env,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert json.loads((out / "comparison.json").read_text())["backend"] == expected
+        assert read_run(out / "conv1d")["backend"] == expected

@@ -1,0 +1,208 @@
+"""Seconds per epoch of the slide models on each Keras backend, with and without XLA.
+
+Side by side in one run: every configuration trains the same models on the same
+IMDB batches (words, vocabulary 10,000, length 120, batch 32), and within each
+backend process the models and the two ways of writing them alternate round by
+round:
+
+- ``slides``: the model written by hand as in the slides (``keras.Sequential``),
+  compiled with Keras' defaults: on TensorFlow that is the slides' plain path;
+- ``seqzoo``: the same model from ``keras_seqzoo.build`` (identical parameter
+  counts are checked).
+
+Configurations: TensorFlow (Keras default: no XLA on CPU), TensorFlow with
+``jit_compile=True``, JAX, PyTorch (those installed). Each measurement times
+``--steps`` training steps after a warm-up fit; an epoch is 782 steps (25,000
+reviews / 32), validation excluded. Medians over ``--rounds`` rounds.
+
+Run:
+
+```bash
+KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz python benchmarks/epoch_times.py \\
+    --json docs/data/benchmarks/epoch_times.json
+```
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+MODELS = {
+    "T4 Embedding + Flatten": "embedding_flatten.imdb_words10k",
+    "T5 BiLSTM(32)": "bilstm.imdb_words10k",
+    "T6 BiGRU(32)": "bigru.imdb_words10k",
+    "T7 Conv1D + GAP": "conv1d.imdb_words10k",
+}
+CONFIGS = {
+    "tensorflow": ("tensorflow", False),
+    "tensorflow+xla": ("tensorflow", True),
+    "jax": ("jax", None),
+    "torch": ("torch", None),
+}
+STEPS_PER_EPOCH = 782
+
+
+def slides_model(preset: str):
+    """The slides' code, verbatim but for Keras 3's explicit input."""
+    import keras
+
+    layers = keras.layers
+    head = [layers.Dense(6, activation="relu"), layers.Dense(1, activation="sigmoid")]
+    body = {
+        "embedding_flatten.imdb_words10k": [layers.Flatten()],
+        "bilstm.imdb_words10k": [layers.Bidirectional(layers.LSTM(32))],
+        "bigru.imdb_words10k": [layers.Bidirectional(layers.GRU(32))],
+        "conv1d.imdb_words10k": [layers.Conv1D(128, 5, activation="relu"),
+                                 layers.GlobalAveragePooling1D()],
+    }[preset]
+    return keras.Sequential(
+        [keras.Input((120,), dtype="int32"), layers.Embedding(10000, 16), *body, *head]
+    )
+
+
+def worker(args) -> None:
+    """Runs in a process whose KERAS_BACKEND is fixed; prints one JSON line."""
+    import keras
+    import numpy as np
+
+    import keras_seqzoo as zoo
+    from keras_seqzoo import datasets
+
+    data = datasets.load_imdb("words", source=args.data)
+    (x, y), _ = data.numpy()
+    n = args.steps * 32
+    x, y = x[:n].astype("int32"), y[:n].astype("float32")
+    compile_kwargs = {} if args.jit is None else {"jit_compile": args.jit}
+    models = {}
+    for label, preset in MODELS.items():
+        if args.models and label.split()[0] not in args.models:
+            continue
+        for way in ("slides", "seqzoo"):
+            keras.utils.set_random_seed(0)
+            model = slides_model(preset) if way == "slides" else zoo.build(preset)
+            model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"],
+                          **compile_kwargs)
+            model.fit(x[:320], y[:320], batch_size=32, epochs=1, verbose=0)  # warm-up
+            models[(label, way)] = model
+    times: dict = {key: [] for key in models}
+    for _ in range(args.rounds):
+        for key, model in models.items():
+            start = time.perf_counter()
+            model.fit(x, y, batch_size=32, epochs=1, verbose=0, shuffle=False)
+            times[key].append((time.perf_counter() - start) / args.steps)
+    result = {
+        f"{label}|{way}": {
+            "seconds_per_step": statistics.median(values),
+            "params": models[(label, way)].count_params(),
+            "rounds": values,
+        }
+        for (label, way), values in times.items()
+    }
+    versions = {"keras": keras.__version__, "backend": keras.backend.backend()}
+    if keras.backend.backend() == "jax":
+        import jax
+
+        versions["jax"] = jax.__version__
+    elif keras.backend.backend() == "torch":
+        import torch
+
+        versions["torch"] = torch.__version__
+    else:
+        import tensorflow as tf
+
+        versions["tensorflow"] = tf.__version__
+    print("RESULT " + json.dumps({"results": result, "versions": versions}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=None, help="IMDB folder or tarball ($KERAS_SEQZOO_IMDB)")
+    parser.add_argument("--steps", type=int, default=100, help="timed steps per measurement")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--configs", nargs="*", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--models", nargs="*", default=None, help="e.g. T5 T6")
+    parser.add_argument("--json", default=None, help="write the results here")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--jit", type=lambda s: {"true": True, "false": False}[s], default=None,
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args)
+        return
+
+    import importlib.util
+
+    measured = {}
+    versions = {}
+    for name in args.configs:
+        backend, jit = CONFIGS[name]
+        if importlib.util.find_spec(backend if backend != "tensorflow" else "tensorflow") is None:
+            print(f"skip {name}: {backend} is not installed")
+            continue
+        command = [sys.executable, __file__, "--worker", "--steps", str(args.steps),
+                   "--rounds", str(args.rounds)]
+        if args.data:
+            command += ["--data", args.data]
+        if args.models:
+            command += ["--models", *args.models]
+        if jit is not None:
+            command += ["--jit", "true" if jit else "false"]
+        env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        print(f"running {name} ...", flush=True)
+        out = subprocess.run(command, env=env, capture_output=True, text=True)
+        line = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
+        if out.returncode != 0 or not line:
+            print(out.stderr[-3000:])
+            raise SystemExit(f"{name} failed")
+        payload = json.loads(line[0][len("RESULT "):])
+        measured[name] = payload["results"]
+        versions[name] = payload["versions"]
+
+    baseline_config = "tensorflow"
+    rows = []
+    for label in MODELS:
+        base = measured.get(baseline_config, {}).get(f"{label}|slides")
+        for name, results in measured.items():
+            for way in ("slides", "seqzoo"):
+                item = results.get(f"{label}|{way}")
+                if not item:
+                    continue
+                seconds = item["seconds_per_step"] * STEPS_PER_EPOCH
+                speedup = base["seconds_per_step"] / item["seconds_per_step"] if base else None
+                rows.append({"model": label, "config": name, "written": way,
+                             "seconds_per_epoch": seconds, "params": item["params"],
+                             "speedup_vs_slides_tf": speedup})
+    hardware = {
+        "machine": platform.machine(),
+        "processor": platform.processor() or "unknown",
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    print(f"\nhardware: {hardware}\nversions: {versions}")
+    print(f"steps timed: {args.steps} x {args.rounds} rounds (medians); epoch = "
+          f"{STEPS_PER_EPOCH} steps, training only\n")
+    print("| model | config | written as | params | s/epoch | speed-up vs slides' TF code |")
+    print("|---|---|---|---:|---:|---:|")
+    for r in rows:
+        speedup = f"{r['speedup_vs_slides_tf']:.2f}x" if r["speedup_vs_slides_tf"] else ""
+        print(f"| {r['model']} | {r['config']} | {r['written']} | {r['params']:,} "
+              f"| {r['seconds_per_epoch']:.1f} | {speedup} |")
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w") as handle:
+            json.dump({"rows": rows, "hardware": hardware, "versions": versions,
+                       "steps": args.steps, "rounds": args.rounds,
+                       "command": "python benchmarks/epoch_times.py " + " ".join(sys.argv[1:])},
+                      handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()
