@@ -1,0 +1,817 @@
+"""Sphinx directives that generate keras_seqzoo's documentation from the code.
+
+Nothing on the pages these directives fill is typed by hand: the summaries are
+printed by Keras at build time, the catalogue and argument tables come from the
+registry, and the comparison pages read the recorded runs in ``docs/data/runs``.
+
+Directives
+----------
+
+``.. seqzoo-summary:: NAME``
+    ``model.summary()`` of a builder or preset, built with its explicit
+    ``keras.Input``, uncompiled, after ``keras.backend.clear_session()`` (so the
+    auto-generated layer names are stable), at a fixed line length. When the
+    preset carries the slide's table (``Preset.slide_summary``/``slide_total``),
+    that table follows, each row checked against the model just built, and a
+    sentence says whether the totals match (computed, never typed).
+    Options: ``:line-length:`` (default: ``seqzoo_summary_line_length``, 100),
+    ``:positions:`` (column ends as fractions, default ``seqzoo_summary_positions``,
+    ``0.55 0.83 1.0``), ``:no-slide-table:`` (flag).
+
+``.. seqzoo-catalogue::``
+    A table of every registered builder and preset (name, tags, description,
+    reference), from ``list_models(presets=True)`` and ``describe()``.
+    Options: ``:pattern:`` (a wildcard, e.g. ``*lstm*``), ``:builders-only:``.
+
+``.. seqzoo-arguments:: NAME``
+    The arguments of a builder or preset: type, default, allowed values and the
+    search space, from ``describe()``.
+
+``.. seqzoo-comparison:: EXPERIMENT``
+    A recorded training comparison (``c1`` .. ``c4``) read from
+    ``<srcdir>/<seqzoo_runs_dir>/EXPERIMENT/`` (the layout written by
+    ``keras_seqzoo.comparison.compare``): the command that produced it, the
+    hardware, backend and versions, the table (``comparison.summarize``) and two
+    figures drawn at build time with ``keras_seqzoo.plots`` into the HTML
+    output's ``_images/`` (``seqzoo-EXPERIMENT-curves.png`` and
+    ``seqzoo-EXPERIMENT-epoch-times.png``). Without recorded data it shows a
+    "Not recorded yet" admonition with the command to run, and no warning.
+    Options: ``:slide-seconds:`` (``MODEL=SECONDS, ...``: the slides' seconds per
+    epoch, compared with the measured ones in a computed table),
+    ``:metrics:`` (default ``accuracy, loss``).
+
+``.. seqzoo-cli-help:: [SUBCOMMAND]``
+    The ``--help`` text of ``seqzoo`` (or of one subcommand), from
+    ``keras_seqzoo.cli.build_parser()``.
+
+The extension also converts Markdown code fences in docstrings (the project's
+docstrings use them in ``Example:`` sections) into ``code-block`` directives
+before napoleon reads them.
+
+Configuration: ``seqzoo_runs_dir`` (default ``"data/runs"``, relative to the
+source directory), ``seqzoo_summary_line_length`` (default 100),
+``seqzoo_summary_positions`` (default ``[0.55, 0.83, 1.0]``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+__version__ = "0.1.0"
+
+logger = logging.getLogger(__name__)
+
+RUN_FILES = ("comparison.json", "comparison.md", "comparison.csv", "COMMAND", "HARDWARE")
+MODEL_FILES = ("run.json", "history.jsonl", "history.csv", "history.json")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@contextlib.contextmanager
+def _columns(width: int):
+    """Sets ``COLUMNS`` for the block: rich (Keras' summary) and argparse read it.
+
+    Without it the captured summary is cropped to whatever terminal width the
+    build happens to see (80 when there is none).
+    """
+    old = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(width)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = old
+
+
+def _fmt_int(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def _fmt_num(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}" if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def _cell(content: Any) -> nodes.entry:
+    entry = nodes.entry()
+    if isinstance(content, nodes.Node):
+        entry += content
+    else:
+        entry += nodes.paragraph(text="" if content is None else str(content))
+    return entry
+
+
+def _table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    title: str | None = None,
+    classes: Sequence[str] = (),
+    widths: Sequence[int] | None = None,
+) -> nodes.table:
+    """A docutils table; a cell is text or a node."""
+    rows = list(rows)
+    table = nodes.table(classes=list(classes))
+    if title:
+        table += nodes.title(text=title)
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for width in widths or [1] * len(headers):
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    row = nodes.row()
+    for header in headers:
+        row += _cell(header)
+    head += row
+    group += head
+    body = nodes.tbody()
+    for values in rows:
+        row = nodes.row()
+        for value in values:
+            row += _cell(value)
+        body += row
+    group += body
+    return table
+
+
+def _literal(text: str) -> nodes.literal:
+    return nodes.literal(text=text)
+
+
+def _para(*parts: Any, classes: Sequence[str] = ()) -> nodes.paragraph:
+    paragraph = nodes.paragraph(classes=list(classes))
+    for part in parts:
+        paragraph += part if isinstance(part, nodes.Node) else nodes.Text(str(part))
+    return paragraph
+
+
+def _norm_shape(text: str) -> str:
+    return re.sub(r"\s+", "", str(text))
+
+
+def _output_shape(layer) -> str:
+    try:
+        shape = layer.output.shape
+    except Exception:  # pragma: no cover - a layer with several outputs
+        return "?"
+    return "(" + ", ".join(str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def build_summary(name: str, line_length: int, positions: Sequence[float] | None = None):
+    """Builds ``name`` after clearing the session; returns (summary text, layer rows, total).
+
+    Layer rows are ``(layer name, class name, output shape, params)`` without the
+    InputLayer, in the order ``model.summary()`` prints them.
+    """
+    import keras
+
+    import keras_seqzoo
+
+    keras.backend.clear_session()
+    model = keras_seqzoo.build(name)
+    chunks: list[str] = []
+    with _columns(line_length):
+        model.summary(
+            line_length=line_length,
+            positions=list(positions) if positions else None,
+            print_fn=lambda text, line_break=True: chunks.append(text),
+        )
+    text = "".join(c if c.endswith("\n") else c + "\n" for c in chunks).rstrip() + "\n"
+    rows = [
+        (layer.name, type(layer).__name__, _output_shape(layer), layer.count_params())
+        for layer in model.layers
+        if type(layer).__name__ != "InputLayer"
+    ]
+    return text, rows, model.count_params()
+
+
+class SummaryDirective(SphinxDirective):
+    """``.. seqzoo-summary:: NAME``: the model.summary() table, next to the slide's."""
+
+    required_arguments = 1
+    has_content = False
+    option_spec = {
+        "line-length": directives.positive_int,
+        "positions": directives.unchanged,
+        "no-slide-table": directives.flag,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        import keras
+
+        import keras_seqzoo
+
+        name = self.arguments[0]
+        line_length = self.options.get("line-length", self.config.seqzoo_summary_line_length)
+        try:
+            positions = [float(p) for p in self.options["positions"].replace(",", " ").split()] \
+                if "positions" in self.options else self.config.seqzoo_summary_positions
+        except ValueError as error:
+            raise self.error(f"seqzoo-summary: :positions: {error}") from error
+        try:
+            text, rows, total = build_summary(name, line_length, positions)
+            _, preset = keras_seqzoo._registry.resolve(name)
+        except Exception as error:
+            raise self.error(f"seqzoo-summary: could not build {name!r}: {error}") from error
+
+        container = nodes.container(classes=["seqzoo-summary-block"])
+        container += _para(
+            _literal(
+                f'keras_seqzoo.build("{name}").summary(line_length={line_length}'
+                + (f", positions={list(positions)})" if positions else ")")
+            ),
+            f", printed by Keras {keras.__version__} when these pages were built:",
+        )
+        block = nodes.literal_block(text, text, classes=["seqzoo-summary"])
+        block["language"] = "text"
+        container += block
+
+        if preset is None or preset.slide_summary is None or "no-slide-table" in self.options:
+            if preset is not None and preset.slide:
+                container += _para(
+                    f"The slides show this architecture ({preset.slide}) as code only, "
+                    "without a summary table."
+                )
+            return [container]
+
+        slide_rows = list(preset.slide_summary)
+        table_rows = []
+        all_layers_match = len(slide_rows) == len(rows)
+        for index in range(max(len(slide_rows), len(rows))):
+            slide = slide_rows[index] if index < len(slide_rows) else ("", "", None)
+            built = rows[index] if index < len(rows) else ("", "", "", None)
+            same = (
+                slide[2] == built[3]
+                and _norm_shape(slide[1]) == _norm_shape(built[2])
+                and slide[0] == built[1]
+            )
+            all_layers_match = all_layers_match and same
+            table_rows.append(
+                [
+                    slide[0],
+                    slide[1],
+                    _fmt_int(slide[2]) if slide[2] is not None else "",
+                    f"{built[0]} ({built[1]})" if built[0] else "",
+                    built[2],
+                    _fmt_int(built[3]) if built[3] is not None else "",
+                    "yes" if same else "NO",
+                ]
+            )
+        reference = preset.reference or preset.slide or preset.name
+        container += _table(
+            ["Slide layer", "Output shape", "Params", "Built layer", "Output shape",
+             "Params", "Same"],
+            table_rows,
+            title=f"As printed in the slides ({reference}), row by row against this build",
+            classes=["seqzoo-slide-table"],
+            widths=[18, 16, 10, 26, 16, 10, 6],
+        )
+        slide_total = preset.slide_total
+        if slide_total is None:
+            sentence = f"The slides print no total; this build counts {total:,} parameters."
+            verdict = "seqzoo-total-unknown"
+        elif slide_total == total:
+            sentence = (
+                f"Totals match: this build counts {total:,} parameters and the slides "
+                f"print {slide_total:,}."
+            )
+            verdict = "seqzoo-total-match"
+        else:
+            sentence = (
+                f"Totals differ: this build counts {total:,} parameters, the slides "
+                f"print {slide_total:,}."
+            )
+            verdict = "seqzoo-total-mismatch"
+        layers = (
+            f" All {len(rows)} layers have the slides' output shapes and parameter counts."
+            if all_layers_match
+            else " Some layers differ from the slides (marked NO above)."
+        )
+        container += _para(sentence + layers, classes=["seqzoo-total", verdict])
+        if slide_total is not None and slide_total != total:
+            logger.warning(
+                "seqzoo-summary: %s counts %s parameters but the slides print %s",
+                name, total, slide_total, location=self.get_location(),
+            )
+        return [container]
+
+
+# --------------------------------------------------------------------------- registry tables
+
+
+class CatalogueDirective(SphinxDirective):
+    """``.. seqzoo-catalogue::``: every registered builder and preset."""
+
+    has_content = False
+    option_spec = {"pattern": directives.unchanged, "builders-only": directives.flag}
+
+    def run(self) -> list[nodes.Node]:
+        import keras_seqzoo as zoo
+
+        names = zoo.list_models(
+            self.options.get("pattern"), presets="builders-only" not in self.options
+        )
+        rows = []
+        for name in names:
+            info = zoo.describe(name)
+            preset = info.get("preset")
+            if preset:
+                kind = "preset"
+                ref = preset.get("reference") or ""
+                slide = preset.get("slide") or ""
+                reference = f"{ref}: {slide}" if ref and slide else (ref or slide)
+            else:
+                kind = "builder"
+                reference = info.get("reference") or ""
+            rows.append(
+                [_literal(name), kind, ", ".join(info["tags"]), info["description"], reference]
+            )
+        return [
+            _table(
+                ["Name", "Kind", "Tags", "Description", "Slides"],
+                rows,
+                classes=["seqzoo-catalogue"],
+                widths=[26, 8, 14, 40, 20],
+            )
+        ]
+
+
+class ArgumentsDirective(SphinxDirective):
+    """``.. seqzoo-arguments:: NAME``: a builder's (or preset's) arguments."""
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        import keras_seqzoo as zoo
+
+        try:
+            info = zoo.describe(self.arguments[0])
+        except Exception as error:
+            raise self.error(f"seqzoo-arguments: {error}") from error
+        space = info.get("search_space") or {}
+        rows = []
+        for arg_name, arg in info["arguments"].items():
+            value = space.get(arg_name)
+            if value:
+                fields = ", ".join(f"{k}={v!r}" for k, v in value.items() if k != "type")
+                searched = f"{value['type']}({fields})"
+            else:
+                searched = ""
+            rows.append(
+                [_literal(arg_name), arg["type"], _literal(repr(arg["default"])),
+                 arg["allowed"], searched]
+            )
+        return [
+            _table(
+                ["Argument", "Type", "Default", "Allowed", "Search space"],
+                rows,
+                classes=["seqzoo-arguments"],
+                widths=[16, 14, 12, 30, 28],
+            )
+        ]
+
+
+class CliHelpDirective(SphinxDirective):
+    """``.. seqzoo-cli-help:: [SUBCOMMAND]``: ``seqzoo --help`` text."""
+
+    optional_arguments = 1
+    has_content = False
+    option_spec = {"width": directives.positive_int}
+
+    def run(self) -> list[nodes.Node]:
+        import argparse
+
+        from keras_seqzoo.cli import build_parser
+
+        with _columns(self.options.get("width", 88)):
+            parser = build_parser()
+            if self.arguments:
+                sub = next(
+                    a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+                )
+                if self.arguments[0] not in sub.choices:
+                    raise self.error(f"seqzoo-cli-help: no subcommand {self.arguments[0]!r}")
+                parser = sub.choices[self.arguments[0]]
+            text = parser.format_help()
+        block = nodes.literal_block(text, text, classes=["seqzoo-cli-help"])
+        block["language"] = "text"
+        return [block]
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+class seqzoo_figure(nodes.General, nodes.Element):
+    """A PNG drawn at write time into the HTML output's ``_images/``.
+
+    Attributes: ``filename``, ``kind`` (``"history"`` or ``"times"``), ``runs``
+    (label -> directory) or ``times`` (label -> seconds), ``metrics``, ``title``, ``alt``.
+    """
+
+
+def _draw(node: seqzoo_figure, path: Path) -> None:
+    from keras_seqzoo import plots
+
+    if node["kind"] == "history":
+        plots.plot_history(
+            {label: Path(d) for label, d in node["runs"].items()},
+            path,
+            metrics=tuple(node["metrics"]),
+            title=node["title"],
+        )
+    else:
+        plots.plot_epoch_times(dict(node["times"]), path, title=node["title"])
+
+
+def visit_seqzoo_figure_html(self, node: seqzoo_figure) -> None:
+    outdir = Path(self.builder.outdir) / self.builder.imagedir
+    outdir.mkdir(parents=True, exist_ok=True)
+    path = outdir / node["filename"]
+    _draw(node, path)
+    src = f"{self.builder.imgpath}/{node['filename']}"
+    alt = self.attval(node["alt"])
+    self.body.append(
+        f'<figure class="seqzoo-figure align-default">'
+        f'<a class="reference internal image-reference" href="{src}">'
+        f'<img alt="{alt}" src="{src}" style="max-width: 100%;" /></a>'
+        f'<figcaption><p>{self.encode(node["alt"])}</p></figcaption></figure>\n'
+    )
+    raise nodes.SkipNode
+
+
+def skip_node(self, node) -> None:
+    raise nodes.SkipNode
+
+
+def _read_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _parse_seconds(text: str) -> dict[str, float]:
+    result = {}
+    for part in re.split(r"[,\n]", text or ""):
+        part = part.strip()
+        if not part:
+            continue
+        model, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(f"expected MODEL=SECONDS, got {part!r}")
+        result[model.strip()] = float(value)
+    return result
+
+
+def _recorded_models(directory: Path, config: dict) -> list[str]:
+    listed = [m for m in config.get("models") or [] if (directory / m / "run.json").exists()]
+    others = sorted(
+        p.name for p in directory.iterdir()
+        if p.is_dir() and (p / "run.json").exists() and p.name not in listed
+    ) if directory.is_dir() else []
+    return listed + others
+
+
+def _unique(values: Iterable[Any]) -> str:
+    seen: list[str] = []
+    for value in values:
+        if value in (None, ""):
+            continue
+        text = str(value)
+        if text not in seen:
+            seen.append(text)
+    return "; ".join(seen) if seen else "not recorded"
+
+
+class ComparisonDirective(SphinxDirective):
+    """``.. seqzoo-comparison:: EXPERIMENT``: a recorded comparison, or how to record it."""
+
+    required_arguments = 1
+    has_content = False
+    option_spec = {"slide-seconds": directives.unchanged, "metrics": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        from keras_seqzoo.comparison import EXPERIMENTS
+
+        key = self.arguments[0].lower()
+        if key not in EXPERIMENTS:
+            raise self.error(
+                f"seqzoo-comparison: unknown experiment {key!r}; one of {', '.join(EXPERIMENTS)}"
+            )
+        experiment = EXPERIMENTS[key]
+        try:
+            slide_seconds = _parse_seconds(self.options.get("slide-seconds", ""))
+        except ValueError as error:
+            raise self.error(f"seqzoo-comparison: :slide-seconds: {error}") from error
+        metrics = [m.strip() for m in self.options.get("metrics", "accuracy, loss").split(",")
+                   if m.strip()]
+
+        relative = Path(self.config.seqzoo_runs_dir) / key
+        directory = Path(self.env.srcdir) / relative
+        shown = relative.as_posix() if relative.is_absolute() else f"docs/{relative.as_posix()}"
+        command_hint = f"seqzoo reproduce {key} -o {shown}"
+
+        result: list[nodes.Node] = [self._definition(experiment)]
+        config = {}
+        if (directory / "comparison.json").exists():
+            self.env.note_dependency(str(directory / "comparison.json"))
+            config = _read_json(directory / "comparison.json")
+        models = _recorded_models(directory, config)
+        if not models:
+            admonition = nodes.admonition(classes=["seqzoo-not-recorded", "attention"])
+            admonition += nodes.title(text="Not recorded yet")
+            admonition += _para(
+                f"This comparison has not been recorded in {shown}/ yet: "
+                "run ",
+                _literal(command_hint),
+                " (on the full IMDB data, with the experiment's epochs) and commit the run "
+                "folder without its checkpoint/ subfolders; the table and figures on this "
+                "page are then drawn from it when the documentation is built.",
+            )
+            result.append(admonition)
+            if slide_seconds:
+                result.append(self._slide_timing_table(slide_seconds, {}))
+            return result
+
+        for name in RUN_FILES:
+            if (directory / name).exists():
+                self.env.note_dependency(str(directory / name))
+        for model in models:
+            for name in MODEL_FILES:
+                if (directory / model / name).exists():
+                    self.env.note_dependency(str(directory / model / name))
+
+        runs = {m: _read_json(directory / m / "run.json") for m in models}
+        result.append(self._command(directory, config, command_hint))
+        result.append(self._environment(directory, config, runs))
+
+        from keras_seqzoo.comparison import summarize
+
+        rows = summarize(directory, models)
+        result.append(self._results_table(rows))
+        measured = {
+            r["model"]: r["seconds_per_epoch"] for r in rows
+            if isinstance(r["seconds_per_epoch"], (int, float))
+            and math.isfinite(r["seconds_per_epoch"])
+        }
+        if slide_seconds:
+            result.append(self._slide_timing_table(slide_seconds, measured))
+
+        with_history = {r["model"]: str(directory / r["model"]) for r in rows if r["epochs"]}
+        if with_history:
+            result.append(
+                seqzoo_figure(
+                    filename=f"seqzoo-{key}-curves.png",
+                    kind="history",
+                    runs=with_history,
+                    metrics=metrics,
+                    title=f"{key.upper()}: {experiment.title}",
+                    alt=f"{key.upper()}: {', '.join(metrics)} per epoch, training (solid) "
+                        "and validation (dashed), from the recorded histories.",
+                    classes=["seqzoo-figure"],
+                )
+            )
+        if measured:
+            result.append(
+                seqzoo_figure(
+                    filename=f"seqzoo-{key}-epoch-times.png",
+                    kind="times",
+                    times=measured,
+                    title=f"{key.upper()}: seconds per epoch (median of the steady-state epochs)",
+                    alt=f"{key.upper()}: seconds per epoch of each model, median of the "
+                        "epochs not flagged as warm-up (tracing and compilation).",
+                    classes=["seqzoo-figure"],
+                )
+            )
+        return result
+
+    def _definition(self, experiment) -> nodes.Node:
+        data = ", ".join(f"{k}={v}" for k, v in experiment.data.items())
+        items = nodes.bullet_list()
+        for label, value in (
+            ("Models", None),
+            ("Epochs", str(experiment.epochs)),
+            ("Batch size", str(experiment.batch_size)),
+            ("Data", f"IMDB, {data}"),
+            ("Note", experiment.note),
+        ):
+            item = nodes.list_item()
+            if value is None:
+                paragraph = _para(f"{label}: ")
+                for index, model in enumerate(experiment.models):
+                    if index:
+                        paragraph += nodes.Text(", ")
+                    paragraph += _literal(model)
+                item += paragraph
+            else:
+                item += _para(f"{label}: {value}")
+            items += item
+        container = nodes.container(classes=["seqzoo-experiment"])
+        container += _para(
+            "The experiment, as defined in ",
+            _literal(f'keras_seqzoo.comparison.EXPERIMENTS["{experiment.name}"]'),
+            ":",
+        )
+        container += items
+        return container
+
+    def _command(self, directory: Path, config: dict, hint: str) -> nodes.Node:
+        container = nodes.container(classes=["seqzoo-command"])
+        command = None
+        if (directory / "COMMAND").exists():
+            command = (directory / "COMMAND").read_text(encoding="utf-8").strip()
+        elif config.get("command"):
+            command = str(config["command"]).strip()
+        if command:
+            container += _para("The command that recorded the data below:")
+            text = command
+        else:
+            container += _para(
+                "The recording did not keep its command line; this command regenerates "
+                "the data with the experiment's settings:"
+            )
+            text = hint
+        block = nodes.literal_block(text, text)
+        block["language"] = "bash"
+        container += block
+        return container
+
+    def _environment(self, directory: Path, config: dict, runs: dict) -> nodes.Node:
+        def collect(key):
+            return _unique(run.get(key) for run in runs.values())
+
+        backends = _unique(
+            f"{run.get('backend')} {run.get('backend_version') or ''}".strip()
+            for run in runs.values() if run.get("backend")
+        )
+        hardware = None
+        if (directory / "HARDWARE").exists():
+            hardware = (directory / "HARDWARE").read_text(encoding="utf-8").strip()
+        data = config.get("data") or {}
+        data_text = ", ".join(
+            f"{k}={data[k]}" for k in
+            ("dataset", "encoding", "vocab_size", "max_length", "num_train", "num_validation",
+             "limit")
+            if k in data and data[k] is not None
+        ) or "not recorded"
+        recorded = _unique(
+            (run.get("finished_at") or run.get("updated_at") or "")[:10] for run in runs.values()
+        )
+        rows = [
+            ("Hardware", hardware or "not recorded (see device and platform)"),
+            ("Device", collect("device")),
+            ("Platform", collect("platform")),
+            ("Backend", backends),
+            ("Keras", collect("keras_version")),
+            ("Python", collect("python")),
+            ("Data", data_text),
+            ("Epochs, batch size", f"{_unique([config.get('epochs')])}, "
+                                   f"{_unique([config.get('batch_size')])}"),
+            ("Status", "; ".join(
+                f"{m}: {r.get('status')} ({r.get('epochs_completed')} epochs)"
+                for m, r in runs.items())),
+            ("Recorded", recorded),
+        ]
+        return _table(["", "Recorded with"], rows, classes=["seqzoo-environment"],
+                      widths=[20, 80])
+
+    def _results_table(self, rows: list[dict]) -> nodes.Node:
+        body = []
+        for r in rows:
+            seconds = _fmt_num(r["seconds_per_epoch"], 2)
+            if r.get("seconds_include_warmup"):
+                seconds += " (warm-up only)"
+            body.append(
+                [
+                    _literal(r["model"]),
+                    _fmt_num(r["params"]),
+                    _fmt_num(r["epochs"]),
+                    seconds,
+                    _fmt_num(r["ratio_to_fastest"], 2),
+                    f"{_fmt_num(r['best_val_accuracy'])} ({_fmt_num(r['best_val_accuracy_epoch'])})",
+                    _fmt_num(r["final_val_accuracy"]),
+                    f"{_fmt_num(r['best_val_loss'])} ({_fmt_num(r['best_val_loss_epoch'])})",
+                    _fmt_num(r["final_val_loss"]),
+                ]
+            )
+        return _table(
+            ["Model", "Params", "Epochs", "s/epoch", "x fastest", "Best val acc (epoch)",
+             "Final val acc", "Best val loss (epoch)", "Final val loss"],
+            body,
+            title="Recorded results (epochs count from 0; s/epoch is the median of the "
+                  "epochs not flagged as warm-up)",
+            classes=["seqzoo-comparison-table"],
+        )
+
+    def _slide_timing_table(self, slide: dict[str, float], measured: dict[str, float]):
+        slide_fastest = min(slide.values()) if slide else None
+        fastest = min(measured.values()) if measured else None
+        rows = []
+        for model, seconds in slide.items():
+            mine = measured.get(model)
+            rows.append(
+                [
+                    _literal(model),
+                    f"~{seconds:g}",
+                    f"{seconds / slide_fastest:.1f}" if slide_fastest else "",
+                    f"{mine:.2f}" if mine is not None else "not recorded",
+                    f"{mine / fastest:.1f}" if mine is not None and fastest else "",
+                ]
+            )
+        return _table(
+            ["Model", "Slides s/epoch", "Slides x fastest", "Recorded s/epoch",
+             "Recorded x fastest"],
+            rows,
+            title="Seconds per epoch: the slides (2019 GPU notebook) and this recording",
+            classes=["seqzoo-slide-timings"],
+        )
+
+
+# --------------------------------------------------------------------------- docstrings
+
+_FENCE = re.compile(r"^(\s*)```\s*([\w+-]*)\s*$")
+
+
+def fences_to_code_blocks(lines: list[str]) -> list[str]:
+    """Rewrites Markdown code fences as ``.. code-block::`` directives (in place semantics)."""
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        match = _FENCE.match(lines[index])
+        if not match:
+            out.append(lines[index])
+            index += 1
+            continue
+        indent, language = match.group(1), match.group(2) or "text"
+        end = index + 1
+        while end < len(lines) and not re.match(r"^\s*```\s*$", lines[end]):
+            end += 1
+        if end >= len(lines):  # unclosed fence: leave the text alone
+            out.append(lines[index])
+            index += 1
+            continue
+        if out and out[-1].strip():
+            out.append("")
+        out.append(f"{indent}.. code-block:: {language}")
+        out.append("")
+        for line in lines[index + 1:end]:
+            body = line[len(indent):] if line.startswith(indent) else line.lstrip()
+            out.append(f"{indent}   {body}" if body.strip() else "")
+        out.append("")
+        index = end + 1
+    return out
+
+
+def _process_docstring(app, what, name, obj, options, lines: list[str]) -> None:
+    if any("```" in line for line in lines):
+        lines[:] = fences_to_code_blocks(lines)
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def setup(app):
+    app.add_config_value("seqzoo_runs_dir", "data/runs", "env")
+    app.add_config_value("seqzoo_summary_line_length", 100, "env")
+    # Column ends as fractions of the line (Keras' ``positions``): a wide first column, so
+    # that "global_average_pooling1d (GlobalAveragePooling1D)" fits on one line.
+    app.add_config_value("seqzoo_summary_positions", [0.55, 0.83, 1.0], "env")
+    app.add_directive("seqzoo-summary", SummaryDirective)
+    app.add_directive("seqzoo-catalogue", CatalogueDirective)
+    app.add_directive("seqzoo-arguments", ArgumentsDirective)
+    app.add_directive("seqzoo-comparison", ComparisonDirective)
+    app.add_directive("seqzoo-cli-help", CliHelpDirective)
+    skip = (skip_node, None)
+    app.add_node(
+        seqzoo_figure,
+        html=(visit_seqzoo_figure_html, None),
+        latex=skip, text=skip, man=skip, texinfo=skip,
+    )
+    # Before napoleon (priority 500), so napoleon sees reST code blocks.
+    app.setup_extension("sphinx.ext.autodoc")
+    app.connect("autodoc-process-docstring", _process_docstring, priority=400)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

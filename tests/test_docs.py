@@ -1,0 +1,301 @@
+"""The documentation: its examples run, and its build shows what the slides show.
+
+- the scripts in ``examples/`` run (the docs include them with ``literalinclude``);
+- ``sphinx-build -W --keep-going -b html docs`` succeeds, and the generated catalogue
+  page holds, inside the summaries Keras printed at build time, every total and every
+  per-layer parameter count of the slides' tables T1-T7 (the numbers below are typed
+  from the slides, independently of the registry);
+- every comparison page shows its table and figures when its run is recorded in
+  ``docs/data/runs/<experiment>/``, and a "Not recorded yet" admonition otherwise;
+- the comparison directive renders a recorded run (made here with a tiny fit).
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+EXAMPLES = ROOT / "examples"
+EXPERIMENTS = ("c1", "c2", "c3", "c4")
+
+# From the slides (REFERENCE.md): per-layer parameter counts and the total of each table.
+SLIDE_TABLES = {
+    "T1": ([523840, 66048, 8256, 65], 598209),
+    "T2": ([523840, 66048, 41216, 4160, 65], 635329),
+    "T3": ([16000, 10368, 0, 3096, 25], 29489),
+    "T4": ([160000, 0, 11526, 7], 171533),
+    "T5": ([160000, 12544, 390, 7], 172941),
+    "T6": ([160000, 9600, 390, 7], 169997),
+    "T7": ([160000, 10368, 0, 774, 7], 171149),
+}
+SLIDE_SHAPES = {
+    "T1": ["(None, None, 64)", "(None, 128)", "(None, 64)", "(None, 1)"],
+    "T2": ["(None, None, 64)", "(None, None, 128)", "(None, 64)", "(None, 64)", "(None, 1)"],
+    "T3": ["(None, 120, 16)", "(None, 116, 128)", "(None, 128)", "(None, 24)", "(None, 1)"],
+    "T4": ["(None, 120, 16)", "(None, 1920)", "(None, 6)", "(None, 1)"],
+    "T5": ["(None, 120, 16)", "(None, 64)", "(None, 6)", "(None, 1)"],
+    "T6": ["(None, 120, 16)", "(None, 64)", "(None, 6)", "(None, 1)"],
+    "T7": ["(None, 120, 16)", "(None, 116, 128)", "(None, 128)", "(None, 6)", "(None, 1)"],
+}
+PRESETS = {
+    "T1": "bilstm.imdb_subwords8k",
+    "T2": "stacked_bilstm.imdb_subwords8k",
+    "T3": "conv1d.words1k_len120",
+    "T4": "embedding_flatten.imdb_words10k",
+    "T5": "bilstm.imdb_words10k",
+    "T6": "bigru.imdb_words10k",
+    "T7": "conv1d.imdb_words10k",
+}
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("KERAS_BACKEND", "jax")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return env
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def _load_example(name: str):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# -- examples --------------------------------------------------------------------
+
+
+def test_example_quickstart_runs(tmp_path):
+    restored = _load_example("quickstart").main(str(tmp_path))
+    assert restored.seqzoo_config["preset"] == "bilstm.imdb_words10k"
+    assert restored.count_params() == 172941
+    assert (tmp_path / "bilstm.keras").exists()
+
+
+def test_example_register_your_own_runs():
+    import keras_seqzoo as zoo
+
+    try:
+        model = _load_example("register_your_own").main()
+        assert model.seqzoo_config["preset"] == "my_cnn.short_reviews"
+        assert model.seqzoo_config["arguments"]["pooling"] == "average"
+        assert "my_cnn.short_reviews" in zoo.list_models(presets=True)
+    finally:
+        if "my_cnn" in zoo.list_models():
+            zoo.unregister("my_cnn")
+
+
+def test_docs_include_every_example():
+    included = "\n".join(p.read_text(encoding="utf-8") for p in DOCS.rglob("*.rst"))
+    for example in sorted(EXAMPLES.glob("*.py")):
+        assert f"examples/{example.name}" in included, f"{example.name} is not in the docs"
+
+
+# -- the full HTML build -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def html_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("docs_html")
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q",
+         str(DOCS), str(out), "-d", str(out / ".doctrees")],
+        cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, f"sphinx-build failed:\n{result.stdout}\n{result.stderr}"
+    return out
+
+
+def _summary_blocks(page: str) -> list[str]:
+    """The texts of the model.summary() blocks the seqzoo-summary directive generated."""
+    blocks = re.findall(
+        r'<div class="[^"]*\bseqzoo-summary\b[^"]*">.*?<pre>(.*?)</pre>', page, re.S
+    )
+    return [_text(b) for b in blocks]
+
+
+def _summary_rows(text: str) -> list[tuple[str, ...]]:
+    """(layer, output shape, params) per row of a Keras summary; wrapped cells joined."""
+    body = text.split("┡", 1)[1].split("└", 1)[0]
+    rows = []
+    for group in re.split(r"\n├[^\n]*", body):
+        cells: list[list[str]] = []
+        for line in group.splitlines():
+            if not line.startswith("│"):
+                continue
+            parts = [p.strip() for p in line.strip().strip("│").split("│")]
+            cells = cells or [[] for _ in parts]
+            for column, part in zip(cells, parts):
+                if part:
+                    column.append(part)
+        if cells:
+            rows.append(tuple(" ".join(c) for c in cells))
+    return rows
+
+
+@pytest.mark.slow
+def test_catalogue_shows_every_slide_table(html_dir):
+    page = (html_dir / "catalogue.html").read_text(encoding="utf-8")
+    summaries = {}
+    for text in _summary_blocks(page):
+        name = re.search(r'Model: "([^"]+)"', text).group(1)
+        summaries.setdefault(name, []).append(text)
+    assert len(_summary_blocks(page)) >= 9  # T1-T7 and the two code-only models
+
+    texts = _summary_blocks(page)
+    for table, (layers, total) in SLIDE_TABLES.items():
+        # The summary of that preset: the one whose "Total params" is the slide's total.
+        matching = [t for t in texts if re.search(rf"Total params: {total:,} ", t)]
+        assert matching, f"{table}: no generated summary prints Total params: {total:,}"
+        text = matching[0]
+        rows = _summary_rows(text)
+        counts = [int(c.replace(",", "")) for layer, _, c in rows if "(InputLayer)" not in layer]
+        assert counts == layers, f"{table}: per-layer counts {counts} != slides {layers}"
+        shapes = [shape for layer, shape, _ in rows if "(InputLayer)" not in layer]
+        assert shapes == SLIDE_SHAPES[table], f"{table}: output shapes {shapes}"
+        assert "(InputLayer)" in rows[0][0]
+        assert f"Trainable params: {total:,} " in text
+    # Every slide table is followed by a computed verdict, and all of them match.
+    verdicts = re.findall(r'<p class="seqzoo-total ([\w-]+)">(.*?)</p>', page, re.S)
+    assert len(verdicts) == len(SLIDE_TABLES)
+    assert {v for v, _ in verdicts} == {"seqzoo-total-match"}
+    for _, total in SLIDE_TABLES.values():
+        assert any(f"{total:,}" in _text(t) for _, t in verdicts)
+
+
+@pytest.mark.slow
+def test_catalogue_lists_every_registered_name(html_dir):
+    import keras_seqzoo as zoo
+
+    page = _text((html_dir / "catalogue.html").read_text(encoding="utf-8"))
+    for name in zoo.list_models(presets=True):
+        assert name in page
+    for preset in PRESETS.values():
+        assert f'Model: "{preset.split(".")[0]}"' in page
+
+
+@pytest.mark.slow
+def test_comparison_pages(html_dir):
+    for experiment in EXPERIMENTS:
+        page = (html_dir / "comparisons" / f"{experiment}.html").read_text(encoding="utf-8")
+        runs = DOCS / "data" / "runs" / experiment
+        recorded = runs.is_dir() and any((p / "run.json").exists() for p in runs.iterdir())
+        if not recorded:
+            assert "seqzoo-not-recorded" in page, experiment
+            assert f"seqzoo reproduce {experiment}" in _text(page)
+            continue
+        assert "seqzoo-not-recorded" not in page
+        assert "seqzoo-comparison-table" in page
+        assert "seqzoo-environment" in page
+        images = re.findall(r'<img[^>]+src="([^"]+)"', page)
+        wanted = {f"seqzoo-{experiment}-curves.png", f"seqzoo-{experiment}-epoch-times.png"}
+        assert wanted <= {Path(src).name for src in images}, experiment
+        for src in images:
+            assert (html_dir / "comparisons" / src).resolve().is_file(), src
+
+
+@pytest.mark.slow
+def test_lstm_page_and_cli_page(html_dir):
+    lstm = _text((html_dir / "lstm.html").read_text(encoding="utf-8"))
+    assert "def lstm_step" in lstm and "check_against_keras" in lstm
+    cli = _text((html_dir / "cli.html").read_text(encoding="utf-8"))
+    for command in ("list", "describe", "summary", "compare", "reproduce"):
+        assert f"usage: seqzoo {command}" in cli
+
+
+# -- the comparison directive on a recorded run ------------------------------------
+
+
+def _record_tiny_run(directory: Path) -> None:
+    """A run folder in the layout of keras_seqzoo.comparison.compare, from tiny fits."""
+    import keras
+    import numpy as np
+
+    import keras_seqzoo as zoo
+    from keras_seqzoo.callbacks import EpochTimer, HistoryExporter
+    from keras_seqzoo.comparison import write_report
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 50, size=(32, 8)).astype("int32")
+    y = rng.integers(0, 2, size=(32,)).astype("int32")
+    models = {
+        "embedding_flatten.imdb_words10k": {"vocab_size": 50, "max_length": 8},
+        "conv1d.imdb_words10k": {"vocab_size": 50, "max_length": 8, "kernel_size": 3},
+    }
+    for name, overrides in models.items():
+        keras.backend.clear_session()
+        model = zoo.compile_model(zoo.build(name, **overrides))
+        exporter = HistoryExporter(directory / name)
+        model.fit(x, y, batch_size=16, epochs=3, validation_split=0.25, verbose=0,
+                  callbacks=[EpochTimer(batch_size=16, verbose=0), exporter])
+    (directory / "comparison.json").write_text(
+        json.dumps({"experiment": "c4", "models": list(models), "epochs": 3, "batch_size": 16,
+                    "data": {"dataset": "random", "num_train": 24, "num_validation": 8}}),
+        encoding="utf-8",
+    )
+    (directory / "COMMAND").write_text("seqzoo reproduce c4 --tiny-test-run\n", encoding="utf-8")
+    write_report(directory, list(models))
+
+
+@pytest.mark.slow
+def test_comparison_directive_renders_a_recorded_run(tmp_path):
+    runs = tmp_path / "runs"
+    _record_tiny_run(runs / "c4")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        textwrap.dedent(
+            f"""
+            import sys
+            sys.path.insert(0, {str(DOCS / '_ext')!r})
+            extensions = ["seqzoo_docs"]
+            seqzoo_runs_dir = {str(runs)!r}
+            """
+        ),
+        encoding="utf-8",
+    )
+    (src / "index.rst").write_text(
+        textwrap.dedent(
+            """
+            Test
+            ====
+
+            .. seqzoo-comparison:: c4
+               :slide-seconds: embedding_flatten.imdb_words10k=5, conv1d.imdb_words10k=6
+
+            .. seqzoo-comparison:: c1
+            """
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "html"
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q",
+         str(src), str(out)],
+        cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    page = (out / "index.html").read_text(encoding="utf-8")
+    text = _text(page)
+    assert "seqzoo reproduce c4 --tiny-test-run" in text  # the COMMAND file
+    assert "seqzoo-comparison-table" in page and "seqzoo-slide-timings" in page
+    assert "embedding_flatten.imdb_words10k" in text and "conv1d.imdb_words10k" in text
+    for name in ("seqzoo-c4-curves.png", "seqzoo-c4-epoch-times.png"):
+        assert f'src="_images/{name}"' in page
+        assert (out / "_images" / name).stat().st_size > 1000
+    assert page.count("seqzoo-not-recorded") == 1  # c1 has no data here
