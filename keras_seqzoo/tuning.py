@@ -559,10 +559,10 @@ class HyperModel(keras_tuner.HyperModel):
         """Returns the search space as plain, JSON-ready data.
 
         Returns:
-            ``{"architecture": {...} or None, "models": {name: {"builder",
-            "preset", "hyperparameters": {argument: {"type", ..., "default",
-            "name"}}, "fixed": {argument: value}}}, "training": {...}}``, where
-            ``"name"`` is the keras-tuner hyperparameter name.
+            A dict with ``architecture`` (the architecture Choice, or ``None``),
+            ``models`` (per model: ``builder``, ``preset``, ``hyperparameters``
+            (per argument: type, range or values, ``default`` and ``name``, the
+            keras-tuner hyperparameter name) and ``fixed`` values) and ``training``.
         """
         models = {}
         for arch_name in self._choices:

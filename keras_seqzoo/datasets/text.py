@@ -126,8 +126,9 @@ def load_text_files(
         format: ``"csv"``, ``"jsonl"`` or ``"directory"``; default: from the path.
         text_column: the text column (CSV) or key (JSON Lines).
         label_column: the label column or key.
-        encoding, vocab_size, max_length, batch_size, limit, seed, cache_dir,
-            shuffle, bucket, use_cache, encoder_options: as in :func:`load_imdb`.
+        **settings: ``encoding``, ``vocab_size``, ``max_length``, ``batch_size``,
+            ``limit``, ``seed``, ``cache_dir``, ``shuffle``, ``bucket``,
+            ``use_cache`` and encoder options, as in :func:`load_imdb`.
 
     Returns:
         :class:`TextClassificationData`; ``class_names`` maps label ids to names.
@@ -205,10 +206,13 @@ def from_texts(
     The cache key hashes the texts and labels.
 
     Args:
-        train_texts, train_labels: the training data.
-        validation_texts, validation_labels: the validation data.
-        encoding, vocab_size, max_length, batch_size, limit, seed, cache_dir,
-            shuffle, bucket, use_cache, encoder_options: as in :func:`load_imdb`.
+        train_texts: the training texts.
+        train_labels: their labels.
+        validation_texts: the validation texts.
+        validation_labels: their labels.
+        **settings: ``encoding``, ``vocab_size``, ``max_length``, ``batch_size``,
+            ``limit``, ``seed``, ``cache_dir``, ``shuffle``, ``bucket``,
+            ``use_cache`` and encoder options, as in :func:`load_imdb`.
 
     Returns:
         :class:`TextClassificationData`.
