@@ -19,7 +19,7 @@ Run:
 
 ```bash
 KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz python benchmarks/epoch_times.py \\
-    --json docs/data/benchmarks/epoch_times.json
+    --json docs/data/benchmarks/epoch_times.json --rst docs/data/benchmarks/epoch_times.rst
 ```
 """
 
@@ -129,6 +129,7 @@ def main() -> None:
     parser.add_argument("--configs", nargs="*", default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument("--models", nargs="*", default=None, help="e.g. T5 T6")
     parser.add_argument("--json", default=None, help="write the results here")
+    parser.add_argument("--rst", default=None, help="write the table as reStructuredText here")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--jit", type=lambda s: {"true": True, "false": False}[s], default=None,
                         help=argparse.SUPPRESS)
@@ -195,6 +196,33 @@ def main() -> None:
         speedup = f"{r['speedup_vs_slides_tf']:.2f}x" if r["speedup_vs_slides_tf"] else ""
         print(f"| {r['model']} | {r['config']} | {r['written']} | {r['params']:,} "
               f"| {r['seconds_per_epoch']:.1f} | {speedup} |")
+    if args.rst:
+        lines = [
+            f"Measured by ``python benchmarks/epoch_times.py {' '.join(sys.argv[1:])}`` on "
+            f"{hardware['cpus']} CPUs ({hardware['machine']}, {hardware['processor']}), "
+            f"Python {hardware['python']}; "
+            + "; ".join(f"{name}: " + ", ".join(f"{k} {v}" for k, v in v_.items() if k != "backend")
+                        for name, v_ in versions.items())
+            + f". {args.steps} timed training steps x {args.rounds} rounds per cell (medians), "
+            f"scaled to an epoch of {STEPS_PER_EPOCH} steps, validation excluded.",
+            "",
+            ".. list-table::",
+            "   :header-rows: 1",
+            "",
+            "   * - Model",
+            "     - Configuration",
+            "     - Written as",
+            "     - Params",
+            "     - s/epoch",
+            "     - Speed-up vs the slides' code on TF",
+        ]
+        for r in rows:
+            speedup = f"{r['speedup_vs_slides_tf']:.2f}x" if r["speedup_vs_slides_tf"] else "-"
+            lines += [f"   * - {r['model']}", f"     - {r['config']}", f"     - {r['written']}",
+                      f"     - {r['params']:,}", f"     - {r['seconds_per_epoch']:.1f}",
+                      f"     - {speedup}"]
+        with open(args.rst, "w") as handle:
+            handle.write("\n".join(lines) + "\n")
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as handle:
