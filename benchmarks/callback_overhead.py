@@ -75,9 +75,11 @@ def _instrument(callbacks: list, spent: list) -> None:
 
 def _data(args):
     if args.data == "imdb":
-        (x, y), _ = keras.datasets.imdb.load_data(num_words=args.vocab_size)
-        x = keras.utils.pad_sequences(x, maxlen=args.max_length, padding="post",
-                                      truncating="post")
+        from keras_seqzoo import datasets  # $KERAS_SEQZOO_IMDB or the Keras cache
+
+        data = datasets.load_imdb("words", vocab_size=args.vocab_size,
+                                  max_length=args.max_length)
+        (x, y), _ = data.numpy()
         return x[: args.samples], y[: args.samples].astype("float32")
     rng = np.random.default_rng(0)
     x = rng.integers(1, args.vocab_size, (args.samples, args.max_length))
