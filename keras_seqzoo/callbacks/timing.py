@@ -380,13 +380,9 @@ class _PerStepEpochTimer(EpochTimer):
 
 
 def _input_shape(model: Any) -> tuple | None:
-    try:
-        inputs = model.inputs
-        if inputs and len(inputs) == 1:
-            return tuple(inputs[0].shape)
-    except Exception:
-        pass
-    return None
+    from keras_seqzoo.callbacks.history import _input_shape as shape
+
+    return shape(model)
 
 
 def _finite(value: Any) -> bool:
