@@ -107,6 +107,11 @@ def _add_run_options(p: argparse.ArgumentParser, *, defaults_from_experiment: bo
     p.add_argument("--learning-rate", type=float, default=None)
     p.add_argument("--quiet", "-q", action="store_true", help="no per-epoch lines")
     p.add_argument(
+        "--claim-timeout", type=float, default=None, metavar="SECONDS",
+        help="several workers may share --output: a model another worker claimed is taken "
+             "over when its heartbeat is older than this (default: 600)",
+    )
+    p.add_argument(
         "--backend", choices=("tensorflow", "jax", "torch"), default=None,
         help="Keras backend to train on (default: $KERAS_BACKEND if set, else jax when "
              "installed: the fastest on the slides' models, see the benchmarks page)",
@@ -128,6 +133,7 @@ def _run_options(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "compile_options": compile_options,
         "verbose": 0 if args.quiet else 2,
+        "claim_timeout": args.claim_timeout,
     }
     if args.output:
         options["output_dir"] = args.output
@@ -210,14 +216,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs ``seqzoo`` and returns its exit code.
 
     Args:
-        argv: the arguments (``sys.argv[1:]`` when ``None``).
+        argv: the arguments; ``None`` means the command line (``sys.argv[1:]``), and only
+            then may a training command restart itself on another backend.
 
     Returns:
         0 on success, 2 for bad input, 1 for other errors.
     """
+    from_command_line = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    backend = _training_backend(args)
+    # Only the `seqzoo` command restarts itself; called from Python, main() keeps the
+    # process (and its backend) as it is.
+    backend = _training_backend(args) if from_command_line else None
     if backend is not None:
         import keras
 

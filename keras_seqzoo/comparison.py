@@ -17,6 +17,28 @@ Running the same comparison again resumes: finished models are skipped and
 unfinished ones continue from their last completed epoch. Ctrl-C leaves every
 file consistent (the table is rewritten from what is on disk).
 
+**Several workers, one output directory.** Claiming is always on, so you can
+start the same ``compare`` (or ``seqzoo compare``) in several processes, on one
+host or on several hosts that share ``OUTPUT_DIR`` (NFS, SMB, a cluster file
+system), and each model is trained once:
+
+- before training a model a worker atomically creates ``MODEL/.claim``
+  (``O_CREAT | O_EXCL``) holding its host, pid, a random token and a heartbeat
+  time that a background thread refreshes while it trains;
+- a model another live worker holds is skipped and looked at again later; a
+  worker returns only when every model is finished, so each worker's table is
+  the complete one;
+- a claim is stale, and taken over, when its heartbeat is older than
+  ``claim_timeout`` (default 10 minutes), or at once when it names this host
+  and a process that no longer exists (a killed run resumes immediately);
+- the claim is removed when the model is done (finished or failed);
+- the table, the CSV, ``comparison.json`` and the plots are written to a
+  temporary file unique to the process and renamed into place, so two workers
+  writing the report together never leave a torn file; each reads everything
+  that is on disk, so the last one to write leaves the complete table.
+
+A single worker behaves exactly as before (its claims are never contended).
+
 Example:
 
 ```python
@@ -35,8 +57,11 @@ import io
 import json
 import math
 import os
+import secrets
+import socket
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -47,6 +72,7 @@ from keras_seqzoo import _registry
 from keras_seqzoo.compiling import compile_model
 
 __all__ = [
+    "DEFAULT_CLAIM_TIMEOUT",
     "EXPERIMENTS",
     "Comparison",
     "Experiment",
@@ -147,6 +173,11 @@ class Comparison:
 
 
 _CHECKPOINT = "checkpoint"
+_CLAIM = ".claim"
+_HOST = socket.gethostname()
+#: Default seconds without a heartbeat after which another worker's claim is stale.
+DEFAULT_CLAIM_TIMEOUT = 600.0
+_POLL_SECONDS = 2.0
 
 
 class _EpochCheckpoint(keras.callbacks.Callback):
@@ -158,24 +189,209 @@ class _EpochCheckpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = self.directory / "tmp.weights.h5"
+        tmp = self.directory / f"tmp.{os.getpid()}.weights.h5"
         self.model.save_weights(tmp, overwrite=True)
         os.replace(tmp, self.directory / "last.weights.h5")
         _write_json_atomic(self.directory / "state.json", {"epoch": epoch})
 
 
+def _temporary(path: Path) -> Path:
+    """A temporary name next to ``path``, unique to this process and call (same suffix)."""
+    unique = f"{_HOST}.{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}"
+    return path.with_name(f".{path.stem}.{unique}.tmp{path.suffix}")
+
+
+def _write_text_atomic(path: Path, text: str, *, fsync: bool = False) -> None:
+    """Writes ``text`` to a temporary file unique to this writer, then renames it into place."""
+    tmp = _temporary(path)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def _write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, default=str)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    _write_text_atomic(path, json.dumps(data, indent=2, default=str), fsync=True)
 
 
 def _read_json(path: Path) -> Any:
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
+
+
+# -- claims: several workers on one output directory ------------------------------
+
+_ACTIVE_TOKENS: set[str] = set()  # claims this process holds now
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, another user's
+        return True
+    return True
+
+
+def _read_claim(path: Path) -> dict[str, Any] | None:
+    """The claim's content; ``None`` when there is none, ``{}`` when it is being written."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _claim_age(holder: Mapping[str, Any], path: Path) -> float:
+    """Seconds since the holder's last heartbeat (the file's mtime when unreadable)."""
+    heartbeat = holder.get("heartbeat")
+    if not _finite(heartbeat):
+        try:
+            heartbeat = path.stat().st_mtime
+        except OSError:
+            return 0.0
+    return time.time() - float(heartbeat)
+
+
+def _is_stale(holder: Mapping[str, Any], path: Path, timeout: float) -> bool:
+    """A claim is stale when its heartbeat is too old, or its process is gone (same host)."""
+    pid = holder.get("pid")
+    if holder.get("host") == _HOST and isinstance(pid, int):
+        if pid == os.getpid():
+            return holder.get("token") not in _ACTIVE_TOKENS  # left over in this process
+        if not _pid_alive(pid):
+            return True
+    return _claim_age(holder, path) > timeout
+
+
+def _describe_holder(holder: Mapping[str, Any] | None, path: Path) -> str:
+    if not holder:
+        return "another worker"
+    return (f"{holder.get('host')}:{holder.get('pid')} "
+            f"(heartbeat {_claim_age(holder, path):.0f} s ago)")
+
+
+class _Claim:
+    """This worker's hold on one model folder (``MODEL/.claim``), with a heartbeat thread."""
+
+    def __init__(self, folder: Path, timeout: float):
+        self.folder = folder
+        self.path = folder / _CLAIM
+        self.timeout = timeout
+        self.token = secrets.token_hex(8)
+        self.claimed_at = time.time()
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _content(self) -> str:
+        return json.dumps({
+            "host": _HOST, "pid": os.getpid(), "token": self.token,
+            "claimed_at": self.claimed_at, "heartbeat": time.time(),
+        })
+
+    def _create(self) -> bool:
+        """Creates the claim file if there is none (atomic: ``O_CREAT | O_EXCL``)."""
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(self._content())
+            handle.flush()
+            os.fsync(handle.fileno())
+        return True
+
+    def _take_over(self, stale: Mapping[str, Any]) -> bool:
+        """Replaces a stale claim; a lock folder makes sure only one worker does it."""
+        lock = self.folder / (_CLAIM + ".lock")
+        try:
+            os.mkdir(lock)
+        except FileExistsError:
+            try:  # a worker that died while taking over leaves the lock behind
+                if time.time() - lock.stat().st_mtime > self.timeout:
+                    os.rmdir(lock)
+            except OSError:
+                pass
+            return False
+        try:
+            current = _read_claim(self.path)
+            if current is not None:
+                if current.get("token") != stale.get("token"):
+                    return False  # someone renewed or replaced it meanwhile
+                self.path.unlink(missing_ok=True)
+            return self._create()
+        finally:
+            try:
+                os.rmdir(lock)
+            except OSError:
+                pass
+
+    def _beat(self) -> None:
+        interval = max(0.05, min(60.0, self.timeout / 4))
+        while not self._stop.wait(interval):
+            holder = _read_claim(self.path)
+            if holder == {}:
+                continue  # being written (a take-over in progress): look next beat
+            if holder is None or holder.get("token") != self.token:
+                self.lost = True  # taken over: this worker was too slow to beat
+                print(f"compare: warning: the claim on {self.folder.name} was taken over by "
+                      f"{_describe_holder(holder, self.path)}", file=sys.stderr, flush=True)
+                return
+            try:
+                _write_text_atomic(self.path, self._content())
+            except OSError:  # a transient file-system error: try again next beat
+                pass
+
+    def start(self) -> "_Claim":
+        _ACTIVE_TOKENS.add(self.token)
+        self._thread = threading.Thread(
+            target=self._beat, name=f"seqzoo-claim-{self.folder.name}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def release(self) -> None:
+        """Stops the heartbeat and removes the claim if it is still this worker's."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        _ACTIVE_TOKENS.discard(self.token)
+        holder = _read_claim(self.path)
+        if holder and holder.get("token") == self.token:
+            self.path.unlink(missing_ok=True)
+
+
+def _try_claim(folder: Path, timeout: float) -> tuple[_Claim | None, dict[str, Any] | None]:
+    """``(claim, None)`` if this worker now holds ``folder``, ``(None, holder)`` if another does."""
+    folder.mkdir(parents=True, exist_ok=True)
+    claim = _Claim(folder, timeout)
+    holder: dict[str, Any] | None = None
+    for _ in range(5):
+        if claim._create():
+            return claim.start(), None
+        holder = _read_claim(claim.path)
+        if holder is None:
+            continue  # released meanwhile: try again
+        if not _is_stale(holder, claim.path, timeout):
+            return None, holder
+        if claim._take_over(holder):
+            return claim.start(), None
+    return None, holder
 
 
 def _data_settings(models: Sequence[str], given: Mapping[str, Any]) -> dict[str, Any]:
@@ -329,9 +545,25 @@ def _table_csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
+def _plot_atomic(plot, data, path: Path, title: str | None) -> Path:
+    """Draws into a temporary PNG unique to this writer, then renames it to ``path``."""
+    tmp = _temporary(path)
+    try:
+        plot(data, tmp, title=title)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def write_report(directory: str | os.PathLike, models: Sequence[str] | None = None,
                  *, title: str | None = None) -> Comparison:
     """(Re)writes the table and plots of a run directory from its model folders.
+
+    Safe to run in several processes at once: each file is written to a
+    temporary name unique to the process and renamed into place, so readers see
+    a whole old or a whole new file, never a torn one.
 
     Args:
         directory: a run directory.
@@ -347,16 +579,15 @@ def write_report(directory: str | os.PathLike, models: Sequence[str] | None = No
     rows = summarize(directory, models)
     markdown = table_markdown(rows)
     for name, text in (("comparison.md", markdown), ("comparison.csv", _table_csv(rows))):
-        tmp = directory / (name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, directory / name)
+        _write_text_atomic(directory / name, text)
     made = []
     runs = {r["model"]: directory / r["model"] for r in rows if r["epochs"]}
     if runs:
-        made.append(Path(plots.plot_history(runs, directory / "curves.png", title=title)))
+        made.append(_plot_atomic(plots.plot_history, runs, directory / "curves.png", title))
     times = {r["model"]: r["seconds_per_epoch"] for r in rows if _finite(r["seconds_per_epoch"])}
     if times:
-        made.append(Path(plots.plot_epoch_times(times, directory / "epoch_times.png", title=title)))
+        made.append(_plot_atomic(plots.plot_epoch_times, times, directory / "epoch_times.png",
+                                 title))
     return Comparison(directory=directory, rows=rows, table_markdown=markdown, plots=made)
 
 
@@ -383,10 +614,10 @@ def _train_one(
     state = checkpoint / "state.json"
     if state.exists() and (checkpoint / "last.weights.h5").exists():
         initial_epoch = _read_json(state)["epoch"] + 1
-    elif folder.exists() and any(folder.iterdir()):
+    elif folder.exists() and any(not p.name.startswith(_CLAIM) for p in folder.iterdir()):
         # Started but never completed an epoch: start the model over, keep nothing stale.
         for item in folder.iterdir():
-            if item.is_file():
+            if item.is_file() and not item.name.startswith(_CLAIM):
                 item.unlink()
 
     keras.backend.clear_session()
@@ -466,8 +697,16 @@ def compare(
     title: str | None = None,
     experiment: str | None = None,
     verbose: int = 2,
+    claim_timeout: float = DEFAULT_CLAIM_TIMEOUT,
 ) -> Comparison:
     """Trains registered models on the same data and writes a comparison.
+
+    Several processes (on one host or on hosts that share ``output_dir``) can run
+    the same call at once: each model is claimed (``MODEL/.claim``) by the first
+    worker that reaches it and trained once; the others skip it, train the
+    models nobody holds, then wait until every model is finished, so each
+    worker returns the complete table. See the module docstring for the rules;
+    a single process behaves as if there were no claims.
 
     Args:
         models: builder or preset names (``seqzoo list --presets``).
@@ -487,9 +726,22 @@ def compare(
         title: a title for the plots.
         experiment: the experiment's name, recorded in the metadata.
         verbose: 0 silent, 1 progress bars, 2 one line per epoch.
+        claim_timeout: seconds without a heartbeat after which another worker's
+            claim on a model is considered abandoned and taken over (default
+            600). A claim from a process of this host that no longer exists is
+            taken over at once. Hosts sharing a directory need clocks that
+            agree to well within this time.
 
     Returns:
         A :class:`Comparison` with the rows, the Markdown table and the plot paths.
+
+    Example:
+
+    ```python
+    # in two shells, or on two hosts sharing /shared/runs:
+    zoo.compare(["bilstm", "bigru", "conv1d", "embedding_pooling"], epochs=5,
+                output_dir="/shared/runs/c4")
+    ```
 
     Raises:
         UnknownModelError: a model name is not registered (nothing is trained).
@@ -508,6 +760,13 @@ def compare(
         raise ValueError(
             f"compare: batch_size must be an integer >= 1. Received: batch_size={batch_size!r}"
         )
+    if (isinstance(claim_timeout, bool) or not isinstance(claim_timeout, (int, float))
+            or not claim_timeout > 0 or not math.isfinite(claim_timeout)):
+        raise ValueError(
+            "compare: claim_timeout must be a number of seconds > 0. "
+            f"Received: claim_timeout={claim_timeout!r}"
+        )
+    claim_timeout = float(claim_timeout)
     settings = _data_settings(
         models, {"encoding": encoding, "vocab_size": vocab_size, "max_length": max_length}
     )
@@ -536,18 +795,38 @@ def compare(
     }
     _write_json_atomic(directory / "comparison.json", config)
     metadata = {"experiment": experiment, "data": getattr(data, "info", None), "seed": seed}
+    poll = min(_POLL_SECONDS, claim_timeout / 4)
     try:
-        for index, name in enumerate(models, 1):
-            if verbose:
-                print(f"[{index}/{len(models)}] {name}", flush=True)
-            started = time.monotonic()
-            outcome = _train_one(
-                name, directory / name, data, epochs=epochs, seed=seed,
-                compile_options=options, metadata=metadata, verbose=verbose,
-            )
-            if verbose:
-                print(f"[{index}/{len(models)}] {name}: {outcome} "
-                      f"in {time.monotonic() - started:.1f} s", flush=True)
+        remaining, announced = list(models), set()
+        while remaining:
+            waiting = []
+            for name in remaining:
+                index = models.index(name) + 1
+                claim, holder = _try_claim(directory / name, claim_timeout)
+                if claim is None:  # another live worker trains it: look again later
+                    waiting.append(name)
+                    if verbose and name not in announced:
+                        print(f"[{index}/{len(models)}] {name}: claimed by "
+                              f"{_describe_holder(holder, directory / name / _CLAIM)}; "
+                              "waiting for it", flush=True)
+                    announced.add(name)
+                    continue
+                try:
+                    if verbose:
+                        print(f"[{index}/{len(models)}] {name}", flush=True)
+                    started = time.monotonic()
+                    outcome = _train_one(
+                        name, directory / name, data, epochs=epochs, seed=seed,
+                        compile_options=options, metadata=metadata, verbose=verbose,
+                    )
+                    if verbose:
+                        print(f"[{index}/{len(models)}] {name}: {outcome} "
+                              f"in {time.monotonic() - started:.1f} s", flush=True)
+                finally:
+                    claim.release()
+            remaining = waiting
+            if remaining:
+                time.sleep(poll)
     finally:
         # Interrupted or not, the table and plots describe exactly what is on disk.
         result = write_report(directory, [m for m in models if (directory / m).exists()],

@@ -142,6 +142,10 @@ def test_validation_freq_and_warmup_of_the_first_validation():
         np.median([r["train_time"] for r in timer.records[2:]]))
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() == "torch",
+    reason="Keras supports steps_per_execution > 1 only on TensorFlow and JAX",
+)
 def test_steps_per_execution_counts_every_step():
     timer = EpochTimer(batch_size=8, verbose=0)
     _fit(_model(steps_per_execution=2), [timer], epochs=2, validation_split=0.25)
