@@ -306,9 +306,13 @@ class _Claim:
 
     def _create(self) -> bool:
         """Creates the claim file if there is none (atomic: ``O_CREAT | O_EXCL``)."""
+        # Mark the token live before the file exists: another thread of this process
+        # that reads the new claim must not take it for a leftover (see _is_stale).
+        _ACTIVE_TOKENS.add(self.token)
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
+            _ACTIVE_TOKENS.discard(self.token)
             return False
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(self._content())
@@ -358,7 +362,6 @@ class _Claim:
                 pass
 
     def start(self) -> "_Claim":
-        _ACTIVE_TOKENS.add(self.token)
         self._thread = threading.Thread(
             target=self._beat, name=f"seqzoo-claim-{self.folder.name}", daemon=True
         )
