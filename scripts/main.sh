@@ -10,15 +10,8 @@
 # Keras cache (~/.keras/datasets/aclImdb_v1.tar.gz, downloaded once when online, 84 MB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV="${VENV:-.venv}"
-if [ ! -x "$VENV/bin/python" ]; then
-  python3 -m venv "$VENV"
-fi
-# shellcheck disable=SC1091
-. "$VENV/bin/activate"
-python -m pip install -q --upgrade pip
-python -m pip install -q -e ".[jax]"
-export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
+# shellcheck source=scripts/_venv.sh
+. scripts/_venv.sh "jax"
 if [ "$#" -eq 0 ]; then
   set -- reproduce c4 --output runs/c4
 fi

@@ -10,15 +10,8 @@
 #   bash scripts/test.sh -k registry     # extra arguments go to pytest
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV="${VENV:-.venv}"
-if [ ! -x "$VENV/bin/python" ]; then
-  python3 -m venv "$VENV"
-fi
-# shellcheck disable=SC1091
-. "$VENV/bin/activate"
-python -m pip install -q --upgrade pip
-python -m pip install -q -e ".[test,docs,jax,torch]"
-export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
+# shellcheck source=scripts/_venv.sh
+. scripts/_venv.sh "test,docs,jax,torch"
 # Two workers; a file's tests stay on one worker, so session fixtures (the subword
 # vocabulary build) run once.
 workers=(-n "${PYTEST_WORKERS:-2}" --dist loadfile)
