@@ -21,7 +21,7 @@ import types
 import typing
 from typing import Any, Callable, Literal, Union
 
-__all__ = ["Argument", "Range", "arguments_of", "validate"]
+__all__ = ["Argument", "Range", "arguments_of", "did_you_mean", "validate"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,6 +217,12 @@ def _matches(value: Any, tp: Any, constraints: list[Range]) -> bool:
     return False
 
 
+def did_you_mean(name: str, candidates) -> str:
+    """Returns ``" Did you mean 'x'?"`` for the closest candidate, or ``""``."""
+    close = difflib.get_close_matches(name, sorted(candidates), n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
 def validate(builder: str, fn: Callable, kwargs: dict[str, Any]) -> dict[str, Any]:
     """Checks keyword arguments for a builder and returns them with defaults filled in.
 
@@ -235,10 +241,8 @@ def validate(builder: str, fn: Callable, kwargs: dict[str, Any]) -> dict[str, An
     spec = arguments_of(fn)
     for name in kwargs:
         if name not in spec:
-            close = difflib.get_close_matches(name, list(spec), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
             raise ValueError(
-                f"Builder {builder!r} has no argument {name!r}.{hint} "
+                f"Builder {builder!r} has no argument {name!r}.{did_you_mean(name, spec)} "
                 f"Its arguments are: {', '.join(spec)}."
             )
     resolved = {}

@@ -159,12 +159,6 @@ def _ensure_loaded() -> None:
             _loading = False
 
 
-def _reload_entry_points() -> None:
-    """Forgets that plugins were loaded, so the next lookup loads them again (tests)."""
-    global _loaded
-    _loaded = False
-
-
 def register(
     name: str | Callable | None = None,
     *,

@@ -630,19 +630,14 @@ def _train_one(
     arguments = entry.arguments
     if "vocab_size" in arguments:
         overrides["vocab_size"] = data.vocab_size
-    if "max_length" in arguments and data.max_length is not None:
-        overrides["max_length"] = data.max_length
-    elif "max_length" in arguments and data.max_length is None:
-        overrides["max_length"] = None
+    if "max_length" in arguments:
+        overrides["max_length"] = data.max_length  # None: variable-length input
     model = _registry.build(name, **overrides)
     compile_model(model, **compile_options)
 
     if initial_epoch:
         model.optimizer.build(model.trainable_variables)
         model.load_weights(checkpoint / "last.weights.h5")
-    if initial_epoch >= epochs:
-        # All epochs were done but the run was not marked finished.
-        initial_epoch = epochs
     timer = EpochTimer(batch_size=data.batch_size, sequence_length=data.max_length,
                        verbose=bool(verbose))
     exporter = HistoryExporter(folder, resume=True, metadata=dict(metadata),

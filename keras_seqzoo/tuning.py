@@ -34,7 +34,6 @@ model = tuning.build_from_hyperparameters(tuner.get_best_hyperparameters()[0], h
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import importlib.util
 import logging
 import sys
@@ -342,10 +341,9 @@ class HyperModel(keras_tuner.HyperModel):
                      what: str = "argument") -> None:
         for key in given:
             if key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
                 raise ValueError(
-                    f"HyperModel: {what} {key!r} is not an argument of any of {names}.{hint} "
+                    f"HyperModel: {what} {key!r} is not an argument of any of {names}."
+                    f"{_arguments.did_you_mean(key, known)} "
                     f"Their arguments are: {', '.join(sorted(known))}."
                 )
 
