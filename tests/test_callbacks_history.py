@@ -135,6 +135,59 @@ def test_late_keys_become_columns_and_missing_values_are_empty(tmp_path):
     assert math.isnan(frame["learning_rate"][0]) and frame["learning_rate"][2] == 0.5
 
 
+def test_rows_appended_in_place_match_a_full_rewrite(tmp_path):
+    # Epochs that only add a row are appended in place; columns appearing later
+    # force an atomic rewrite. Either way the files equal a rewrite from scratch.
+    extra = _SetLogs({3: {"learning_rate": 0.5}, 6: {"learning_rate": 0.125}})
+    _fit(_model(), [extra, HistoryExporter(tmp_path)], epochs=8)
+    records = [json.loads(line) for line in _jsonl_lines(tmp_path)]
+    columns = history_module._columns(records)
+    assert (tmp_path / "history.csv").read_text() == history_module._render_csv(records, columns)
+    assert (tmp_path / "history.json").read_text() == history_module._render_json(records, columns)
+    assert [r["learning_rate"] for r in json.loads((tmp_path / "history.json").read_text())] == [
+        None, None, None, 0.5, None, None, 0.125, None]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE needs a POSIX system")
+def test_a_full_disk_during_an_append_loses_no_epoch(tmp_path):
+    # A real failed write: a file-size limit that history.jsonl and history.csv stay
+    # under but history.json crosses halfway through its new row (a short write,
+    # then EFBIG). 50 keys logged only in epoch 0 make every JSON row long
+    # (null-filled columns) while the jsonl lines and CSV rows stay short.
+    import resource
+    import signal
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+
+    class _LimitFileSize(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 3:
+                sizes = {n: (tmp_path / n).stat().st_size
+                         for n in ("history.jsonl", "history.csv", "history.json")}
+                limit = sizes["history.json"] + 20
+                assert limit > 2 * max(sizes["history.jsonl"], sizes["history.csv"]), sizes
+                resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    wide = _SetLogs({0: {f"extra_metric_{i}": 1.0 for i in range(50)}})
+    try:
+        with pytest.raises(OSError):
+            _fit(_model(), [wide, _LimitFileSize(), HistoryExporter(tmp_path)], epochs=6)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
+
+    # history.json is back to its previous content; nothing was lost elsewhere.
+    assert [r["epoch"] for r in json.loads((tmp_path / "history.json").read_text())] == [0, 1, 2]
+    with open(tmp_path / "history.csv", newline="") as f:
+        assert [int(r["epoch"]) for r in csv.DictReader(f)] == [0, 1, 2, 3]
+    assert _epochs(tmp_path) == [0, 1, 2, 3]  # history.jsonl, the source of truth
+    # Resuming rebuilds the derived files from history.jsonl.
+    _fit(_model(), [HistoryExporter(tmp_path, resume=True)], epochs=5, initial_epoch=4)
+    assert [r["epoch"] for r in json.loads((tmp_path / "history.json").read_text())] == [
+        0, 1, 2, 3, 4]
+
+
 def test_nan_inf_and_arrays_round_trip(tmp_path):
     values = {
         0: {"a": float("nan"), "b": float("inf"), "c": float("-inf"),
