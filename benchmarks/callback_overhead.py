@@ -22,6 +22,9 @@ This is a script, not a test. Examples:
 KERAS_BACKEND=jax python benchmarks/callback_overhead.py                 # synthetic, quick
 KERAS_BACKEND=jax python benchmarks/callback_overhead.py --data imdb --epochs 4 --repeats 3
 ```
+
+``--long-run EPOCHS`` (default 1,000) then calls the hooks alone, as ``fit`` does,
+for that many epochs and prints the cost per epoch at the start and at the end.
 """
 
 from __future__ import annotations
@@ -94,6 +97,38 @@ def _callbacks(config: str, directory: Path, batch_size: int) -> list:
     return [EpochTimer(batch_size=batch_size, verbose=0), HistoryExporter(directory)]
 
 
+def _long_run_hook_cost(epochs: int, tmp: Path) -> None:
+    """Per-epoch hook time over a long run, without training: the hooks are called
+    the way ``fit`` calls them (through ``keras.callbacks.CallbackList``) with a
+    fixed set of logs. Shows whether the cost grows with the number of epochs."""
+    model = zoo.build("embedding_pooling", vocab_size=50, max_length=8)
+    configs = {
+        "csvlogger": lambda d: [keras.callbacks.CSVLogger(str(d / "log.csv"))],
+        "seqzoo": lambda d: [EpochTimer(batch_size=32, verbose=0), HistoryExporter(d)],
+        "seqzoo, fsync=False": lambda d: [EpochTimer(batch_size=32, verbose=0),
+                                          HistoryExporter(d, fsync=False)],
+    }
+    print(f"\nhooks only, {epochs} epochs (ms per epoch, median of the first and last 50):")
+    for name, make in configs.items():
+        directory = tmp / f"long_{len(name)}_{name[:6]}"
+        directory.mkdir()
+        callbacks = keras.callbacks.CallbackList(
+            make(directory), model=model, epochs=epochs, steps=1, verbose=0)
+        callbacks.on_train_begin()
+        times = []
+        for epoch in range(epochs):
+            logs = {"loss": 0.5, "accuracy": 0.75, "val_loss": 0.625, "val_accuracy": 0.7}
+            start = time.perf_counter()
+            callbacks.on_epoch_begin(epoch)
+            callbacks.on_test_begin()
+            callbacks.on_test_end()
+            callbacks.on_epoch_end(epoch, logs)
+            times.append(time.perf_counter() - start)
+        callbacks.on_train_end()
+        first, last = statistics.median(times[:50]), statistics.median(times[-50:])
+        print(f"{name:>20}  first {first * 1000:7.3f}  last {last * 1000:7.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="bilstm.imdb_words10k")
@@ -103,10 +138,16 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=120)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2, help="0: only the --long-run part")
     parser.add_argument("--validation-split", type=float, default=0.2)
+    parser.add_argument("--long-run", type=int, default=1000, metavar="EPOCHS",
+                        help="also time the hooks alone over this many epochs (0: skip)")
     args = parser.parse_args()
 
+    if args.repeats == 0:  # only the long run
+        with tempfile.TemporaryDirectory() as tmp:
+            _long_run_hook_cost(args.long_run, Path(tmp))
+        return
     x, y = _data(args)
     configs = ("none", "csvlogger", "seqzoo")
     epoch_times: dict[str, list[float]] = {c: [] for c in configs}
@@ -148,6 +189,9 @@ def main() -> None:
         once = statistics.median(per_fit[config]) * 1000
         print(f"{config:>10}  {median:10.4f}  {median / base:8.4f}  {share * 100:19.3f}%"
               f"  {once:17.1f}")
+    if args.long_run:
+        with tempfile.TemporaryDirectory() as tmp:
+            _long_run_hook_cost(args.long_run, Path(tmp))
 
 
 if __name__ == "__main__":

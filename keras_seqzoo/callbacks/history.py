@@ -411,8 +411,8 @@ class HistoryExporter(keras.callbacks.Callback):
     After each epoch it appends the epoch's logs to ``history.jsonl`` (flushed
     and fsynced), adds the row to ``history.csv`` and ``history.json`` (in place;
     rewritten atomically from ``history.jsonl`` when columns appear or epochs
-    are replaced), and updates ``run.json``: about 1 ms per epoch, the same
-    after 10 or 10,000 epochs. Keys that appear later (validation every N
+    are replaced), and updates ``run.json``: 1-2 ms per epoch on a local disk,
+    the same after 10 or 10,000 epochs. Keys that appear later (validation every N
     epochs, a learning rate added mid-run) become new columns; epochs without
     a value are empty in the CSV and ``null`` in JSON. A process killed in the
     middle of epoch ``N`` leaves files that parse and hold epochs ``0..N-1``.
