@@ -3,7 +3,9 @@
 # the test suite under each Keras backend:
 #   tensorflow  every test, the real-IMDB ones included (when KERAS_SEQZOO_IMDB is set)
 #   jax         every test but the real-IMDB ones (the data code is backend-independent)
-#   torch       the fast tests
+#               and those marked one_backend (the docs build, and subprocesses that choose
+#               their own backend or test installation and imports)
+#   torch       the fast tests, but not those marked one_backend
 #
 #   bash scripts/test.sh                 # all three backends
 #   BACKENDS="jax" bash scripts/test.sh  # one backend
@@ -19,8 +21,8 @@ status=0
 for backend in ${BACKENDS:-tensorflow jax torch}; do
   case "$backend" in
     tensorflow) select=() ;;
-    jax) select=(-m "not real_data") ;;
-    *) select=(-m "not real_data and not slow") ;;
+    jax) select=(-m "not real_data and not one_backend") ;;
+    *) select=(-m "not real_data and not slow and not one_backend") ;;
   esac
   echo "=== pytest with KERAS_BACKEND=$backend ${select[*]} ==="
   KERAS_BACKEND="$backend" python -m pytest "${workers[@]}" "${select[@]}" "$@" || status=$?

@@ -428,6 +428,7 @@ def test_corrupted_middle_line_is_reported(tmp_path):
         read_history(tmp_path)
 
 
+@pytest.mark.one_backend
 def test_import_does_not_load_tensorflow_on_other_backends():
     # pandas and matplotlib may come with Keras' own imports; we add none of them.
     code = (

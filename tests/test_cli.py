@@ -60,6 +60,7 @@ def test_bad_input_exits_2_with_a_clear_message(argv, message, capsys):
     assert message in err and err.startswith(f"seqzoo {argv[0]}: error:")
 
 
+@pytest.mark.one_backend
 def test_console_script_is_installed():
     exe = os.path.join(os.path.dirname(sys.executable), "seqzoo")
     result = subprocess.run([exe, "list", "--json"], capture_output=True, text=True, timeout=300)

@@ -165,6 +165,7 @@ def test_reproduce_runs_a_named_experiment(tiny_imdb, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend
 def test_training_commands_pick_the_fast_backend_unless_told(tiny_imdb, tmp_path):
     pytest.importorskip("jax")
     env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}

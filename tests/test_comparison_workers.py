@@ -135,6 +135,7 @@ def test_bad_claim_timeout_is_refused(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend
 def test_two_workers_on_one_directory_train_each_model_once(tmp_path):
     data = write_folder(tmp_path / "data", _files())
     out = tmp_path / "run"

@@ -104,6 +104,7 @@ def _check_exported(out: Path, result: dict, *, validation: bool = True) -> None
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend
 def test_keras_tuner_chief_and_two_workers_complete_a_search(tmp_path):
     _needs("keras_tuner", "grpc")
     backend = "jax" if importlib.util.find_spec("jax") else "tensorflow"
@@ -155,6 +156,7 @@ print(json.dumps({
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend
 def test_mirrored_strategy_over_two_logical_cpus_fits_with_our_callbacks(tmp_path):
     _needs("tensorflow")
     out = tmp_path / "run"
@@ -182,6 +184,7 @@ print(json.dumps({
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend
 def test_jax_data_parallel_over_two_cpu_devices_fits_with_our_callbacks(tmp_path):
     _needs("jax")
     out = tmp_path / "run"
@@ -221,6 +224,7 @@ print(json.dumps({"process_index": jax.process_index(), "process_count": jax.pro
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend
 def test_two_jax_processes_only_process_0_writes(tmp_path):
     _needs("jax")
     script = tmp_path / "script.py"

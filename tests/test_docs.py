@@ -149,6 +149,7 @@ def _summary_rows(text: str) -> list[tuple[str, ...]]:
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend
 def test_catalogue_shows_every_slide_table(html_dir):
     page = (html_dir / "catalogue.html").read_text(encoding="utf-8")
     summaries = {}
@@ -179,6 +180,7 @@ def test_catalogue_shows_every_slide_table(html_dir):
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend
 def test_catalogue_lists_every_registered_name(html_dir):
     import keras_seqzoo as zoo
 
@@ -190,6 +192,7 @@ def test_catalogue_lists_every_registered_name(html_dir):
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend
 def test_comparison_pages(html_dir):
     for experiment in EXPERIMENTS:
         page = (html_dir / "comparisons" / f"{experiment}.html").read_text(encoding="utf-8")
@@ -210,6 +213,7 @@ def test_comparison_pages(html_dir):
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend
 def test_lstm_page_and_cli_page(html_dir):
     lstm = _text((html_dir / "lstm.html").read_text(encoding="utf-8"))
     assert "def lstm_step" in lstm and "check_against_keras" in lstm
@@ -253,6 +257,7 @@ def _record_tiny_run(directory: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend
 def test_comparison_directive_renders_a_recorded_run(tmp_path):
     runs = tmp_path / "runs"
     _record_tiny_run(runs / "c4")

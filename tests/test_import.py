@@ -20,6 +20,7 @@ print(json.dumps({"before": before, "after_build": after, "backend": __import__(
 """
 
 
+@pytest.mark.one_backend
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_import_does_not_import_tensorflow(backend):
     pytest.importorskip(backend)

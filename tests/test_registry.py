@@ -182,6 +182,7 @@ def plugin_model(*, vocab_size: int = 30, max_length: int = 6):
 """
 
 
+@pytest.mark.one_backend
 def test_entry_point_plugin_loads_lazily(tmp_path):
     """A real installed distribution (dist-info on sys.path) registers through the group."""
     site = tmp_path / "site"

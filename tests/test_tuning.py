@@ -327,6 +327,7 @@ def test_same_seed_gives_the_same_hyperparameter_sequence(tmp_path):
 # --------------------------------------------------------------------------- optional extra
 
 
+@pytest.mark.one_backend
 def test_keras_seqzoo_imports_without_keras_tuner_and_tuning_says_how_to_install():
     code = textwrap.dedent(
         """
