@@ -1,4 +1,4 @@
-"""Seconds per epoch of the slide models on each Keras backend, with and without XLA.
+"""Seconds per epoch of the slides' word models on each Keras backend, with and without XLA.
 
 Side by side in one run: every configuration trains the same models on the same
 IMDB batches (words, vocabulary 10,000, length 120, batch 32), and within each
@@ -42,6 +42,9 @@ MODELS = {
     "T5 BiLSTM(32)": "bilstm.imdb_words10k",
     "T6 BiGRU(32)": "bigru.imdb_words10k",
     "T7 Conv1D + GAP": "conv1d.imdb_words10k",
+    # The two models of comparison C3 (in the slides' code, without a summary table).
+    "C3 Embedding + GAP": "embedding_pooling.imdb_words10k",
+    "C3 BiLSTM(32), Dense(24)": "bilstm.imdb_words10k_dense24",
 }
 CONFIGS = {
     "tensorflow": ("tensorflow", False),
@@ -57,13 +60,16 @@ def slides_model(preset: str):
     import keras
 
     layers = keras.layers
-    head = [layers.Dense(6, activation="relu"), layers.Dense(1, activation="sigmoid")]
+    units = 24 if preset.startswith(("embedding_pooling.", "bilstm.imdb_words10k_dense24")) else 6
+    head = [layers.Dense(units, activation="relu"), layers.Dense(1, activation="sigmoid")]
     body = {
         "embedding_flatten.imdb_words10k": [layers.Flatten()],
         "bilstm.imdb_words10k": [layers.Bidirectional(layers.LSTM(32))],
         "bigru.imdb_words10k": [layers.Bidirectional(layers.GRU(32))],
         "conv1d.imdb_words10k": [layers.Conv1D(128, 5, activation="relu"),
                                  layers.GlobalAveragePooling1D()],
+        "embedding_pooling.imdb_words10k": [layers.GlobalAveragePooling1D()],
+        "bilstm.imdb_words10k_dense24": [layers.Bidirectional(layers.LSTM(32))],
     }[preset]
     return keras.Sequential(
         [keras.Input((120,), dtype="int32"), layers.Embedding(10000, 16), *body, *head]
@@ -106,6 +112,10 @@ def worker(args) -> None:
                           **compile_kwargs)
             model.fit(x[:320], y[:320], batch_size=32, epochs=1, verbose=0)  # warm-up
             models[(label, way)] = model
+    for label in {label for label, _ in models}:
+        counts = {way: models[(label, way)].count_params() for way in ("slides", "seqzoo")}
+        if counts["slides"] != counts["seqzoo"]:
+            raise SystemExit(f"{label}: the two ways of writing it differ: {counts} parameters")
     times: dict = {key: [] for key in models}
     keys = list(models)
     for round_index in range(args.rounds):
