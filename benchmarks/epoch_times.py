@@ -279,6 +279,7 @@ def main() -> None:
             lines += ["", f"Builder / hand-written (median of the per-round ratios in each cell) over "
                           f"the {len(ratios)} cells: median {statistics.median(ratios):.3f}, range "
                           f"{min(ratios):.3f}-{max(ratios):.3f}."]
+        os.makedirs(os.path.dirname(os.path.abspath(args.rst)), exist_ok=True)
         with open(args.rst, "w") as handle:
             handle.write("\n".join(lines) + "\n")
     if args.json:

@@ -1,0 +1,65 @@
+"""The benchmark scripts still run and write what the docs include (tiny settings; no timing
+is asserted: speed belongs in the scripts' printed ratios, not in tests)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_datasets import _files, write_folder
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.slow, pytest.mark.one_backend]
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {**os.environ, "KERAS_SEQZOO_CACHE": str(tmp_path / "cache"),
+           "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("KERAS_SEQZOO_IMDB", None)
+    return env
+
+
+def test_epoch_times_writes_paired_rows_with_identical_parameter_counts(tmp_path):
+    if importlib.util.find_spec("jax") is None:
+        pytest.skip("needs jax")
+    data = write_folder(tmp_path / "data", _files())
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "epoch_times.py"), "--data", str(data),
+         "--configs", "jax", "--models", "T4", "C3", "--steps", "1", "--rounds", "2",
+         "--min-seconds", "0", "--json", str(out / "t.json"), "--rst", str(out / "t.rst")],
+        env=_env(tmp_path), capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((out / "t.json").read_text())
+    rows = report["rows"]
+    models = ["T4 Embedding + Flatten", "C3 Embedding + GAP", "C3 BiLSTM(32), Dense(24)"]
+    assert [(r["model"], r["written"]) for r in rows] == [
+        (m, way) for m in models for way in ("slides", "seqzoo")]
+    for slides, seqzoo in zip(rows[::2], rows[1::2]):
+        assert slides["params"] == seqzoo["params"] > 0
+        assert len(seqzoo["seconds_per_step_by_round"]) == 2
+        assert seqzoo["builder_vs_handwritten"] > 0 and slides["builder_vs_handwritten"] is None
+    assert report["versions"]["jax"]["backend"] == "jax"
+    table = (out / "t.rst").read_text()
+    assert ".. list-table::" in table and "Builder / hand-written" in table
+    assert "builder / hand-written, over 3 cells: median" in result.stdout
+
+
+def test_callback_overhead_long_run_prints_every_configuration(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "callback_overhead.py"), "--repeats", "0",
+         "--long-run", "60"],
+        env=_env(tmp_path), capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = re.findall(r"^\s*(.+?)\s+first\s+([\d.]+)\s+last\s+([\d.]+)$", result.stdout, re.M)
+    assert [name for name, _, _ in rows] == ["csvlogger", "seqzoo", "seqzoo, fsync=False"]
+    assert all(float(first) > 0 and float(last) > 0 for _, first, last in rows)
