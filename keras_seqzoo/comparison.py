@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import contextlib
 import io
 import json
 import math
@@ -64,7 +65,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import keras
 
@@ -189,31 +190,35 @@ class _EpochCheckpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = self.directory / f"tmp.{os.getpid()}.weights.h5"
-        self.model.save_weights(tmp, overwrite=True)
-        os.replace(tmp, self.directory / "last.weights.h5")
+        with _replacing(self.directory / "last.weights.h5") as tmp:
+            self.model.save_weights(tmp, overwrite=True)
         _write_json_atomic(self.directory / "state.json", {"epoch": epoch})
 
 
-def _temporary(path: Path) -> Path:
-    """A temporary name next to ``path``, unique to this process and call (same suffix)."""
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """Yields a temporary path next to ``path``, unique to this writer (host, process,
+    thread) and ending in ``path``'s own name (so ``.weights.h5`` or ``.png`` still
+    tell the format); renames it to ``path`` when the block succeeds and removes it
+    when it fails. Readers, and other workers writing the same file, never see a torn
+    file."""
     unique = f"{_HOST}.{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}"
-    return path.with_name(f".{path.stem}.{unique}.tmp{path.suffix}")
-
-
-def _write_text_atomic(path: Path, text: str, *, fsync: bool = False) -> None:
-    """Writes ``text`` to a temporary file unique to this writer, then renames it into place."""
-    tmp = _temporary(path)
+    tmp = path.with_name(f".{unique}.tmp.{path.name}")
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            if fsync:
-                handle.flush()
-                os.fsync(handle.fileno())
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _write_text_atomic(path: Path, text: str, *, fsync: bool = False) -> None:
+    """Writes ``text`` to ``path`` through :func:`_replacing`."""
+    with _replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+        if fsync:
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 def _write_json_atomic(path: Path, data: Any) -> None:
@@ -548,18 +553,6 @@ def _table_csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def _plot_atomic(plot, data, path: Path, title: str | None) -> Path:
-    """Draws into a temporary PNG unique to this writer, then renames it to ``path``."""
-    tmp = _temporary(path)
-    try:
-        plot(data, tmp, title=title)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_report(directory: str | os.PathLike, models: Sequence[str] | None = None,
                  *, title: str | None = None) -> Comparison:
     """(Re)writes the table and plots of a run directory from its model folders.
@@ -585,12 +578,13 @@ def write_report(directory: str | os.PathLike, models: Sequence[str] | None = No
         _write_text_atomic(directory / name, text)
     made = []
     runs = {r["model"]: directory / r["model"] for r in rows if r["epochs"]}
-    if runs:
-        made.append(_plot_atomic(plots.plot_history, runs, directory / "curves.png", title))
     times = {r["model"]: r["seconds_per_epoch"] for r in rows if _finite(r["seconds_per_epoch"])}
-    if times:
-        made.append(_plot_atomic(plots.plot_epoch_times, times, directory / "epoch_times.png",
-                                 title))
+    for plot, data, name in ((plots.plot_history, runs, "curves.png"),
+                             (plots.plot_epoch_times, times, "epoch_times.png")):
+        if data:
+            with _replacing(directory / name) as tmp:
+                plot(data, tmp, title=title)
+            made.append(directory / name)
     return Comparison(directory=directory, rows=rows, table_markdown=markdown, plots=made)
 
 

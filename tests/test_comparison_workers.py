@@ -181,7 +181,8 @@ def test_two_workers_on_one_directory_train_each_model_once(tmp_path):
     json.loads((out / "comparison.json").read_text())
     for png in ("curves.png", "epoch_times.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert not [p.name for p in out.rglob("*") if ".tmp" in p.name]  # no temporary left over
+    # No temporary file, claim or lock left over (all of them are dot-files).
+    assert not [p.name for p in out.rglob(".*")]
     # Both workers trained something (the models were shared out, not run twice).
     trained_by = [{n for n in MODELS if f"] {n}: trained" in text} for text in outputs]
     assert trained_by[0].isdisjoint(trained_by[1])

@@ -22,6 +22,8 @@ from typing import Any
 
 import keras
 
+from keras_seqzoo.callbacks.history import _input_shape, _process_index
+
 __all__ = ["EpochTimer"]
 
 # The keys the timer adds to the epoch logs.
@@ -379,12 +381,6 @@ class _PerStepEpochTimer(EpochTimer):
         record["steps_timed"] = len(durations)
 
 
-def _input_shape(model: Any) -> tuple | None:
-    from keras_seqzoo.callbacks.history import _input_shape as shape
-
-    return shape(model)
-
-
 def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value)
 
@@ -398,8 +394,3 @@ def _fmt(value: Any) -> str:
         return f"{value:.1f}"
     return f"{value:.3f}"
 
-
-def _process_index() -> int:
-    from keras_seqzoo.callbacks.history import _process_index as index
-
-    return index()
