@@ -91,7 +91,6 @@ def _cpu_model() -> str:
 def worker(args) -> None:
     """Runs in a process whose KERAS_BACKEND is fixed; prints one JSON line."""
     import keras
-    import numpy as np
 
     import keras_seqzoo as zoo
     from keras_seqzoo import datasets

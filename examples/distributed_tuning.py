@@ -46,6 +46,7 @@ print(result["trials"], result["trials_per_minute"])
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import socket
@@ -249,9 +250,7 @@ def _run_chief_or_worker(args: argparse.Namespace) -> dict[str, Any]:
                               "search_started": started, "search_ended": ended}
     if args.role == "chief":
         trials = list(tuner.oracle.trials.values())
-        statuses: dict[str, int] = {}
-        for trial in trials:
-            statuses[trial.status] = statuses.get(trial.status, 0) + 1
+        statuses = dict(collections.Counter(trial.status for trial in trials))
         best_hp = tuner.get_best_hyperparameters()[0]
         best_trial = tuner.oracle.get_best_trials(1)[0]
         result.update({
@@ -284,22 +283,25 @@ def _launch(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
     base = [sys.executable, os.path.abspath(__file__), *passed, "--ip", "127.0.0.1",
             "--port", str(port), "--directory", directory]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
+    # The processes report through --result files; their stdout is dropped (keras-tuner
+    # 1.4.8 prints condition values from keras_tuner/src/engine/conditions.py there),
+    # their stderr kept.
     started = time.time()
     processes = {"chief": subprocess.Popen(
         [*base, "--role", "chief", "--overwrite", "--result", str(results / "chief.json")],
-        env=env)}
+        env=env, stdout=subprocess.DEVNULL)}
     for index in range(args.workers):
         processes[f"worker{index}"] = subprocess.Popen(
             [*base, "--role", "worker", "--worker-id", f"worker{index}",
-             "--result", str(results / f"worker{index}.json")], env=env)
+             "--result", str(results / f"worker{index}.json")], env=env,
+            stdout=subprocess.DEVNULL)
     deadline = started + args.timeout
-    workers_done = None
     try:
-        for name in [*[n for n in processes if n != "chief"], "chief"]:
-            processes[name].wait(timeout=max(1.0, deadline - time.time()))
-            if name != "chief" and workers_done is None and all(
-                    p.poll() is not None for n, p in processes.items() if n != "chief"):
-                workers_done = time.time()  # the chief lingers (it polls every 20 s)
+        for name, process in processes.items():
+            if name != "chief":
+                process.wait(timeout=max(1.0, deadline - time.time()))
+        workers_done = time.time()  # the chief lingers (it polls every 20 s)
+        processes["chief"].wait(timeout=max(1.0, deadline - time.time()))
     except subprocess.TimeoutExpired:
         raise TimeoutError(f"distributed tuning did not finish in {args.timeout:.0f} s") from None
     finally:
@@ -315,7 +317,7 @@ def _launch(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
     completed = chief["trials"].get("COMPLETED", 0)
     window = (max(w["search_ended"] for w in workers)
               - min(w["search_started"] for w in workers))
-    wall = (workers_done or time.time()) - started
+    wall = workers_done - started
     return {
         **{k: chief[k] for k in ("trials", "architectures", "best_score",
                                  "best_hyperparameters", "best")},
@@ -324,8 +326,8 @@ def _launch(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
         "trials_per_worker": {w["tuner_id"]: w["trials_run"] for w in workers},
         "seconds_search": window,
         "seconds_wall": wall,
-        "trials_per_minute": 60.0 * completed / window if window > 0 else None,
-        "trials_per_minute_wall": 60.0 * completed / wall if wall > 0 else None,
+        "trials_per_minute": 60.0 * completed / window,
+        "trials_per_minute_wall": 60.0 * completed / wall,
         "directory": directory,
         "port": port,
     }

@@ -380,10 +380,14 @@ def test_sigkill_mid_epoch_leaves_parseable_files(tmp_path):
 # -- multi-process -------------------------------------------------------------------
 
 
-def test_only_process_zero_writes(tmp_path, monkeypatch):
+def test_only_process_zero_writes(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(history_module, "_process_index", lambda: 1)
-    _fit(_model(), [HistoryExporter(tmp_path / "run")])
+    timer = EpochTimer(verbose=True)
+    with HistoryExporter(tmp_path / "run") as exporter:
+        _fit(_model(), [timer, exporter])
     assert not (tmp_path / "run").exists()
+    assert len(timer.records) == 2  # timing still happens, for every process
+    assert "EpochTimer:" not in capsys.readouterr().out  # the summary is process 0's
 
 
 @pytest.mark.parametrize(

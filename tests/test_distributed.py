@@ -25,17 +25,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from keras_seqzoo.callbacks import EpochTimer, HistoryExporter
-from keras_seqzoo.callbacks import history as history_module
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "distributed_tuning.py"
-
-
-def _needs(*modules: str) -> None:
-    for module in modules:
-        if importlib.util.find_spec(module) is None:
-            pytest.skip(f"{module} is not installed")
 
 
 def _env(backend: str, **extra: str) -> dict[str, str]:
@@ -71,7 +63,7 @@ import json, os, sys
 import numpy as np
 import keras
 import keras_seqzoo as zoo
-from keras_seqzoo.callbacks import EpochTimer, HistoryExporter, read_history, read_run
+from keras_seqzoo.callbacks import EpochTimer, HistoryExporter
 
 def data(seed=0, n=48):
     rng = np.random.default_rng(seed)
@@ -106,7 +98,8 @@ def _check_exported(out: Path, result: dict, *, validation: bool = True) -> None
 @pytest.mark.slow
 @pytest.mark.one_backend
 def test_keras_tuner_chief_and_two_workers_complete_a_search(tmp_path):
-    _needs("keras_tuner", "grpc")
+    pytest.importorskip("keras_tuner")
+    pytest.importorskip("grpc")
     backend = "jax" if importlib.util.find_spec("jax") else "tensorflow"
     result_file = tmp_path / "result.json"
     done = subprocess.run(
@@ -126,7 +119,6 @@ def test_keras_tuner_chief_and_two_workers_complete_a_search(tmp_path):
     # The two workers ran the trials between them (each trial once).
     assert sorted(result["trials_per_worker"]) == ["worker0", "worker1"]
     assert sum(result["trials_per_worker"].values()) == 4
-    assert result["trials_per_minute"] > 0
     # The shared directory holds the chief's oracle and one folder per trial.
     project = tmp_path / "kt" / "distributed_tuning"
     assert (project / "oracle.json").exists()
@@ -158,7 +150,7 @@ print(json.dumps({
 @pytest.mark.slow
 @pytest.mark.one_backend
 def test_mirrored_strategy_over_two_logical_cpus_fits_with_our_callbacks(tmp_path):
-    _needs("tensorflow")
+    pytest.importorskip("tensorflow")
     out = tmp_path / "run"
     result = _run_script(tmp_path, MIRRORED, _env("tensorflow"), str(out))
     assert result["replicas"] == 2
@@ -186,7 +178,7 @@ print(json.dumps({
 @pytest.mark.slow
 @pytest.mark.one_backend
 def test_jax_data_parallel_over_two_cpu_devices_fits_with_our_callbacks(tmp_path):
-    _needs("jax")
+    pytest.importorskip("jax")
     out = tmp_path / "run"
     env = _env("jax", XLA_FLAGS="--xla_force_host_platform_device_count=2")
     result = _run_script(tmp_path, DATA_PARALLEL, env, str(out))
@@ -226,7 +218,7 @@ print(json.dumps({"process_index": jax.process_index(), "process_count": jax.pro
 @pytest.mark.slow
 @pytest.mark.one_backend
 def test_two_jax_processes_only_process_0_writes(tmp_path):
-    _needs("jax")
+    pytest.importorskip("jax")
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(TWO_PROCESSES))
     out, port = tmp_path / "out", str(_free_port())
@@ -252,25 +244,3 @@ def test_two_jax_processes_only_process_0_writes(tmp_path):
     _check_exported(out / "process0", first, validation=False)
     assert not (out / "process1").exists()  # process 1 wrote nothing
     assert "EpochTimer:" in text0 and "EpochTimer:" not in text1  # only process 0 prints
-
-
-def test_a_process_other_than_0_writes_nothing(tmp_path, monkeypatch, capsys):
-    """The same check in this process, with a mocked process index of 1."""
-    import keras
-
-    import keras_seqzoo as zoo
-
-    monkeypatch.setattr(history_module, "_process_index", lambda: 1)
-    model = zoo.build("embedding_pooling", vocab_size=60, max_length=16)
-    zoo.compile_model(model)
-    rng = np.random.default_rng(0)
-    x = rng.integers(1, 60, size=(32, 16)).astype("int32")
-    y = rng.integers(0, 2, size=(32, 1)).astype("float32")
-    timer = EpochTimer(batch_size=16, verbose=True)
-    exporter = HistoryExporter(tmp_path / "run")
-    with exporter:
-        model.fit(x, y, epochs=2, batch_size=16, callbacks=[timer, exporter], verbose=0)
-    assert not (tmp_path / "run").exists()
-    assert len(timer.records) == 2  # timing still happens, for every process
-    assert "EpochTimer:" not in capsys.readouterr().out  # the summary is process 0's
-    assert keras.backend.backend() in ("tensorflow", "jax", "torch")

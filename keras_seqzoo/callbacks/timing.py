@@ -22,7 +22,7 @@ from typing import Any
 
 import keras
 
-from keras_seqzoo.callbacks.history import _input_shape, _process_index
+from keras_seqzoo.callbacks import history as _history
 
 __all__ = ["EpochTimer"]
 
@@ -170,13 +170,13 @@ class EpochTimer(keras.callbacks.Callback):
     def _resolved_batch_size(self) -> int | None:
         if self.batch_size is not None:
             return self.batch_size
-        shape = _input_shape(self._model)
+        shape = _history._input_shape(self._model)
         return shape[0] if shape and isinstance(shape[0], int) else None
 
     def _resolved_sequence_length(self) -> int | None:
         if self.sequence_length is not None:
             return self.sequence_length
-        shape = _input_shape(self._model)
+        shape = _history._input_shape(self._model)
         if shape and len(shape) == 2 and isinstance(shape[1], int):
             return shape[1]
         return None
@@ -190,7 +190,7 @@ class EpochTimer(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self._in_fit = False
-        if self.verbose and self.records and _process_index() == 0:
+        if self.verbose and self.records and _history._process_index() == 0:
             print(self.summary_table())
 
     def on_epoch_begin(self, epoch, logs=None):
