@@ -63,3 +63,20 @@ def test_callback_overhead_long_run_prints_every_configuration(tmp_path):
     rows = re.findall(r"^\s*(.+?)\s+first\s+([\d.]+)\s+last\s+([\d.]+)$", result.stdout, re.M)
     assert [name for name, _, _ in rows] == ["csvlogger", "seqzoo", "seqzoo, fsync=False"]
     assert all(float(first) > 0 and float(last) > 0 for _, first, last in rows)
+
+
+def test_runner_workers_shares_the_models_out_and_checks_each_is_trained_once(tmp_path):
+    if importlib.util.find_spec("jax") is None:
+        pytest.skip("needs jax")
+    data = write_folder(tmp_path / "data", _files())
+    out = tmp_path / "workers.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "runner_workers.py"), "--data", str(data),
+         "--models", "conv1d.imdb_words10k", "embedding_pooling.imdb_words10k",
+         "--workers", "2", "--epochs", "1", "--limit", "10", "--json", str(out)],
+        env=_env(tmp_path), capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    [row] = json.loads(out.read_text())["rows"]
+    assert row["workers"] == 2 and sum(row["models_per_worker"]) == 2
+    assert row["seconds_wall"] > 0
