@@ -53,23 +53,21 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import contextlib
 import io
 import json
 import math
 import os
 import secrets
-import socket
 import statistics
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import keras
 
-from keras_seqzoo import _registry
+from keras_seqzoo import _atomic, _registry
 from keras_seqzoo.compiling import compile_model
 
 __all__ = [
@@ -175,7 +173,6 @@ class Comparison:
 
 _CHECKPOINT = "checkpoint"
 _CLAIM = ".claim"
-_HOST = socket.gethostname()
 #: Default seconds without a heartbeat after which another worker's claim is stale.
 DEFAULT_CLAIM_TIMEOUT = 600.0
 _POLL_SECONDS = 2.0
@@ -190,39 +187,13 @@ class _EpochCheckpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.directory.mkdir(parents=True, exist_ok=True)
-        with _replacing(self.directory / "last.weights.h5") as tmp:
+        with _atomic.replacing(self.directory / "last.weights.h5") as tmp:
             self.model.save_weights(tmp, overwrite=True)
         _write_json_atomic(self.directory / "state.json", {"epoch": epoch})
 
 
-@contextlib.contextmanager
-def _replacing(path: Path) -> Iterator[Path]:
-    """Yields a temporary path next to ``path``, unique to this writer (host, process,
-    thread) and ending in ``path``'s own name (so ``.weights.h5`` or ``.png`` still
-    tell the format); renames it to ``path`` when the block succeeds and removes it
-    when it fails. Readers, and other workers writing the same file, never see a torn
-    file."""
-    unique = f"{_HOST}.{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}"
-    tmp = path.with_name(f".{unique}.tmp.{path.name}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _write_text_atomic(path: Path, text: str, *, fsync: bool = False) -> None:
-    """Writes ``text`` to ``path`` through :func:`_replacing`."""
-    with _replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-        if fsync:
-            handle.flush()
-            os.fsync(handle.fileno())
-
-
 def _write_json_atomic(path: Path, data: Any) -> None:
-    _write_text_atomic(path, json.dumps(data, indent=2, default=str), fsync=True)
+    _atomic.write_text(path, json.dumps(data, indent=2, default=str), fsync=True)
 
 
 def _read_json(path: Path) -> Any:
@@ -275,7 +246,7 @@ def _claim_age(holder: Mapping[str, Any], path: Path) -> float:
 def _is_stale(holder: Mapping[str, Any], path: Path, timeout: float) -> bool:
     """A claim is stale when its heartbeat is too old, or its process is gone (same host)."""
     pid = holder.get("pid")
-    if holder.get("host") == _HOST and isinstance(pid, int):
+    if holder.get("host") == _atomic.HOST and isinstance(pid, int):
         if pid == os.getpid():
             return holder.get("token") not in _ACTIVE_TOKENS  # left over in this process
         if not _pid_alive(pid):
@@ -305,7 +276,7 @@ class _Claim:
 
     def _content(self) -> str:
         return json.dumps({
-            "host": _HOST, "pid": os.getpid(), "token": self.token,
+            "host": _atomic.HOST, "pid": os.getpid(), "token": self.token,
             "claimed_at": self.claimed_at, "heartbeat": time.time(),
         })
 
@@ -362,7 +333,7 @@ class _Claim:
                       f"{_describe_holder(holder, self.path)}", file=sys.stderr, flush=True)
                 return
             try:
-                _write_text_atomic(self.path, self._content())
+                _atomic.write_text(self.path, self._content())
             except OSError:  # a transient file-system error: try again next beat
                 pass
 
@@ -575,14 +546,14 @@ def write_report(directory: str | os.PathLike, models: Sequence[str] | None = No
     rows = summarize(directory, models)
     markdown = table_markdown(rows)
     for name, text in (("comparison.md", markdown), ("comparison.csv", _table_csv(rows))):
-        _write_text_atomic(directory / name, text)
+        _atomic.write_text(directory / name, text)
     made = []
     runs = {r["model"]: directory / r["model"] for r in rows if r["epochs"]}
     times = {r["model"]: r["seconds_per_epoch"] for r in rows if _finite(r["seconds_per_epoch"])}
     for plot, data, name in ((plots.plot_history, runs, "curves.png"),
                              (plots.plot_epoch_times, times, "epoch_times.png")):
         if data:
-            with _replacing(directory / name) as tmp:
+            with _atomic.replacing(directory / name) as tmp:
                 plot(data, tmp, title=title)
             made.append(directory / name)
     return Comparison(directory=directory, rows=rows, table_markdown=markdown, plots=made)

@@ -109,7 +109,7 @@ def test_writes_every_file_with_metadata(tmp_path):
     assert run["metadata"] == {"experiment": "T5"}
     for key in ("started_at", "finished_at", "backend_version", "device", "python", "platform"):
         assert run[key], key
-    assert not list(run_dir.glob(".*.tmp"))  # no temporary file left behind
+    assert not list(run_dir.glob(".*"))  # no temporary file left behind
 
 
 def test_late_keys_become_columns_and_missing_values_are_empty(tmp_path):

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from keras_seqzoo import comparison, datasets
+from keras_seqzoo import _atomic, comparison, datasets
 from keras_seqzoo.callbacks import read_history, read_run
 from tests.test_datasets import _files, write_folder
 
@@ -121,9 +121,9 @@ def test_every_atomic_write_has_its_own_temporary_file(tmp_path, monkeypatch):
         written.append(os.fspath(src))
         original(src, dst)
 
-    monkeypatch.setattr(comparison.os, "replace", spy)
-    comparison._write_text_atomic(tmp_path / "comparison.md", "a")
-    comparison._write_text_atomic(tmp_path / "comparison.md", "b")
+    monkeypatch.setattr(_atomic.os, "replace", spy)
+    _atomic.write_text(tmp_path / "comparison.md", "a")
+    _atomic.write_text(tmp_path / "comparison.md", "b")
     assert len(set(written)) == 2 and str(os.getpid()) in written[0]
     assert (tmp_path / "comparison.md").read_text() == "b"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["comparison.md"]

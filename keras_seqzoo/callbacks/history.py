@@ -38,6 +38,8 @@ from typing import Any, Iterable, Mapping
 
 import keras
 
+from keras_seqzoo import _atomic
+
 __all__ = ["HistoryExporter", "read_history", "read_run"]
 
 _logger = logging.getLogger(__name__)
@@ -691,10 +693,7 @@ class HistoryExporter(keras.callbacks.Callback):
     def _write_text(self, name: str, text: str) -> None:
         # Derived files: atomic (a reader sees the old or the new file, even
         # after SIGKILL) but not fsynced; history.jsonl, fsynced, can rebuild them.
-        tmp = self._path(f".{name}.{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, self._path(name))
+        _atomic.write_text(self._path(name), text)
 
     def _write_derived(self) -> None:
         self._derived_current = False
