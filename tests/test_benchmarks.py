@@ -19,11 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, pytest.mark.one_backend]
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
+def _run(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess:
+    """Runs ``benchmarks/SCRIPT`` on JAX with a private cache and no real IMDB; must succeed."""
     env = {**os.environ, "KERAS_SEQZOO_CACHE": str(tmp_path / "cache"),
            "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("KERAS_SEQZOO_IMDB", None)
-    return env
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args],
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
 
 
 def test_epoch_times_writes_paired_rows_with_identical_parameter_counts(tmp_path):
@@ -31,13 +35,9 @@ def test_epoch_times_writes_paired_rows_with_identical_parameter_counts(tmp_path
         pytest.skip("needs jax")
     data = write_folder(tmp_path / "data", _files())
     out = tmp_path / "out"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "epoch_times.py"), "--data", str(data),
-         "--configs", "jax", "--models", "T4", "C3", "--steps", "1", "--rounds", "2",
-         "--min-seconds", "0", "--json", str(out / "t.json"), "--rst", str(out / "t.rst")],
-        env=_env(tmp_path), capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = _run(tmp_path, "epoch_times.py", "--data", str(data), "--configs", "jax",
+                  "--models", "T4", "C3", "--steps", "1", "--rounds", "2", "--min-seconds", "0",
+                  "--json", str(out / "t.json"), "--rst", str(out / "t.rst"))
     report = json.loads((out / "t.json").read_text())
     rows = report["rows"]
     models = ["T4 Embedding + Flatten", "C3 Embedding + GAP", "C3 BiLSTM(32), Dense(24)"]
@@ -54,12 +54,7 @@ def test_epoch_times_writes_paired_rows_with_identical_parameter_counts(tmp_path
 
 
 def test_callback_overhead_long_run_prints_every_configuration(tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "callback_overhead.py"), "--repeats", "0",
-         "--long-run", "60"],
-        env=_env(tmp_path), capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = _run(tmp_path, "callback_overhead.py", "--repeats", "0", "--long-run", "60")
     rows = re.findall(r"^\s*(.+?)\s+first\s+([\d.]+)\s+last\s+([\d.]+)$", result.stdout, re.M)
     assert [name for name, _, _ in rows] == ["csvlogger", "seqzoo", "seqzoo, fsync=False"]
     assert all(float(first) > 0 and float(last) > 0 for _, first, last in rows)
@@ -70,13 +65,9 @@ def test_runner_workers_shares_the_models_out_and_checks_each_is_trained_once(tm
         pytest.skip("needs jax")
     data = write_folder(tmp_path / "data", _files())
     out = tmp_path / "workers.json"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "runner_workers.py"), "--data", str(data),
-         "--models", "conv1d.imdb_words10k", "embedding_pooling.imdb_words10k",
-         "--workers", "2", "--epochs", "1", "--limit", "10", "--json", str(out)],
-        env=_env(tmp_path), capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    _run(tmp_path, "runner_workers.py", "--data", str(data), "--models",
+         "conv1d.imdb_words10k", "embedding_pooling.imdb_words10k", "--workers", "2",
+         "--epochs", "1", "--limit", "10", "--json", str(out))
     [row] = json.loads(out.read_text())["rows"]
     assert row["workers"] == 2 and sum(row["models_per_worker"]) == 2
     assert row["seconds_wall"] > 0
