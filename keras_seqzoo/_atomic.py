@@ -31,8 +31,8 @@ def replacing(path: Path) -> Iterator[Path]:
     Args:
         path: the file to write.
 
-    Returns:
-        A context manager yielding the temporary path to write.
+    Yields:
+        The temporary path to write.
 
     Example:
 
