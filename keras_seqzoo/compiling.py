@@ -2,11 +2,64 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any, Sequence
 
 import keras
 
-__all__ = ["compile_model"]
+__all__ = ["check_training_values", "compile_model"]
+
+
+def check_training_values(
+    where: str,
+    *,
+    learning_rate: Any = None,
+    batch_size: Any = None,
+    epochs: Any = None,
+) -> None:
+    """Refuses bad training values up front, naming the caller and the value.
+
+    ``None`` means "not given" and is always accepted. NumPy scalars count as
+    the Python numbers they hold.
+
+    Args:
+        where: who asks, for the message (e.g. ``"compare"``, ``"compile_model"``).
+        learning_rate: must be a finite real number > 0.
+        batch_size: must be an integer >= 1.
+        epochs: must be an integer >= 1.
+
+    Raises:
+        ValueError: naming the argument, what was received and what is allowed.
+
+    Example:
+
+    ```python
+    check_training_values("my_script", learning_rate=1e-3, batch_size=32, epochs=10)
+    ```
+    """
+    if learning_rate is not None:
+        if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
+            raise ValueError(
+                f"{where}: learning_rate must be a number > 0. "
+                f"Received: learning_rate={learning_rate!r}"
+            )
+        if not math.isfinite(float(learning_rate)) or float(learning_rate) <= 0:
+            raise ValueError(
+                f"{where}: learning_rate must be finite and > 0. "
+                f"Received: learning_rate={learning_rate!r}"
+            )
+    for name, value in (("batch_size", batch_size), ("epochs", epochs)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise ValueError(
+                f"{where}: {name} must be an integer >= 1. Received: {name}={value!r}"
+            )
+        if int(value) < 1:
+            raise ValueError(
+                f"{where}: {name} must be an integer >= 1. Received: {name}={value!r}"
+            )
 
 
 def compile_model(
@@ -46,6 +99,7 @@ def compile_model(
     model = keras_seqzoo.compile_model(keras_seqzoo.build("bilstm.imdb_words10k"))
     ```
     """
+    check_training_values("compile_model", learning_rate=learning_rate)
     if loss is None:
         outputs = model.outputs[0].shape[-1] if getattr(model, "outputs", None) else 1
         loss = "binary_crossentropy" if outputs == 1 else "sparse_categorical_crossentropy"

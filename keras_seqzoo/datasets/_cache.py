@@ -35,6 +35,7 @@ import numpy as np
 __all__ = [
     "CACHE_ENV",
     "cache_key",
+    "file_sha256",
     "default_cache_dir",
     "keras_home",
 ]
@@ -43,6 +44,23 @@ CACHE_ENV = "KERAS_SEQZOO_CACHE"
 CACHE_FORMAT = 1
 
 _logger = logging.getLogger(__name__)
+
+
+def file_sha256(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
+    """Returns the hex SHA-256 of a file, read in chunks (works on Python 3.10).
+
+    Args:
+        path: the file.
+        chunk_size: bytes read at a time.
+
+    Returns:
+        The hex digest.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def keras_home() -> Path:

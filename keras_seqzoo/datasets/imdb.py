@@ -103,8 +103,7 @@ class ImdbSource:
         """
         if self.kind == "archive":
             path = Path(self.location)
-            with open(path, "rb") as f:
-                digest = hashlib.file_digest(f, "sha256").hexdigest()
+            digest = _cache.file_sha256(path)
             return {"kind": "archive", "size": path.stat().st_size, "sha256": digest}
         if self.kind == "folder":
             digest = hashlib.sha256()

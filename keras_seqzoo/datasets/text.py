@@ -19,6 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from keras_seqzoo.datasets import _cache
 from keras_seqzoo.datasets._data import (
     DatasetError,
     RawSplits,
@@ -304,8 +305,7 @@ def _identity(path: Path) -> dict[str, Any]:
             stat = file.stat()
             digest.update(f"{file.relative_to(path)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
         return {"kind": "directory", "listing_sha256": digest.hexdigest()}
-    with open(path, "rb") as f:
-        return {"kind": "file", "sha256": hashlib.file_digest(f, "sha256").hexdigest()}
+    return {"kind": "file", "sha256": _cache.file_sha256(path)}
 
 
 def _raw_splits(texts, labels, val_texts, val_labels) -> RawSplits:
