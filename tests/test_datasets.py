@@ -461,3 +461,103 @@ def test_tfds_source_reads_supervised_pairs(clean_env, monkeypatch):
     assert (data.num_train, data.num_validation) == (2 * PER_CLASS, 2 * PER_CLASS)
     expected = datasets.load_imdb(source=clean_env / "data", vocab_size=50)
     assert data.encoder.vocabulary == expected.encoder.vocabulary
+
+
+# -- labels, empty and non-UTF-8 files (issue 14, items 6 and 7) ---------------------------
+
+
+def _write_csv(path: Path, rows: list[tuple], header=("text", "label")) -> Path:
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.mark.one_backend
+@pytest.mark.parametrize(
+    "labels, out_of_range, missing",
+    [([1, 2, 1], "2 (train_labels[1])", "0 is missing"),
+     ([0, 5, 0], "5 (train_labels[1])", "1 is missing")],
+)
+def test_integer_labels_that_are_not_0_to_k_minus_1_are_refused(labels, out_of_range, missing, clean_env):
+    with pytest.raises(datasets.DatasetError) as info:
+        datasets.from_texts(["good", "bad", "fine"], labels, ["ok"], [labels[0]], use_cache=False)
+    message = str(info.value)
+    assert out_of_range in message and missing in message and "0..1" in message
+
+
+@pytest.mark.one_backend
+def test_integer_labels_in_a_csv_are_refused_with_file_and_line(tmp_path, clean_env):
+    path = _write_csv(tmp_path / "train.csv", [("good film", 1), ("bad film", 2), ("fine", 1)])
+    with pytest.raises(datasets.DatasetError, match=r"2 \('.*train.csv' line 3\) is out of range"):
+        datasets.load_text_files(path, validation_split=0.3, use_cache=False)
+
+
+@pytest.mark.one_backend
+def test_labels_as_ids_or_names(clean_env):
+    kw = dict(vocab_size=20, max_length=2, use_cache=False)
+    ids = datasets.from_texts(["a b", "b c", "c a"], ["1", 0.0, True], ["a"], [np.int64(0)], **kw)
+    assert ids.class_names == ("0", "1") and ids.labels("train").tolist() == [1, 0, 1]
+    names = datasets.from_texts(["a b", "b c"], ["pos", "neg"], ["a"], ["neg"], **kw)
+    assert names.class_names == ("neg", "pos") and names.labels("train").tolist() == [1, 0]
+    with pytest.raises(datasets.DatasetError, match=r"mix integer class ids and class names: "
+                                                    r"1 \(train_labels\[1\]\) and 'pos'"):
+        datasets.from_texts(["a", "b"], ["pos", 1], ["c"], ["pos"], **kw)
+    with pytest.raises(datasets.DatasetError, match=r"train_labels\[0\].*0.5.*neither"):
+        datasets.from_texts(["a", "b"], [0.5, 0], ["c"], [0], **kw)
+
+
+@pytest.mark.one_backend
+def test_empty_label_cells_are_refused_with_file_and_line(tmp_path, clean_env):
+    path = _write_csv(tmp_path / "train.csv", [("good film", "pos"), ("bad film", "")])
+    with pytest.raises(datasets.DatasetError, match=r"'.*train.csv' line 3 has an empty label"):
+        datasets.read_labelled_texts(path)
+    (tmp_path / "train.jsonl").write_text('{"text": "good", "label": 1}\n{"text": "bad", "label": null}\n')
+    with pytest.raises(datasets.DatasetError, match=r"train.jsonl' line 2 has an empty label"):
+        datasets.load_text_files(tmp_path / "train.jsonl", validation_split=0.5, use_cache=False)
+    with pytest.raises(datasets.DatasetError, match=r"validation_labels\[0\]: empty label"):
+        datasets.from_texts(["good", "bad"], [0, 1], ["ok"], [None], use_cache=False)
+
+
+@pytest.mark.one_backend
+def test_empty_text_files_are_refused_with_their_name(tmp_path, clean_env):
+    for cls in ("neg", "pos"):
+        (tmp_path / "reviews" / cls).mkdir(parents=True)
+        (tmp_path / "reviews" / cls / "1.txt").write_text(f"a {cls} review")
+    (tmp_path / "reviews" / "pos" / "2.txt").write_text("")
+    with pytest.raises(datasets.DatasetError, match=r"'.*reviews/pos/2.txt' is empty"):
+        datasets.load_text_files(tmp_path / "reviews", validation_split=0.5, use_cache=False)
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(datasets.DatasetError, match=r"'.*empty.csv' is empty"):
+        datasets.read_labelled_texts(tmp_path / "empty.csv")
+    path = _write_csv(tmp_path / "train.csv", [("good film", "pos"), ("  ", "neg")])
+    with pytest.raises(datasets.DatasetError, match=r"train.csv' line 3 has an empty text"):
+        datasets.read_labelled_texts(path)
+
+
+@pytest.mark.one_backend
+def test_files_that_are_not_utf8_are_refused_or_read_with_file_encoding(tmp_path, clean_env):
+    for cls in ("neg", "pos"):
+        (tmp_path / "reviews" / cls).mkdir(parents=True)
+        (tmp_path / "reviews" / cls / "1.txt").write_text(f"a {cls} review")
+    (tmp_path / "reviews" / "pos" / "2.txt").write_bytes("un caf\u00e9 parfait".encode("latin-1"))
+    with pytest.raises(datasets.DatasetError, match=r"'.*pos/2.txt' is not utf-8 text: byte 6 "
+                                                    r"\(line 1\) is b'\\xe9'.*file_encoding="):
+        datasets.load_text_files(tmp_path / "reviews", validation_split=0.5, use_cache=False)
+    texts, labels = datasets.read_labelled_texts(tmp_path / "reviews", file_encoding="latin-1")
+    assert "un caf\u00e9 parfait" in texts and "\ufffd" not in "".join(texts)
+
+    (tmp_path / "train.csv").write_bytes(b"text,label\ngood,pos\nna\xefve,neg\n")
+    with pytest.raises(datasets.DatasetError, match=r"train.csv' is not utf-8 text: byte 22 \(line 3\)"):
+        datasets.read_labelled_texts(tmp_path / "train.csv")
+    assert datasets.read_labelled_texts(tmp_path / "train.csv", file_encoding="cp1252")[0] == [
+        "good", "na\u00efve"]
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbftext,label\ngood,pos\n")  # Excel's UTF-8
+    assert datasets.read_labelled_texts(tmp_path / "bom.csv") == (["good"], ["pos"])
+    with pytest.raises(datasets.DatasetError, match=r"train_texts\[1\] is not UTF-8: byte 2"):
+        datasets.from_texts(["good", b"na\xefve"], [0, 1], ["ok"], [0], use_cache=False)
+    with pytest.raises(ValueError, match="Unknown file_encoding 'utf-9'"):
+        datasets.read_labelled_texts(tmp_path / "train.csv", file_encoding="utf-9")
