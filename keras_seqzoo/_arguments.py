@@ -9,7 +9,11 @@ def bilstm(*, units: Annotated[int, Range(min_value=1)] = 32,
 
 From that single declaration the registry derives the argument table shown by
 ``describe()``, checks every call to ``build()`` before Keras sees it, and
-writes the error message when a value is not allowed.
+writes the error message when a value is not allowed. NumPy scalars count as
+the Python numbers they hold (and are passed on as Python numbers); NaN is never
+a number in a range. A builder with ``vocab_size`` and ``embedding_dim``
+arguments is refused when its embedding alone would not fit in this machine's
+memory (see :func:`check_embedding_memory`).
 """
 
 from __future__ import annotations
@@ -17,11 +21,28 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import inspect
+import math
+import os
 import types
 import typing
 from typing import Any, Callable, Literal, Union
 
-__all__ = ["Argument", "Range", "arguments_of", "did_you_mean", "validate"]
+import numpy as np
+
+__all__ = [
+    "Argument",
+    "Range",
+    "arguments_of",
+    "check_embedding_memory",
+    "did_you_mean",
+    "validate",
+]
+
+#: Bytes per embedding weight (float32).
+BYTES_PER_WEIGHT = 4
+#: Copies of the embedding that training holds: the weights, their gradient and
+#: Adam's two moment slots.
+TRAINING_COPIES = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +62,8 @@ class Range:
     max_inclusive: bool = True
 
     def contains(self, value: float) -> bool:
+        if isinstance(value, float) and math.isnan(value):
+            return False  # NaN compares False with everything: it would pass any bound
         if self.min_value is not None and value < self.min_value:
             return False
         if self.max_value is not None:
@@ -210,11 +233,73 @@ def _matches(value: Any, tp: Any, constraints: list[Range]) -> bool:
                     return True
         elif alt is float:
             if isinstance(value, (int, float)) and not isinstance(value, bool):
+                if math.isnan(value):
+                    continue
                 if all(c.contains(value) for c in constraints):
                     return True
         elif alt is Any or (isinstance(alt, type) and isinstance(value, alt)):
             return True
     return False
+
+
+def _python(value: Any) -> Any:
+    """Returns NumPy scalars (and 1-D arrays, lists) as Python numbers (tuples of them)."""
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_python(v) for v in value)
+    if isinstance(value, np.generic) and isinstance(value, (np.bool_, np.integer, np.floating)):
+        return value.item()
+    return value
+
+
+def total_memory() -> int | None:
+    """Returns this machine's physical memory in bytes (``os.sysconf``), or None if unknown."""
+    try:
+        pages, page_size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # e.g. Windows has no sysconf
+        return None
+    return pages * page_size if pages > 0 and page_size > 0 else None
+
+
+def check_embedding_memory(builder: str, arguments: dict[str, Any]) -> None:
+    """Refuses arguments whose embedding alone would not fit in this machine's memory.
+
+    The estimate is ``vocab_size x embedding_dim x 4 bytes`` (float32) times 4
+    (the weights, their gradient and Adam's two moment slots), compared with the
+    machine's physical memory (``os.sysconf``; no check where that is unknown).
+    Builders without ``vocab_size`` and ``embedding_dim`` integer arguments are
+    not checked.
+
+    Args:
+        builder: the registered name, used in the message.
+        arguments: the builder's arguments.
+
+    Raises:
+        ValueError: naming the builder, both arguments, the estimate and the memory.
+    """
+    vocab_size, embedding_dim = arguments.get("vocab_size"), arguments.get("embedding_dim")
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
+               for v in (vocab_size, embedding_dim)):
+        return
+    memory = total_memory()
+    needed = vocab_size * embedding_dim * BYTES_PER_WEIGHT * TRAINING_COPIES
+    if memory is None or needed <= memory:
+        return
+    raise ValueError(
+        f"Builder {builder!r}: an embedding of vocab_size={vocab_size} x "
+        f"embedding_dim={embedding_dim} needs about {_size(needed)} to train "
+        f"({BYTES_PER_WEIGHT} bytes per weight, x{TRAINING_COPIES} for the weights, their "
+        f"gradient and Adam's two moment slots), more than this machine's {_size(memory)} of "
+        "memory. Lower vocab_size (use the data's vocab_size, e.g. data.vocab_size; word "
+        "vocabularies of 10,000-50,000 are usual) or embedding_dim."
+    )
+
+
+def _size(size: int) -> str:
+    if size >= 2**30:
+        return f"{size / 2**30:,.1f} GiB"
+    return f"{size / 2**20:,.1f} MiB"
 
 
 def did_you_mean(name: str, candidates) -> str:
@@ -235,8 +320,10 @@ def validate(builder: str, fn: Callable, kwargs: dict[str, Any]) -> dict[str, An
         All arguments of the builder, defaults included, in signature order.
 
     Raises:
-        ValueError: an argument is unknown, or its value is not allowed; the
-            message names the builder, the argument and what is allowed.
+        ValueError: an argument is unknown, or its value is not allowed (NaN
+            included), or the embedding would not fit in memory
+            (:func:`check_embedding_memory`); the message names the builder,
+            the argument and what is allowed.
     """
     spec = arguments_of(fn)
     for name in kwargs:
@@ -247,7 +334,7 @@ def validate(builder: str, fn: Callable, kwargs: dict[str, Any]) -> dict[str, An
             )
     resolved = {}
     for name, arg in spec.items():
-        value = kwargs.get(name, arg.default)
+        value = _python(kwargs.get(name, arg.default))
         tp, constraints = _split(arg.annotation)
         if tp is not Any and not _matches(value, tp, constraints):
             raise ValueError(
@@ -257,4 +344,5 @@ def validate(builder: str, fn: Callable, kwargs: dict[str, Any]) -> dict[str, An
         if isinstance(value, list):
             value = tuple(value)
         resolved[name] = value
+    check_embedding_memory(builder, resolved)
     return resolved

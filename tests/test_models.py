@@ -178,3 +178,10 @@ def test_preset_overrides_single_arguments():
     assert model.seqzoo_config["arguments"]["vocab_size"] == 10000
     assert model.seqzoo_config["preset"] == "bilstm.imdb_words10k"
     assert model.layers[2].count_params() == 2 * 4 * 8 * (8 + 16 + 1)
+
+
+def test_builders_called_directly_refuse_a_nan_dropout():
+    from keras_seqzoo.models import pooling
+
+    with pytest.raises(ValueError, match=r"dropout must be a number in \[0.0, 1.0\)\. Received: dropout=nan"):
+        pooling.embedding_pooling(vocab_size=20, max_length=4, dropout=float("nan"))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 
 import keras
+import numpy as np
 import pytest
 
 import keras_seqzoo as zoo
@@ -171,6 +173,7 @@ def test_describe_reports_arguments_defaults_and_choices():
 
 ENTRY_POINT_PLUGIN = """
 import keras
+import numpy as np
 import keras_seqzoo as zoo
 
 @zoo.register("plugin_model", tags=("plugin",), description="From a plugin package.")
@@ -223,3 +226,50 @@ def test_broken_plugin_is_reported_not_fatal(tmp_path, monkeypatch, caplog):
     with caplog.at_level("WARNING"):
         assert "bilstm" in zoo.list_models()
     assert "no_such_module_xyz" in caplog.text
+
+
+# -- NumPy numbers, NaN, memory (issue 14, item 9) ------------------------------------------
+
+
+def test_numpy_numbers_are_accepted_and_recorded_as_python_numbers():
+    model = zoo.build(
+        "embedding_pooling", vocab_size=np.int32(30), embedding_dim=np.int64(4),
+        max_length=np.int64(6), dense_units=np.uint8(2), dropout=np.float32(0.25),
+        mask_zero=np.bool_(False),
+    )
+    arguments = model.seqzoo_config["arguments"]
+    assert arguments["dense_units"] == 2 and type(arguments["dense_units"]) is int
+    assert arguments["dropout"] == pytest.approx(0.25) and type(arguments["dropout"]) is float
+    assert arguments["mask_zero"] is False
+    json.dumps(model.seqzoo_config)  # plain data, saved with the model
+    assert any(isinstance(layer, keras.layers.Dropout) for layer in model.layers)
+    _, _, stacked = _registry.resolved_arguments("stacked_bilstm", units=np.array([4, 2]))
+    assert stacked["units"] == (4, 2) and all(type(u) is int for u in stacked["units"])
+
+
+@pytest.mark.one_backend
+@pytest.mark.parametrize("nan", [float("nan"), np.nan, np.float32("nan")])
+def test_nan_dropout_is_refused(nan):
+    with pytest.raises(ValueError, match=r"'bigru': argument 'dropout' must be a number in "
+                                         r"\[0.0, 1.0\)\. Received: dropout=nan"):
+        zoo.build("bigru", dropout=nan)
+
+
+@pytest.mark.one_backend
+def test_an_embedding_larger_than_the_machine_is_refused_by_build(monkeypatch):
+    from keras_seqzoo import _arguments
+
+    memory = _arguments.total_memory()
+    assert memory and memory > 2**30  # read with os.sysconf
+    if memory < 10**9 * 16 * 16:  # the issue's example, on any usual machine
+        with pytest.raises(ValueError, match=r"vocab_size=1000000000 x embedding_dim=16 needs "
+                                             r"about 238\.4 GiB to train"):
+            zoo.build("embedding_pooling", vocab_size=10**9)
+    monkeypatch.setattr(_arguments, "total_memory", lambda: 2**20)
+    with pytest.raises(ValueError) as info:
+        zoo.build("bilstm.imdb_words10k")
+    message = str(info.value)
+    assert "Builder 'bilstm.imdb_words10k'" in message
+    assert "vocab_size=10000 x embedding_dim=16 needs about 2.4 MiB" in message  # 10000*16*4*4
+    assert "this machine's 1.0 MiB of memory" in message and "Lower vocab_size" in message
+    assert _registry.resolved_arguments("bilstm", vocab_size=100, embedding_dim=4)  # 6.4 KB fits

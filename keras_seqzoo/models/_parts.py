@@ -36,7 +36,15 @@ def embedded_input(
 
 
 def classification_head(x, *, dense_units: int, dropout: float, num_classes: int):
-    """Dropout (when > 0), a ReLU ``Dense``, then sigmoid (2 classes) or softmax."""
+    """Dropout (when > 0), a ReLU ``Dense``, then sigmoid (2 classes) or softmax.
+
+    A NaN or out-of-range ``dropout`` raises (``build`` refuses it earlier; this
+    catches a builder called directly), rather than leaving the layer out.
+    """
+    if not 0 <= float(dropout) < 1:  # False for NaN too
+        raise ValueError(
+            f"dropout must be a number in [0.0, 1.0). Received: dropout={dropout!r}"
+        )
     if dropout > 0:
         x = keras.layers.Dropout(dropout)(x)
     x = keras.layers.Dense(dense_units, activation="relu")(x)
