@@ -61,7 +61,7 @@ if keras.backend.backend() == "tensorflow" and importlib.util.find_spec("tensorb
     )
 
 from keras_seqzoo import _arguments, _registry, space
-from keras_seqzoo.compiling import compile_model
+from keras_seqzoo.compiling import check_training_values, compile_model
 
 __all__ = [
     "ARCHITECTURE",
@@ -215,6 +215,10 @@ class HyperModel(keras_tuner.HyperModel):
             overrides are always searched.
         learning_rate: a space (``space.Float(1e-4, 1e-2, sampling="log")``) to
             search, a number to fix, or ``None`` for the optimizer's default.
+            Training values (fixed, every ``Choice`` value and both ends of a
+            range) are checked by :func:`keras_seqzoo.compiling.check_training_values`:
+            a learning rate must be finite and > 0, ``batch_size`` and
+            ``epochs`` integers >= 1.
         batch_size: a space or a number, applied in :meth:`fit`; ``None`` leaves
             ``batch_size`` to ``search()``. A batched ``tf.data.Dataset`` is
             rebatched.
@@ -237,8 +241,9 @@ class HyperModel(keras_tuner.HyperModel):
     Raises:
         UnknownModelError: a name is not registered.
         ValueError: an argument is unknown, a value or a range end is not
-            allowed by the builder, or keras-tuner rejects the space; raised
-            here rather than hidden in FAILED trials.
+            allowed by the builder or (for the training values) cannot train,
+            or keras-tuner rejects the space; raised here rather than hidden
+            in FAILED trials.
 
     Example:
 
@@ -311,6 +316,7 @@ class HyperModel(keras_tuner.HyperModel):
                 continue
             if isinstance(value, space.Fixed):
                 value = value.value
+            _check_training_space(key, value)
             self._training[key] = value
             if not self.multiple and isinstance(value, space.Value):
                 if key in self._architectures[names[0]].space:
@@ -458,7 +464,9 @@ class HyperModel(keras_tuner.HyperModel):
             default = None
             if key == "learning_rate" and isinstance(value, space.Float):
                 default = min(max(1e-3, value.min_value), value.max_value)  # Adam's default
-            return _declare(hp, key, value, default)
+            value = _declare(hp, key, value, default)
+            # A trial's value, or one given by hand (build_from_hyperparameters({...})).
+            check_training_values("HyperModel", **{key: value})
         return value
 
     def declare_hyperparameters(self, hp: keras_tuner.HyperParameters) -> None:
@@ -507,9 +515,10 @@ class HyperModel(keras_tuner.HyperModel):
         ```
         """
         name, arguments = self.arguments_for(hp)
+        if compile:  # checked before the model is built
+            learning_rate = self._training_value(hp, "learning_rate")
         model = _registry.build(name, **arguments)
         if compile:
-            learning_rate = self._training_value(hp, "learning_rate")
             optimizer = self.optimizer
             if not isinstance(optimizer, str):
                 optimizer = optimizer()
@@ -540,6 +549,9 @@ class HyperModel(keras_tuner.HyperModel):
         Returns:
             The ``History`` of ``model.fit``.
         """
+        check_training_values(
+            "HyperModel.fit", batch_size=kwargs.get("batch_size"), epochs=kwargs.get("epochs")
+        )
         batch_size = self._training_value(hp, "batch_size")
         epochs = self._training_value(hp, "epochs")
         if batch_size is not None:
@@ -588,6 +600,25 @@ class HyperModel(keras_tuner.HyperModel):
                 else {"type": "Fixed", "value": value, "default": value, "name": key}
             )
         return {"architecture": architecture, "models": models, "training": training}
+
+
+def _check_training_space(key: str, value: Any) -> None:
+    """Refuses a training value, or a space that includes a value, that cannot train.
+
+    A fixed value goes to :func:`keras_seqzoo.compiling.check_training_values`;
+    so do both ends of an ``Int``/``Float`` range and every ``Choice`` value.
+    """
+    if not isinstance(value, space.Value):
+        check_training_values("HyperModel", **{key: value})
+        return
+    try:
+        for candidate in _candidates(value):
+            check_training_values("HyperModel", **{key: candidate})
+    except ValueError as error:
+        raise ValueError(
+            f"HyperModel: the search space {value} for {key!r} includes a value that cannot "
+            f"train. {error}"
+        ) from None
 
 
 def _apply_batch_size(batch_size: int, args: tuple, kwargs: dict) -> tuple[tuple, dict]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -185,3 +187,32 @@ def test_builders_called_directly_refuse_a_nan_dropout():
 
     with pytest.raises(ValueError, match=r"dropout must be a number in \[0.0, 1.0\)\. Received: dropout=nan"):
         pooling.embedding_pooling(vocab_size=20, max_length=4, dropout=float("nan"))
+
+
+@pytest.mark.parametrize(
+    "learning_rate, message",
+    [(0, "finite and > 0. Received: learning_rate=0"), (-1.0, "Received: learning_rate=-1.0"),
+     (float("nan"), "Received: learning_rate=nan"), (float("inf"), "Received: learning_rate=inf"),
+     ("1e-3", "must be a number > 0. Received: learning_rate='1e-3'")],
+)
+def test_compile_model_refuses_bad_learning_rates(learning_rate, message):
+    model = zoo.build("embedding_pooling", vocab_size=20, max_length=4)
+    with pytest.raises(ValueError, match=r"compile_model: learning_rate .*" + re.escape(message)):
+        zoo.compile_model(model, learning_rate=learning_rate)
+    assert zoo.compile_model(model, learning_rate=np.float32(1e-3)).optimizer is not None
+
+
+@pytest.mark.one_backend
+@pytest.mark.parametrize(
+    "values, message",
+    [({"batch_size": 0}, "batch_size=0"), ({"batch_size": 1.5}, "batch_size=1.5"),
+     ({"batch_size": True}, "batch_size=True"), ({"epochs": 0}, "epochs=0"),
+     ({"epochs": "3"}, "epochs='3'")],
+)
+def test_check_training_values_refuses_batch_sizes_and_epochs(values, message):
+    from keras_seqzoo.compiling import check_training_values
+
+    with pytest.raises(ValueError, match=r"my_script: \w+ must be an integer >= 1\. Received: "
+                       + re.escape(message)):
+        check_training_values("my_script", **values)
+    check_training_values("my_script", batch_size=np.int64(32), epochs=np.int32(2))

@@ -366,3 +366,67 @@ def test_imdb_tuning_example_runs_on_a_generated_imdb(tmp_path, monkeypatch):
     ])
     assert result["best"]["model"].partition(".")[0] in {"conv1d", "embedding_pooling"}
     assert result["trials"] == {"COMPLETED": 2}
+
+
+# -- training values (issue 14, item 8) -------------------------------------------------------
+
+BAD_TRAINING_VALUES = [
+    ({"learning_rate": 0}, r"learning_rate must be finite and > 0\. Received: learning_rate=0"),
+    ({"learning_rate": -1e-3}, r"learning_rate must be finite and > 0\. Received: learning_rate=-0\.001"),
+    ({"learning_rate": float("nan")}, r"learning_rate must be finite and > 0\. Received: learning_rate=nan"),
+    ({"learning_rate": float("inf")}, r"learning_rate must be finite and > 0\. Received: learning_rate=inf"),
+    ({"learning_rate": "fast"}, r"learning_rate must be a number > 0\. Received: learning_rate='fast'"),
+    ({"batch_size": 0}, r"batch_size must be an integer >= 1\. Received: batch_size=0"),
+    ({"batch_size": 2.5}, r"batch_size must be an integer >= 1\. Received: batch_size=2\.5"),
+    ({"batch_size": "32"}, r"batch_size must be an integer >= 1\. Received: batch_size='32'"),
+    ({"epochs": 0}, r"epochs must be an integer >= 1\. Received: epochs=0"),
+    ({"epochs": 1.5}, r"epochs must be an integer >= 1\. Received: epochs=1\.5"),
+]
+
+
+@pytest.mark.one_backend
+@pytest.mark.parametrize("values, message", BAD_TRAINING_VALUES)
+def test_hypermodel_refuses_bad_training_values(values, message):
+    with pytest.raises(ValueError, match="HyperModel: " + message):
+        tuning.HyperModel("embedding_pooling", **values, **TINY)
+    ((key, value),) = values.items()
+    with pytest.raises(ValueError, match="HyperModel: " + message):
+        tuning.HyperModel("embedding_pooling", **{key: space.Fixed(value)}, **TINY)
+
+
+@pytest.mark.one_backend
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("learning_rate", space.Float(0.0, 1e-2), r"learning_rate=0\.0"),
+        ("learning_rate", space.Float(1e-4, float("inf")), r"learning_rate=inf"),
+        ("learning_rate", space.Choice([1e-3, float("nan")]), r"learning_rate=nan"),
+        ("learning_rate", space.Boolean(), r"learning_rate=True"),
+        ("batch_size", space.Choice([16, 0]), r"batch_size=0"),
+        ("batch_size", space.Float(8.0, 16.0), r"batch_size=8\.0"),
+        ("epochs", space.Int(0, 3), r"epochs=0"),
+    ],
+)
+def test_hypermodel_refuses_search_spaces_with_bad_training_values(key, value, message):
+    with pytest.raises(ValueError, match=rf"HyperModel: the search space .* for '{key}' includes a "
+                                         rf"value that cannot train\. .*Received: {message}"):
+        tuning.HyperModel(["embedding_pooling", "conv1d"], **{key: value}, **TINY)
+
+
+@pytest.mark.one_backend
+def test_hypermodel_checks_training_values_of_a_trial_and_of_search():
+    hypermodel = tuning.HyperModel(
+        "embedding_pooling", learning_rate=space.Float(1e-4, 1e-2), epochs=space.Int(1, 3), **TINY
+    )
+    with pytest.raises(ValueError, match=r"HyperModel: learning_rate must be finite and > 0\. "
+                                         r"Received: learning_rate=nan"):
+        tuning.build_from_hyperparameters({"learning_rate": float("nan")}, hypermodel)
+    hp = keras_tuner.HyperParameters()
+    hp.values["epochs"] = 0
+    with pytest.raises(ValueError, match=r"HyperModel: epochs must be an integer >= 1\. Received: epochs=0"):
+        hypermodel.fit(hp, None, np.zeros((2, LENGTH)), np.zeros(2))
+    plain = tuning.HyperModel("embedding_pooling", **TINY)
+    with pytest.raises(ValueError, match=r"HyperModel.fit: batch_size must be an integer >= 1\. "
+                                         r"Received: batch_size=0"):
+        plain.fit(keras_tuner.HyperParameters(), None, np.zeros((2, LENGTH)), np.zeros(2),
+                  batch_size=0, epochs=1)
