@@ -153,7 +153,7 @@ def load_text_files(
     if validation_split is not None and not 0 < validation_split < 1:
         raise ValueError(f"validation_split must be in (0, 1). Received: {validation_split!r}")
     _check_file_encoding(file_encoding)
-    options = {"format": format, "text_column": text_column, "label_column": label_column,
+    options: dict[str, Any] = {"format": format, "text_column": text_column, "label_column": label_column,
                "file_encoding": file_encoding}
     paths = [Path(train).expanduser()] + ([Path(validation).expanduser()] if validation else [])
     for p in paths:
@@ -173,6 +173,7 @@ def load_text_files(
         if validation is not None:
             held_out = _read_source(validation, **options)
         else:
+            assert validation_split is not None
             order = np.random.default_rng(seed).permutation(len(source.texts))
             n_val = max(1, int(round(len(source.texts) * validation_split)))
             val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
@@ -261,11 +262,15 @@ class _Source:
     where: Callable[[int], str]  # index -> "'train.csv' line 3"
     names_only: bool = False  # labels are class folder names: never read as integer ids
 
-    def subset(self, indices: Sequence[int]) -> "_Source":
-        indices = [int(i) for i in indices]
+    def subset(self, indices: Sequence[int] | np.ndarray) -> "_Source":
+        kept = [int(i) for i in indices]
+        outer = self.where
+
+        def where(i: int) -> str:
+            return outer(kept[i])
+
         return _Source(
-            [self.texts[i] for i in indices], [self.labels[i] for i in indices],
-            lambda i, where=self.where: where(indices[i]), self.names_only,
+            [self.texts[i] for i in kept], [self.labels[i] for i in kept], where, self.names_only
         )
 
 
@@ -356,7 +361,8 @@ def _read_source(
         for row in reader:
             rows.append((reader.line_num, row.get(text_column), row.get(label_column)))
     else:
-        for number, line in enumerate(text.splitlines(), 1):
+        # split("\n"), not splitlines(): a JSON string may hold U+2028 and the like.
+        for number, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
             try:
@@ -376,7 +382,8 @@ def _read_source(
     def where(i: int) -> str:
         return f"{str(p)!r} line {lines[i]}"
 
-    texts = [_text(value, i, where, f"column {text_column!r}") for i, (_, value, _) in enumerate(rows)]
+    column = f"column {text_column!r}"
+    texts = [_text(value, i, where, column) for i, (_, value, _) in enumerate(rows)]
     labels = [label for _, _, label in rows]
     for i, label in enumerate(labels):
         if _is_empty(label):
@@ -499,7 +506,7 @@ def _as_label(value: Any, names_only: bool) -> int | str | None:
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
-        return int(value) if float(value).is_integer() else None
+        return int(float(value)) if float(value).is_integer() else None
     if isinstance(value, str):
         stripped = value.strip()
         return int(float(stripped)) if _INTEGER.match(stripped) else stripped
@@ -550,7 +557,8 @@ def _label_ids(sources: list[_Source]) -> tuple[tuple[str, ...], list[list[int]]
                 "(e.g. subtract 1 from 1-based ids), or write the labels as class names "
                 "(strings that are not numbers, such as 'neg' and 'pos')."
             )
-        return tuple(str(i) for i in range(k)), [list(map(int, v)) for v in parsed]  # type: ignore[arg-type]
+        ids = [[int(v) for v in values] for values in parsed]
+        return tuple(str(i) for i in range(k)), ids
     index = {name: i for i, name in enumerate(names)}
     return tuple(names), [[index[v] for v in values] for values in parsed]  # type: ignore[index]
 
