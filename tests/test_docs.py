@@ -111,14 +111,10 @@ def test_docs_include_every_example():
 
 @pytest.fixture(scope="module")
 def html_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("docs_html")
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q",
-         str(DOCS), str(out), "-d", str(out / ".doctrees")],
-        cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=900,
-    )
-    assert result.returncode == 0, f"sphinx-build failed:\n{result.stdout}\n{result.stderr}"
-    return out
+    # One build per session, shared with tests/test_docs_browser.py.
+    from _docs_build import built_html
+
+    return built_html(tmp_path_factory)
 
 
 def _summary_blocks(page: str) -> list[str]:
