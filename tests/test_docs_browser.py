@@ -169,7 +169,6 @@ def test_every_page_reads_at_1280_px(html_dir, server, tmp_path_factory):
             page = context.new_page()
             for name in pages:
                 page.goto(f"{server}/{name}", wait_until="load")
-                page.wait_for_load_state("networkidle")
                 if page.evaluate("() => !!window.MathJax"):  # typeset before measuring
                     page.evaluate("() => window.MathJax.startup && window.MathJax.startup.promise")
                 found = page.evaluate(CHECK_PAGE, PROBLEM_BOXES)
