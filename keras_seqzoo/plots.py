@@ -204,7 +204,7 @@ def plot_history(
 
     by_metric_rows = 2 <= len(data) <= 3  # the slides: a row per metric, a column per run
     n_rows, n_cols = (len(metrics), len(data)) if by_metric_rows else (len(data), len(metrics))
-    height = 0.45 + 2.05 * n_rows + (0.35 if title else 0.0)
+    height = 0.45 + (2.05 if n_rows <= 2 else 1.8) * n_rows + (0.35 if title else 0.0)
     figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.subplots(n_rows, n_cols, squeeze=False)

@@ -828,7 +828,7 @@ class ComparisonDirective(SphinxDirective):
             mine = measured.get(model)
             rows.append(
                 [
-                    _literal(model),
+                    _model_cell(model),
                     f"~{seconds:g}",
                     f"{seconds / slide_fastest:.1f}" if slide_fastest else "",
                     f"{mine:.2f}" if mine is not None else "not recorded",
