@@ -7,8 +7,8 @@ browsers are never downloaded). A page fails on:
 - a code or summary block (``pre``) whose content is wider than its box;
 - a table wider than the content column without a scrolling box of its own;
 - an image that does not load, or is shown below 90% of its natural width;
-- a Sphinx or Furo error or warning box (``.system-message``, ``.admonition.error``,
-  ``.admonition.warning``, Furo's red box for a ``.. contents::`` directive, ...);
+- a Sphinx or Furo error or warning box (docutils' ``.system-message`` and
+  ``.problematic``, ``.admonition.error``, Furo's red box for a ``.. contents::``);
 - an empty bullet in a table cell (a lone ``-`` that reST reads as a list);
 - horizontal page scroll.
 
@@ -33,27 +33,30 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-# Boxes that mean the build put an error or a warning on the page.
+# What the build or the theme put on a page to report a problem: docutils' system
+# messages and "problematic" markers (an unresolved reference in a build without -W),
+# an error admonition, and Furo's red "ERROR: Adding a table of contents ..." box (a
+# ``.. contents::``). An author's own ``.. warning::`` or ``.. caution::`` is content.
 PROBLEM_BOXES = (
-    ".system-message, .admonition.error, .admonition.warning, .admonition.danger, "
-    ".admonition.caution, div.error, div.warning, "
-    # Furo's red "ERROR: Adding a table of contents ..." box (a ``.. contents::``).
+    ".system-message, .problematic, .admonition.error, "
     ".contents:not(.this-will-duplicate-information-and-it-is-still-useful-here)"
 )
 
 # Run in the page: everything measured, as a list of problems (strings).
 CHECK_PAGE = """
-({problemBoxes}) => {
+(problemBoxes) => {
   const problems = [];
   const text = (el) => (el.innerText || el.textContent || "").trim().split("\\n")[0].slice(0, 80);
   const doc = document.scrollingElement || document.documentElement;
   if (doc.scrollWidth > doc.clientWidth + 1) {
-    problems.push(`horizontal page scroll: ${doc.scrollWidth} px wide in a ${doc.clientWidth} px window`);
+    problems.push(`horizontal page scroll: ${doc.scrollWidth} px wide in a `
+                  + `${doc.clientWidth} px window`);
   }
   for (const pre of document.querySelectorAll("pre")) {
     if (pre.offsetParent === null) continue;  // hidden
     if (pre.scrollWidth > pre.clientWidth + 1) {
-      problems.push(`block wider than its box (${pre.scrollWidth} > ${pre.clientWidth} px): ${text(pre)}`);
+      problems.push(`block wider than its box (${pre.scrollWidth} > ${pre.clientWidth} px): `
+                    + text(pre));
     }
   }
   const article = document.querySelector("article") || document.body;
@@ -70,7 +73,8 @@ CHECK_PAGE = """
       }
     }
     if (!scrolls) {
-      problems.push(`table wider than the column (${Math.round(box.width)} > ${Math.round(column.width)} px) without its own scroll: ${text(table)}`);
+      problems.push(`table wider than the column (${Math.round(box.width)} > `
+                    + `${Math.round(column.width)} px) without its own scroll: ${text(table)}`);
     }
   }
   for (const img of document.querySelectorAll("img")) {
@@ -82,12 +86,15 @@ CHECK_PAGE = """
     if (img.offsetParent === null) continue;  // hidden (e.g. a theme's dark-mode logo)
     const shown = img.getBoundingClientRect().width;
     if (shown < 0.9 * img.naturalWidth) {
-      problems.push(`image shown at ${Math.round(shown)} px, ${Math.round(100 * shown / img.naturalWidth)}% of its natural ${img.naturalWidth} px: ${src}`);
+      const percent = Math.round(100 * shown / img.naturalWidth);
+      problems.push(`image shown at ${Math.round(shown)} px, ${percent}% of its natural `
+                    + `${img.naturalWidth} px: ${src}`);
     }
   }
   for (const item of article.querySelectorAll("td li, th li")) {
     if (!item.textContent.trim()) {
-      problems.push(`empty bullet in a table cell (a lone "-" read as a list): ${text(item.closest("tr"))}`);
+      problems.push(`empty bullet in a table cell (a lone "-" read as a list): `
+                    + text(item.closest("tr")));
     }
   }
   for (const box of document.querySelectorAll(problemBoxes)) {

@@ -805,7 +805,8 @@ class ComparisonDirective(SphinxDirective):
                     _fmt_num(r["epochs"]),
                     seconds,
                     _fmt_num(r["ratio_to_fastest"], 2),
-                    f"{_fmt_num(r['best_val_accuracy'], 3)} ({_epoch(r['best_val_accuracy_epoch'])})",
+                    f"{_fmt_num(r['best_val_accuracy'], 3)} "
+                    f"({_epoch(r['best_val_accuracy_epoch'])})",
                     _fmt_num(r["final_val_accuracy"], 3),
                     f"{_fmt_num(r['best_val_loss'], 3)} ({_epoch(r['best_val_loss_epoch'])})",
                     _fmt_num(r["final_val_loss"], 3),
