@@ -33,10 +33,13 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
+    # A packaged MathJax 3, copied into _static/mathjax: the maths renders offline.
+    "sphinx-mathjax-offline",
     "seqzoo_docs",
 ]
 
-# The theme (furo) and MathJax are static assets; no intersphinx, no fetches at build time.
+# The theme (furo) and MathJax are static assets: no intersphinx, no fetches at build
+# time, and the pages load nothing from outside the site (tests/test_docs_browser.py).
 html_theme = "furo"
 html_title = f"keras_seqzoo {release}"
 html_static_path = ["_static"]
@@ -59,8 +62,9 @@ autodoc_default_options = {"members": True, "show-inheritance": False}
 
 # Seqzoo directives.
 seqzoo_runs_dir = "data/runs"
-seqzoo_summary_line_length = 100
-seqzoo_summary_positions = [0.55, 0.83, 1.0]
+# 90 characters: the summaries fit Furo's content column at 1280 px without scrolling.
+seqzoo_summary_line_length = 90
+seqzoo_summary_positions = [0.6, 0.84, 1.0]
 
 # Doctests run with the same backend; keep them tiny.
 doctest_global_setup = """

@@ -4,18 +4,29 @@ The figures are drawn with ``matplotlib.figure.Figure`` and the Agg canvas,
 never with ``pyplot``: nothing opens a window, nothing blocks, and no global
 figure state is left behind (safe in scripts, servers, notebooks and threads).
 matplotlib is imported on first use.
+
+Both figures are 720 pixels wide, so a documentation page shows them at their
+natural size, and label the slides' presets by their short slide names
+(``"bilstm.imdb_words10k"`` is drawn as ``"T5 LSTM"``).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import statistics
+import textwrap
 from pathlib import Path
 from typing import Any, Mapping, Sequence, Union
 
 __all__ = ["plot_epoch_times", "plot_history"]
 
 RunSource = Union[str, os.PathLike, Sequence[Mapping[str, Any]]]
+
+WIDTH_INCHES = 7.2  # 720 px at DPI: fits a documentation column without scaling
+DPI = 100
+TRAIN_COLOR, VALIDATION_COLOR = "C0", "C1"
+MEASURED_COLOR, SLIDES_COLOR = "C0", "C7"
 
 
 def _matplotlib():
@@ -29,36 +40,77 @@ def _matplotlib():
     return Figure, FigureCanvasAgg
 
 
-def _normalize_runs(runs: Any) -> dict[str, list[Mapping[str, Any]]]:
-    """Turns the accepted ``runs`` forms into ``{label: records}``."""
+def _short_label(label: str) -> str:
+    """A registered slide preset's short name ("T5 LSTM"); any other label unchanged."""
+    if "." not in label:
+        return label
+    try:
+        from keras_seqzoo import _registry
+
+        _, preset = _registry.resolve(label)
+    except Exception:  # not a registered name: the caller's own label
+        return label
+    if preset is None or not preset.slide:
+        return label
+    name = preset.slide
+    for prefix in ("IMDB with ", "IMDB subwords, ", "IMDB "):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            break
+    reference = preset.reference or ""
+    if reference[:1] == "T" and reference[1:].isdigit():
+        name = f"{reference} {name}"
+    return name
+
+
+def _is_records(source: Any) -> bool:
+    return (isinstance(source, Sequence) and not isinstance(source, (str, bytes))
+            and bool(source) and all(isinstance(r, Mapping) for r in source))
+
+
+def _normalize_runs(runs: Any) -> dict[str, list[list[Mapping[str, Any]]]]:
+    """Turns the accepted ``runs`` forms into ``{label: [records of each seed]}``."""
     from keras_seqzoo.callbacks.history import read_history
 
     def load(source: Any) -> list[Mapping[str, Any]]:
         if isinstance(source, (str, os.PathLike)):
             return read_history(source)
-        if isinstance(source, Sequence) and all(isinstance(r, Mapping) for r in source):
+        if _is_records(source) or (isinstance(source, Sequence) and not source
+                                   and not isinstance(source, (str, bytes))):
             return list(source)
         raise TypeError(
-            "A run must be a directory written by HistoryExporter or a list of epoch "
-            f"records (dicts). Received: {source!r}"
+            "A run must be a directory written by HistoryExporter, a list of epoch "
+            f"records (dicts), or a list of those (one per seed). Received: {source!r}"
         )
 
+    def seeds(source: Any) -> list[list[Mapping[str, Any]]]:
+        if (isinstance(source, Sequence) and not isinstance(source, (str, bytes))
+                and source and not _is_records(source)):
+            return [load(s) for s in source]  # one history per seed
+        return [load(source)]
+
     if isinstance(runs, (str, os.PathLike)):
-        return {Path(runs).name or os.fspath(runs): load(runs)}
+        return {Path(runs).name or os.fspath(runs): seeds(runs)}
     if isinstance(runs, Mapping):
         if not runs:
             raise ValueError("`runs` is empty. Pass at least one run directory.")
-        return {str(label): load(source) for label, source in runs.items()}
-    if isinstance(runs, Sequence) and runs:
-        if all(isinstance(r, Mapping) for r in runs):  # one run given as records
-            return {"run": load(runs)}
-        labels = [Path(r).name or os.fspath(r) for r in runs]
+        return {str(label): seeds(source) for label, source in runs.items()}
+    if isinstance(runs, Sequence) and not isinstance(runs, (str, bytes)) and runs:
+        if _is_records(runs):  # one run given as records
+            return {"run": [load(runs)]}
+        labels = [Path(r).name or os.fspath(r) if isinstance(r, (str, os.PathLike)) else None
+                  for r in runs]
+        if None in labels:
+            raise TypeError(
+                "A list of runs must hold run directories; label records with a dict "
+                f"label -> records. Received: runs={runs!r}"
+            )
         if len(set(labels)) < len(labels):  # same folder name under different parents
             labels = [os.fspath(r) for r in runs]
-        return {label: load(source) for label, source in zip(labels, runs)}
+        return {label: [load(source)] for label, source in zip(labels, runs)}
     raise TypeError(
         "`runs` must be a directory, a list of directories, or a dict label -> directory "
-        f"or records. Received: runs={runs!r}"
+        f"or records (or a list of those, one per seed). Received: runs={runs!r}"
     )
 
 
@@ -72,14 +124,26 @@ def _resolve_key(records: Sequence[Mapping[str, Any]], metric: str) -> str | Non
     return candidates[0] if len(candidates) == 1 else None
 
 
-def _series(records: Sequence[Mapping[str, Any]], key: str) -> tuple[list, list]:
-    epochs, values = [], []
-    for record in records:
+def _series(records: Sequence[Mapping[str, Any]], key: str) -> dict[int, float]:
+    """1-based epoch (as Keras prints it) -> finite value of ``key``."""
+    values = {}
+    for index, record in enumerate(records):
         value = record.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            epochs.append(record.get("epoch", len(epochs)))
-            values.append(float(value))
-    return epochs, values
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            epoch = record.get("epoch", index)
+            values[int(epoch) + 1] = float(value)
+    return values
+
+
+def _band(histories: Sequence[Sequence[Mapping[str, Any]]], key: str):
+    """Epochs, mean, min and max of ``key`` over the seeds that recorded each epoch."""
+    per_epoch: dict[int, list[float]] = {}
+    for records in histories:
+        for epoch, value in _series(records, key).items():
+            per_epoch.setdefault(epoch, []).append(value)
+    epochs = sorted(per_epoch)
+    return (epochs, [statistics.fmean(per_epoch[e]) for e in epochs],
+            [min(per_epoch[e]) for e in epochs], [max(per_epoch[e]) for e in epochs])
 
 
 def plot_history(
@@ -88,24 +152,34 @@ def plot_history(
     *,
     metrics: Sequence[str] = ("accuracy", "loss"),
     title: str | None = None,
+    short_labels: bool = True,
 ) -> Path:
-    """Draws training curves, train vs validation, for one run or several overlaid.
+    """Draws training curves as small multiples: one panel per run and metric.
 
-    One subplot per metric; each run has its own color, training solid and
-    validation (``val_<metric>``) dashed. Validation recorded only every few
-    epochs shows as markers joined by a dashed line. A metric absent from
-    every run is drawn as an empty panel that says so.
+    Each panel shows one run's training (solid) and validation (dashed) values of
+    one metric, per epoch, numbered from 1 as Keras prints them. The panels of a
+    metric share their y axis, so runs compare at a glance. Two or three runs are
+    laid out as the slides show their comparisons (a row per metric, a column per
+    run); one run, or four and more, get a row per run and a column per metric.
+    A run given as several histories (one per seed) is drawn as their mean with a
+    shaded band from the lowest to the highest seed. Validation recorded only
+    every few epochs shows as markers joined by a dashed line; a metric a run did
+    not record leaves its panel empty with a note.
 
     Args:
         runs: a run directory (written by ``HistoryExporter``), a list of
-            directories (labelled by folder name), or a dict label -> directory
-            or list of records (as :func:`keras_seqzoo.callbacks.read_history`
-            returns, or Keras ``History`` converted to records).
+            directories (labelled by folder name), or a dict label -> run, where a
+            run is a directory, a list of records (as
+            :func:`keras_seqzoo.callbacks.read_history` returns), or a list of
+            those, one per seed.
         path: the PNG file to write; parent folders are created.
         metrics: the metrics to draw, e.g. ``("accuracy", "loss")``.
             ``"accuracy"`` also matches a single ``*_accuracy`` key such as
             ``"binary_accuracy"``.
-        title: a title above the subplots.
+        title: a title above the panels.
+        short_labels: label the slides' registered presets by their slide
+            names (``"T5 LSTM"`` for ``"bilstm.imdb_words10k"``); other labels
+            are drawn as given.
 
     Returns:
         The path of the PNG file.
@@ -115,6 +189,8 @@ def plot_history(
     ```python
     from keras_seqzoo.plots import plot_history
     plot_history({"LSTM": "runs/bilstm", "GRU": "runs/bigru"}, "curves.png")
+    # three seeds of one model: their mean, with a min-max band
+    plot_history({"LSTM": ["runs/s0/bilstm", "runs/s1/bilstm", "runs/s2/bilstm"]}, "seeds.png")
     ```
     """
     Figure, FigureCanvasAgg = _matplotlib()
@@ -122,54 +198,120 @@ def plot_history(
         metrics = (metrics,)
     if not metrics:
         raise ValueError(f"`metrics` must name at least one metric. Received: metrics={metrics!r}")
+    _check_png(path)
     data = _normalize_runs(runs)
+    labels = {label: _short_label(label) if short_labels else label for label in data}
 
-    figure = Figure(figsize=(5.0 * len(metrics), 3.8), layout="constrained")
+    by_metric_rows = 2 <= len(data) <= 3  # the slides: a row per metric, a column per run
+    n_rows, n_cols = (len(metrics), len(data)) if by_metric_rows else (len(data), len(metrics))
+    height = 0.45 + (2.05 if n_rows <= 2 else 1.8) * n_rows + (0.35 if title else 0.0)
+    figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    axes = figure.subplots(1, len(metrics), squeeze=False)[0]
-    colors = [f"C{i % 10}" for i in range(len(data))]
-    for ax, metric in zip(axes, metrics):
-        drawn = False
-        for color, (label, records) in zip(colors, data.items()):
-            key = _resolve_key(records, metric)
-            if key is None:
-                continue
-            for series_key, style, suffix in ((key, "-", "train"), ("val_" + key, "--", "val")):
-                epochs, values = _series(records, series_key)
-                if not values:
-                    continue
-                sparse = len(values) < len(records)
-                ax.plot(epochs, values, linestyle=style, color=color,
-                        marker="o" if sparse or len(values) == 1 else None, markersize=3,
-                        label=f"{label} ({suffix})" if len(data) > 1 else suffix)
-                drawn = True
-        ax.set_title(metric)
-        ax.set_xlabel("epoch")
-        ax.grid(True, alpha=0.3)
-        if drawn:
-            ax.legend(fontsize="small")
-            ax.xaxis.get_major_locator().set_params(integer=True)
-        else:
-            ax.text(0.5, 0.5, f"no {metric!r} recorded", ha="center", va="center",
-                    transform=ax.transAxes, color="gray")
+    axes = figure.subplots(n_rows, n_cols, squeeze=False)
+    shared: dict[str, list[Any]] = {m: [] for m in metrics}
+    drawn_any = False
+    for run_index, (label, histories) in enumerate(data.items()):
+        for metric_index, metric in enumerate(metrics):
+            row, col = ((metric_index, run_index) if by_metric_rows
+                        else (run_index, metric_index))
+            ax = axes[row][col]
+            ax.tick_params(labelsize=7.5)
+            ax.grid(True, alpha=0.3)
+            ax.set_title(labels[label] if (by_metric_rows or len(metrics) > 1)
+                         else f"{labels[label]}: {metric}", fontsize=9)
+            if col == 0 or not by_metric_rows:
+                ax.set_ylabel(metric, fontsize=8.5)
+            if row == n_rows - 1:
+                ax.set_xlabel("epoch", fontsize=8.5)
+            key = next((k for k in (_resolve_key(r, metric) for r in histories) if k), None)
+            drawn = False
+            if key is not None:
+                for series_key, style, color in ((key, "-", TRAIN_COLOR),
+                                                 ("val_" + key, "--", VALIDATION_COLOR)):
+                    epochs, mean, low, high = _band(histories, series_key)
+                    if not epochs:
+                        continue
+                    sparse = len(epochs) < max(len(r) for r in histories)
+                    ax.plot(epochs, mean, linestyle=style, color=color, linewidth=1.4,
+                            marker="o" if sparse or len(epochs) == 1 else None, markersize=3)
+                    if len(histories) > 1:
+                        ax.fill_between(epochs, low, high, color=color, alpha=0.2, linewidth=0)
+                    drawn = True
+            if drawn:
+                drawn_any = True
+                shared[metric].append(ax)
+                ax.xaxis.get_major_locator().set_params(integer=True)
+            else:
+                ax.text(0.5, 0.5, f"no {metric!r} recorded", ha="center", va="center",
+                        transform=ax.transAxes, color="gray", fontsize=8)
+    for group in shared.values():  # one y scale per metric
+        if len(group) > 1:
+            low = min(ax.get_ylim()[0] for ax in group)
+            high = max(ax.get_ylim()[1] for ax in group)
+            for ax in group:
+                ax.set_ylim(low, high)
+    if drawn_any:
+        from matplotlib.lines import Line2D
+
+        seeds = max(len(h) for h in data.values())
+        handles = [Line2D([], [], color=TRAIN_COLOR, linestyle="-"),
+                   Line2D([], [], color=VALIDATION_COLOR, linestyle="--")]
+        names = ["training", "validation"]
+        if seeds > 1:
+            from matplotlib.patches import Patch
+
+            handles.append(Patch(color="gray", alpha=0.3))
+            names.append(f"range over {seeds} seeds (line: mean)")
+        figure.legend(handles, names, loc="outside lower center", ncols=len(names),
+                      fontsize=8, frameon=False)
     if title:
-        figure.suptitle(title)
+        figure.suptitle(_wrap(title), fontsize=10)
     return _save(figure, path)
 
 
+def _seconds_of(label: str, value: Any) -> list[float]:
+    values = list(value) if isinstance(value, Sequence) and not isinstance(value, str) else [value]
+    if not values:
+        raise ValueError(f"Each time must be seconds or a non-empty list of seconds (one per "
+                         f"seed). Received: times[{label!r}]={value!r}")
+    for item in values:
+        if isinstance(item, bool) or not isinstance(item, (int, float)) or not (
+            math.isfinite(item) and item >= 0
+        ):
+            raise ValueError(
+                f"Each time must be a non-negative number of seconds (or a list of them, "
+                f"one per seed). Received: times[{label!r}]={value!r}"
+            )
+    return [float(v) for v in values]
+
+
 def plot_epoch_times(
-    times: Mapping[str, float],
+    times: Mapping[str, Any],
     path: str | os.PathLike,
     *,
     title: str | None = None,
+    reference_seconds: Mapping[str, float] | None = None,
+    reference_label: str = "reference",
+    short_labels: bool = True,
 ) -> Path:
-    """Draws a bar chart of epoch times, with the value printed on each bar.
+    """Draws seconds per epoch as horizontal bars, each labelled with its ratio to the fastest.
+
+    A model given several times (one per seed) is drawn at their median with an
+    error bar from the lowest to the highest. With ``reference_seconds`` (e.g. the
+    slides' seconds, measured on other hardware), a second panel compares the
+    two as ratios to each one's fastest model, which is what carries over between
+    machines.
 
     Args:
-        times: label -> seconds (e.g. the steady-state ``epoch_time`` of each
-            model from ``EpochTimer.steady_state()``).
+        times: label -> seconds, or label -> list of seconds (one per seed), e.g.
+            the steady-state ``epoch_time`` of each model.
         path: the PNG file to write; parent folders are created.
         title: the chart title (default: "Time per epoch").
+        reference_seconds: label -> seconds per epoch measured elsewhere (the
+            slides' ``{"bilstm.imdb_words10k": 43, ...}``), or ``None``.
+        reference_label: what the reference is, in the legend (e.g. ``"slides"``).
+        short_labels: label the slides' registered presets by their slide
+            names (``"T5 LSTM"``); other labels are drawn as given.
 
     Returns:
         The path of the PNG file.
@@ -178,7 +320,9 @@ def plot_epoch_times(
 
     ```python
     from keras_seqzoo.plots import plot_epoch_times
-    plot_epoch_times({"LSTM": 41.2, "GRU": 35.8, "Conv1D": 6.1}, "epoch_times.png")
+    plot_epoch_times({"LSTM": 41.2, "GRU": [35.8, 36.4, 35.1], "Conv1D": 6.1}, "epoch_times.png")
+    plot_epoch_times({"LSTM": 41.2, "CNN": 6.1}, "vs_slides.png",
+                     reference_seconds={"LSTM": 43, "CNN": 6})
     ```
     """
     Figure, FigureCanvasAgg = _matplotlib()
@@ -186,30 +330,95 @@ def plot_epoch_times(
         raise ValueError(
             f"`times` must be a non-empty dict label -> seconds. Received: times={times!r}"
         )
-    labels, values = [], []
-    for label, value in times.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-            math.isfinite(value) and value >= 0
-        ):
-            raise ValueError(
-                f"Each time must be a non-negative number of seconds. Received: "
-                f"times[{label!r}]={value!r}"
-            )
-        labels.append(str(label))
-        values.append(float(value))
+    measured = {str(label): _seconds_of(label, value) for label, value in times.items()}
+    reference: dict[str, float] = {}
+    if reference_seconds is not None:
+        if not isinstance(reference_seconds, Mapping) or not reference_seconds:
+            raise ValueError("`reference_seconds` must be a non-empty dict label -> seconds or "
+                             f"None. Received: reference_seconds={reference_seconds!r}")
+        for label, value in reference_seconds.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                math.isfinite(value) and value > 0
+            ):
+                raise ValueError(f"Each reference time must be a positive number of seconds. "
+                                 f"Received: reference_seconds[{label!r}]={value!r}")
+            reference[str(label)] = float(value)
+    _check_png(path)
 
-    figure = Figure(figsize=(max(4.0, 1.1 * len(labels) + 2), 3.8), layout="constrained")
+    order = list(measured) + [label for label in reference if label not in measured]
+    shown = [_short_label(label) if short_labels else label for label in order]
+    medians = {label: statistics.median(v) for label, v in measured.items()}
+    fastest = min(medians.values()) or None
+    fastest_reference = min(reference.values()) if reference else None
+
+    panels = 2 if reference else 1
+    height = 0.9 + 0.42 * len(order) * (1.4 if reference else 1.0) + (0.3 if title else 0.0)
+    figure = Figure(figsize=(WIDTH_INCHES, max(2.4, height)), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    ax = figure.subplots()
-    bars = ax.bar(labels, values, color=[f"C{i % 10}" for i in range(len(labels))])
-    ax.bar_label(bars, labels=[_seconds(v) for v in values], padding=2, fontsize="small")
-    ax.set_ylabel("seconds per epoch")
-    ax.set_ylim(0, max(values) * 1.15 or 1.0)
-    ax.set_title(title or "Time per epoch")
-    ax.grid(True, axis="y", alpha=0.3)
-    if len(labels) > 4:
-        ax.tick_params(axis="x", labelrotation=30)
+    axes = figure.subplots(1, panels, squeeze=False, sharey=True)[0]
+    rows = list(range(len(order)))
+
+    ax = axes[0]
+    value = [medians.get(label, 0.0) for label in order]
+    low = [medians[label] - min(measured[label]) if label in measured else 0.0 for label in order]
+    high = [max(measured[label]) - medians[label] if label in measured else 0.0 for label in order]
+    spread = any(len(v) > 1 for v in measured.values())
+    bars = ax.barh(rows, value, color=MEASURED_COLOR, height=0.6,
+                   xerr=[low, high] if spread else None, capsize=3 if spread else 0)
+    texts = []
+    for label in order:
+        if label not in measured:
+            texts.append("not measured")
+        elif fastest:
+            texts.append(f"{_seconds(medians[label])}  ({medians[label] / fastest:.1f}x)")
+        else:
+            texts.append(_seconds(medians[label]))
+    del bars
+    for row, label, text in zip(rows, order, texts):  # after the error bar, never on it
+        end = max(measured[label]) if label in measured else 0.0
+        ax.annotate(text, (end, row), xytext=(4, 0), textcoords="offset points",
+                    va="center", fontsize=8)
+    ax.set_yticks(rows, shown, fontsize=8.5)
+    ax.invert_yaxis()
+    ax.set_xlabel("seconds per epoch" + (" (median, bar: range over seeds)" if spread else ""),
+                  fontsize=8.5)
+    ax.set_xlim(0, (max(max(v) for v in measured.values()) or 1.0) * 1.45)
+    if reference:
+        ax.set_title("Measured (x the fastest)", fontsize=9)
+    ax.tick_params(axis="x", labelsize=7.5)
+    ax.grid(True, axis="x", alpha=0.3)
+
+    if reference:
+        ax = axes[1]
+        width = 0.38
+        ours = [medians[label] / fastest if label in medians and fastest else 0.0
+                for label in order]
+        theirs = [reference[label] / fastest_reference if label in reference else 0.0
+                  for label in order]
+        bars_ours = ax.barh([r - width / 2 for r in rows], ours, height=width,
+                            color=MEASURED_COLOR, label="measured")
+        bars_theirs = ax.barh([r + width / 2 for r in rows], theirs, height=width,
+                              color=SLIDES_COLOR, label=reference_label)
+        ax.bar_label(bars_ours, labels=[f"{v:.1f}x" if label in medians else ""
+                                        for v, label in zip(ours, order)],
+                     padding=3, fontsize=7.5)
+        ax.bar_label(bars_theirs, labels=[
+            f"{v:.1f}x ({_seconds(reference[label])})" if label in reference else "no reference"
+            for v, label in zip(theirs, order)], padding=3, fontsize=7.5)
+        ax.set_xlim(0, max(ours + theirs) * 1.55)
+        ax.set_xlabel("x the fastest model", fontsize=8.5)
+        ax.set_title(f"Ratios: measured vs {reference_label}", fontsize=9)
+        ax.tick_params(axis="x", labelsize=7.5)
+        ax.tick_params(axis="y", left=False)
+        ax.grid(True, axis="x", alpha=0.3)
+        ax.legend(fontsize=7.5, loc="lower right", frameon=False)
+    figure.suptitle(_wrap(title or "Time per epoch"), fontsize=10)
     return _save(figure, path)
+
+
+def _wrap(title: str) -> str:
+    """Wraps a long title so that it is never cut at the figure's edges."""
+    return "\n".join(textwrap.wrap(title, 88)) or title
 
 
 def _seconds(value: float) -> str:
@@ -220,10 +429,16 @@ def _seconds(value: float) -> str:
     return f"{value * 1000:.0f} ms"
 
 
+def _check_png(path: str | os.PathLike) -> None:
+    if Path(path).suffix.lower() != ".png":
+        raise ValueError(
+            f"The plot is written as PNG; name a '.png' file. Received: path={Path(path)}"
+        )
+
+
 def _save(figure: Any, path: str | os.PathLike) -> Path:
     path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise ValueError(f"The plot is written as PNG; name a '.png' file. Received: path={path}")
+    _check_png(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png", dpi=110)
+    figure.savefig(path, format="png", dpi=DPI)
     return path

@@ -111,14 +111,10 @@ def test_docs_include_every_example():
 
 @pytest.fixture(scope="module")
 def html_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("docs_html")
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q",
-         str(DOCS), str(out), "-d", str(out / ".doctrees")],
-        cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=900,
-    )
-    assert result.returncode == 0, f"sphinx-build failed:\n{result.stdout}\n{result.stderr}"
-    return out
+    # One build per session, shared with tests/test_docs_browser.py.
+    from _docs_build import built_html
+
+    return built_html(tmp_path_factory)
 
 
 def _summary_blocks(page: str) -> list[str]:
@@ -205,6 +201,13 @@ def test_comparison_pages(html_dir):
         assert "seqzoo-not-recorded" not in page
         assert "seqzoo-comparison-table" in page
         assert "seqzoo-environment" in page
+        # The regenerate command runs as shown: a placeholder for the data, no
+        # path of the recording machine, no literal "...".
+        command = _text(re.search(r'seqzoo-command.*?<pre>(.*?)</pre>', page, re.S).group(1))
+        assert "KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz" in command, command
+        assert f"seqzoo reproduce {experiment}" in command.replace("\\\n    ", "")
+        assert "..." not in command and "shared/" not in command, command
+        assert "epochs count from 1" in _text(page)
         images = re.findall(r'<img[^>]+src="([^"]+)"', page)
         wanted = {f"seqzoo-{experiment}-curves.png", f"seqzoo-{experiment}-epoch-times.png"}
         assert wanted <= {Path(src).name for src in images}, experiment
@@ -223,6 +226,32 @@ def test_lstm_page_and_cli_page(html_dir):
 
 
 # -- the comparison directive on a recorded run ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "recorded, shown",
+    [
+        ("KERAS_BACKEND=jax KERAS_SEQZOO_IMDB=../shared/data/imdb.tar.gz seqzoo reproduce c1 "
+         "--max-length 128 --output runs/c1 && bash scripts/record_run.sh c1 ...",
+         "KERAS_BACKEND=jax KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz \\\n"
+         "    seqzoo reproduce c1 --max-length 128 --output runs/c1"),
+        ("KERAS_SEQZOO_CACHE=/home/me/cache seqzoo reproduce c4 -o docs/data/runs/c4",
+         "KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz \\\n"
+         "    seqzoo reproduce c4 -o docs/data/runs/c4"),
+        ("seqzoo compare a.b c.d e.f g.h i.j k.l --epochs 2 --limit 1000 --batch-size 32 "
+         "--output runs/a-long-folder-name-for-the-output --seed 3",
+         "KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz \\\n"
+         "    seqzoo compare a.b c.d e.f g.h i.j k.l --epochs 2 --limit 1000 --batch-size 32 \\\n"
+         "    --output runs/a-long-folder-name-for-the-output --seed 3"),
+    ],
+)
+def test_regenerate_commands_are_copy_pasteable(recorded, shown):
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        from seqzoo_docs import copy_pasteable
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    assert copy_pasteable(recorded) == shown
 
 
 def _record_tiny_run(directory: Path) -> None:

@@ -38,6 +38,28 @@ def _is_png(path):
     return path.read_bytes()[:8] == PNG_MAGIC and path.stat().st_size > 1000
 
 
+def _size(path):
+    """(width, height) in pixels, from the PNG header."""
+    header = path.read_bytes()[16:24]
+    return int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")
+
+
+class _Recorder:
+    """Stands in for an Axes method: records the calls and still draws them."""
+
+    def __init__(self, monkeypatch, name):
+        from matplotlib.axes import Axes
+
+        self.calls = []
+        original = getattr(Axes, name)
+
+        def record(ax, *args, **kwargs):
+            self.calls.append((ax, args, kwargs))
+            return original(ax, *args, **kwargs)
+
+        monkeypatch.setattr(Axes, name, record)
+
+
 def test_plot_one_run_directory(tmp_path):
     run = _write_run(tmp_path / "bilstm", _records())
     out = plots.plot_history(run, tmp_path / "out" / "curves.png", title="BiLSTM")
@@ -66,6 +88,77 @@ def test_plot_epoch_times(tmp_path):
     out = plots.plot_epoch_times({"LSTM": 41.2, "GRU": 35.8, "Conv1D": 0.25},
                                  tmp_path / "times.png", title="IMDB")
     assert _is_png(out)
+    assert _size(out)[0] == 720  # shown at its natural size in the docs' column
+
+
+def test_figures_fit_the_docs_column(tmp_path):
+    out = plots.plot_history({"a": _records(), "b": _records(), "c": _records(),
+                              "d": _records()}, tmp_path / "four.png", title="x" * 200)
+    width, height = _size(out)
+    assert width == 720 and height > 700  # a row per model: four rows
+
+
+def test_small_multiples_one_panel_per_model_and_metric(tmp_path, monkeypatch):
+    plot = _Recorder(monkeypatch, "plot")
+    plots.plot_history({"A": _records(3), "B": _records(3, offset=0.1)}, tmp_path / "p.png")
+    # 2 models x 2 metrics panels, each with a training and a validation line.
+    panels = {id(ax) for ax, _, _ in plot.calls}
+    assert len(panels) == 4 and len(plot.calls) == 8
+    for _, (epochs, _values), _ in plot.calls:
+        assert list(epochs) == [1, 2, 3]  # 1-based, as Keras prints "Epoch 1/3"
+    # Two models: the slides' layout, a row per metric and a column per model.
+    titles = [ax.get_title() for ax, _, _ in plot.calls]
+    assert titles == ["A", "A", "A", "A", "B", "B", "B", "B"]
+
+
+def test_preset_names_get_their_short_slide_labels(tmp_path, monkeypatch):
+    assert plots._short_label("bilstm.imdb_words10k") == "T5 LSTM"
+    assert plots._short_label("stacked_bilstm.imdb_subwords8k") == "T2 2-layer LSTM"
+    assert plots._short_label("embedding_pooling.imdb_words10k") == "Without LSTM"
+    assert plots._short_label("my run") == "my run"
+    assert plots._short_label("not.registered") == "not.registered"
+    plot = _Recorder(monkeypatch, "plot")
+    plots.plot_history({"bilstm.imdb_words10k": _records(2)}, tmp_path / "a.png")
+    assert {ax.get_title() for ax, _, _ in plot.calls} == {"T5 LSTM"}
+    plots.plot_history({"bilstm.imdb_words10k": _records(2)}, tmp_path / "b.png",
+                       short_labels=False)
+    assert plot.calls[-1][0].get_title() == "bilstm.imdb_words10k"
+
+
+def test_seeds_are_drawn_as_mean_and_band(tmp_path, monkeypatch):
+    plot = _Recorder(monkeypatch, "plot")
+    band = _Recorder(monkeypatch, "fill_between")
+    seeds = [_records(3, offset=o) for o in (0.0, 0.1, 0.2)]
+    out = plots.plot_history({"LSTM": seeds, "GRU": _records(3)}, tmp_path / "seeds.png",
+                             metrics=("loss",))
+    assert _is_png(out)
+    (ax, (epochs, mean), _), = [c for c in plot.calls if c[2]["linestyle"] == "-"
+                                and c[0].get_title() == "LSTM"]
+    assert list(epochs) == [1, 2, 3]
+    assert mean == pytest.approx([0.8, 0.7, 0.6])  # the seeds' 0.7, 0.8, 0.9 at epoch 1
+    lstm_bands = [c for c in band.calls if c[0].get_title() == "LSTM"]
+    assert len(lstm_bands) == 2  # training and validation
+    _, (epochs, low, high), _ = lstm_bands[0]
+    assert low == pytest.approx([0.7, 0.6, 0.5]) and high == pytest.approx([0.9, 0.8, 0.7])
+    assert not [c for c in band.calls if c[0].get_title() == "GRU"]  # one history: no band
+
+
+def test_seconds_per_seed_and_reference_ratios(tmp_path, monkeypatch):
+    bars = _Recorder(monkeypatch, "barh")
+    out = plots.plot_epoch_times(
+        {"LSTM": [30.0, 40.0, 35.0], "CNN": 5.0},
+        tmp_path / "times.png",
+        reference_seconds={"LSTM": 43, "CNN": 6, "GRU": 20},
+        reference_label="slides",
+    )
+    assert _is_png(out)
+    measured, ours, theirs = bars.calls
+    assert list(measured[1][1]) == [35.0, 5.0, 0.0]  # medians; GRU not measured
+    assert measured[2]["xerr"] == [[5.0, 0.0, 0.0], [5.0, 0.0, 0.0]]  # min-max range
+    assert list(ours[1][1]) == pytest.approx([7.0, 1.0, 0.0])  # x the fastest (CNN)
+    assert list(theirs[1][1]) == pytest.approx([43 / 6, 1.0, 20 / 6])
+    texts = [t.get_text() for t in measured[0].texts]
+    assert texts == ["35.0 s  (7.0x)", "5.0 s  (1.0x)", "not measured"]
 
 
 @pytest.mark.parametrize(
@@ -79,6 +172,13 @@ def test_plot_epoch_times(tmp_path):
          "png"),
         (lambda p: plots.plot_epoch_times({}, p), ValueError, "non-empty"),
         (lambda p: plots.plot_epoch_times({"a": -1.0}, p), ValueError, r"times\['a'\]=-1.0"),
+        (lambda p: plots.plot_epoch_times({"a": []}, p), ValueError, r"times\['a'\]=\[\]"),
+        (lambda p: plots.plot_epoch_times({"a": [1.0, "x"]}, p), ValueError, "one per seed"),
+        (lambda p: plots.plot_epoch_times({"a": 1.0}, p, reference_seconds={"a": 0}),
+         ValueError, r"reference_seconds\['a'\]=0"),
+        (lambda p: plots.plot_epoch_times({"a": 1.0}, p, reference_seconds={}), ValueError,
+         "reference_seconds"),
+        (lambda p: plots.plot_history({"x": [_records(), 3]}, p), TypeError, "one per seed"),
     ],
 )
 def test_clear_errors(tmp_path, call, error, match):

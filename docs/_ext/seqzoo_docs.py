@@ -14,9 +14,9 @@ Directives
     preset carries the slide's table (``Preset.slide_summary``/``slide_total``),
     that table follows, each row checked against the model just built, and a
     sentence says whether the totals match (computed, never typed).
-    Options: ``:line-length:`` (default: ``seqzoo_summary_line_length``, 100),
+    Options: ``:line-length:`` (default: ``seqzoo_summary_line_length``, 90),
     ``:positions:`` (column ends as fractions, default ``seqzoo_summary_positions``,
-    ``0.55 0.83 1.0``), ``:no-slide-table:`` (flag).
+    ``0.6 0.84 1.0``), ``:no-slide-table:`` (flag).
 
 ``.. seqzoo-catalogue::``
     A table of every registered builder and preset (name, tags, description,
@@ -49,8 +49,8 @@ docstrings use them in ``Example:`` sections) into ``code-block`` directives
 before napoleon reads them.
 
 Configuration: ``seqzoo_runs_dir`` (default ``"data/runs"``, relative to the
-source directory), ``seqzoo_summary_line_length`` (default 100),
-``seqzoo_summary_positions`` (default ``[0.55, 0.83, 1.0]``).
+source directory), ``seqzoo_summary_line_length`` (default 90, which fits Furo's
+content column at 1280 px), ``seqzoo_summary_positions`` (default ``[0.6, 0.84, 1.0]``).
 """
 
 from __future__ import annotations
@@ -116,7 +116,10 @@ def _fmt_num(value: Any, digits: int = 4) -> str:
 
 def _cell(content: Any) -> nodes.entry:
     entry = nodes.entry()
-    if isinstance(content, nodes.Node):
+    if isinstance(content, list):
+        for node in content:
+            entry += node
+    elif isinstance(content, nodes.Node):
         entry += content
     else:
         entry += nodes.paragraph(text="" if content is None else str(content))
@@ -154,6 +157,24 @@ def _table(
         body += row
     group += body
     return table
+
+
+def _model_cell(name: str) -> list[nodes.Node]:
+    """A table cell's content: the model's short slide name (as in the figures) over its
+    registered name."""
+    from keras_seqzoo.plots import _short_label
+
+    short = _short_label(name)
+    if short == name:
+        return [_para(_literal(name))]
+    return [_para(short), _para(_literal(name), classes=["seqzoo-preset-name"])]
+
+
+def _epoch(index: Any) -> str:
+    """A history's 0-based epoch index as Keras prints it ("Epoch 1/10" is index 0)."""
+    if isinstance(index, int) and not isinstance(index, bool):
+        return str(index + 1)
+    return _fmt_num(index)
 
 
 def _literal(text: str) -> nodes.literal:
@@ -427,6 +448,58 @@ class CliHelpDirective(SphinxDirective):
 # --------------------------------------------------------------------------- comparisons
 
 
+IMDB_PLACEHOLDER = "/path/to/aclImdb_v1.tar.gz"
+
+
+def copy_pasteable(command: str, width: int = 88) -> str:
+    """A recorded command as a reader can run it.
+
+    Keeps the first ``seqzoo`` command of a ``&&`` chain (the recording's own
+    book-keeping steps are dropped), points ``KERAS_SEQZOO_IMDB`` at
+    ``/path/to/aclImdb_v1.tar.gz`` (adding it when absent), drops other
+    machine-local environment paths and literal ``...`` placeholders, and breaks
+    the line with ``\\`` continuations at about ``width`` characters.
+    """
+    import shlex
+
+    parts = [p.strip() for p in re.split(r"\s&&\s", command.strip()) if p.strip()]
+    chosen = next((p for p in parts if re.search(r"\bseqzoo\b", p)), parts[0] if parts else "")
+    try:
+        tokens = shlex.split(chosen)
+    except ValueError:
+        tokens = chosen.split()
+    env, args = [], []
+    for token in tokens:
+        name, sep, value = token.partition("=")
+        if not args and sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            if name == "KERAS_SEQZOO_IMDB":
+                env.append(f"{name}={IMDB_PLACEHOLDER}")
+            elif "/" in value and name.startswith("KERAS_SEQZOO_"):
+                continue  # a cache or data path of the recording machine
+            else:
+                env.append(f"{name}={shlex.quote(value)}")
+        elif token in ("...", "…"):
+            continue
+        else:
+            args.append(shlex.quote(token))
+    if not any(e.startswith("KERAS_SEQZOO_IMDB=") for e in env):
+        env.append(f"KERAS_SEQZOO_IMDB={IMDB_PLACEHOLDER}")
+    groups: list[str] = []  # the program and its words, then each option with its values
+    for token in args:
+        if not groups or token.startswith("-"):
+            groups.append(token)
+        else:
+            groups[-1] += " " + token
+    lines, line = [" ".join(env)], ""
+    for group in groups:
+        if line and len(line) + 1 + len(group) > width - 2:
+            lines.append(line)
+            line = ""
+        line = (line + " " + group) if line else "    " + group
+    lines.append(line)
+    return " \\\n".join(lines)
+
+
 class seqzoo_figure(nodes.General, nodes.Element):
     """A PNG drawn at write time into the HTML output's ``_images/``.
 
@@ -439,14 +512,20 @@ def _draw(node: seqzoo_figure, path: Path) -> None:
     from keras_seqzoo import plots
 
     if node["kind"] == "history":
+        # A run is a directory, or a list of directories (one per seed).
         plots.plot_history(
-            {label: Path(d) for label, d in node["runs"].items()},
+            {label: [Path(d) for d in run] if isinstance(run, (list, tuple)) else Path(run)
+             for label, run in node["runs"].items()},
             path,
             metrics=tuple(node["metrics"]),
             title=node["title"],
         )
     else:
-        plots.plot_epoch_times(dict(node["times"]), path, title=node["title"])
+        plots.plot_epoch_times(
+            dict(node["times"]), path, title=node["title"],
+            reference_seconds=node.get("reference") or None,
+            reference_label=node.get("reference_label") or "reference",
+        )
 
 
 def visit_seqzoo_figure_html(self, node: seqzoo_figure) -> None:
@@ -581,7 +660,10 @@ class ComparisonDirective(SphinxDirective):
         if slide_seconds:
             result.append(self._slide_timing_table(slide_seconds, measured))
 
-        with_history = {r["model"]: str(directory / r["model"]) for r in rows if r["epochs"]}
+        # In the experiment's order (the slides' T1, T2 / T4-T7), then any other model.
+        position = {m: i for i, m in enumerate(experiment.models)}
+        ordered = sorted(rows, key=lambda r: position.get(r["model"], len(position)))
+        with_history = {r["model"]: str(directory / r["model"]) for r in ordered if r["epochs"]}
         if with_history:
             result.append(
                 seqzoo_figure(
@@ -589,21 +671,27 @@ class ComparisonDirective(SphinxDirective):
                     kind="history",
                     runs=with_history,
                     metrics=metrics,
-                    title=f"{key.upper()}: {experiment.title}",
-                    alt=f"{key.upper()}: {', '.join(metrics)} per epoch, training (solid) "
-                        "and validation (dashed), from the recorded histories.",
+                    title=f"{key.upper()}: {' and '.join(metrics)} per epoch",
+                    alt=f"{key.upper()}: {', '.join(metrics)} per epoch (1 is the first), one "
+                        "panel per model and metric, training (solid) and validation (dashed), "
+                        "from the recorded histories.",
                     classes=["seqzoo-figure"],
                 )
             )
         if measured:
+            times = {r["model"]: measured[r["model"]] for r in ordered if r["model"] in measured}
             result.append(
                 seqzoo_figure(
                     filename=f"seqzoo-{key}-epoch-times.png",
                     kind="times",
-                    times=measured,
+                    times=times,
+                    reference=slide_seconds,
+                    reference_label="slides",
                     title=f"{key.upper()}: seconds per epoch (median of the steady-state epochs)",
                     alt=f"{key.upper()}: seconds per epoch of each model, median of the "
-                        "epochs not flagged as warm-up (tracing and compilation).",
+                        "epochs not flagged as warm-up (tracing and compilation), and its "
+                        "ratio to the fastest model"
+                        + (", next to the slides' ratios" if slide_seconds else "") + ".",
                     classes=["seqzoo-figure"],
                 )
             )
@@ -647,14 +735,19 @@ class ComparisonDirective(SphinxDirective):
         elif config.get("command"):
             command = str(config["command"]).strip()
         if command:
-            container += _para("The command that recorded the data below:")
-            text = command
+            container += _para(
+                "To regenerate the data below, run the command that recorded it, with the "
+                "path of your copy of the IMDB archive (",
+                _literal("aclImdb_v1.tar.gz"),
+                " from https://ai.stanford.edu/~amaas/data/sentiment/):",
+            )
+            text = copy_pasteable(command)
         else:
             container += _para(
                 "The recording did not keep its command line; this command regenerates "
                 "the data with the experiment's settings:"
             )
-            text = hint
+            text = copy_pasteable(hint)
         block = nodes.literal_block(text, text)
         block["language"] = "bash"
         container += block
@@ -707,23 +800,24 @@ class ComparisonDirective(SphinxDirective):
                 seconds += " (warm-up only)"
             body.append(
                 [
-                    _literal(r["model"]),
+                    _model_cell(r["model"]),
                     _fmt_num(r["params"]),
                     _fmt_num(r["epochs"]),
                     seconds,
                     _fmt_num(r["ratio_to_fastest"], 2),
-                    f"{_fmt_num(r['best_val_accuracy'])} ({_fmt_num(r['best_val_accuracy_epoch'])})",
-                    _fmt_num(r["final_val_accuracy"]),
-                    f"{_fmt_num(r['best_val_loss'])} ({_fmt_num(r['best_val_loss_epoch'])})",
-                    _fmt_num(r["final_val_loss"]),
+                    f"{_fmt_num(r['best_val_accuracy'], 3)} "
+                    f"({_epoch(r['best_val_accuracy_epoch'])})",
+                    _fmt_num(r["final_val_accuracy"], 3),
+                    f"{_fmt_num(r['best_val_loss'], 3)} ({_epoch(r['best_val_loss_epoch'])})",
+                    _fmt_num(r["final_val_loss"], 3),
                 ]
             )
         return _table(
             ["Model", "Params", "Epochs", "s/epoch", "x fastest", "Best val acc (epoch)",
              "Final val acc", "Best val loss (epoch)", "Final val loss"],
             body,
-            title="Recorded results (epochs count from 0; s/epoch is the median of the "
-                  "epochs not flagged as warm-up)",
+            title="Recorded results (epochs count from 1, as Keras prints them; s/epoch is the "
+                  "median of the epochs not flagged as warm-up)",
             classes=["seqzoo-comparison-table"],
         )
 
@@ -735,7 +829,7 @@ class ComparisonDirective(SphinxDirective):
             mine = measured.get(model)
             rows.append(
                 [
-                    _literal(model),
+                    _model_cell(model),
                     f"~{seconds:g}",
                     f"{seconds / slide_fastest:.1f}" if slide_fastest else "",
                     f"{mine:.2f}" if mine is not None else "not recorded",
@@ -796,10 +890,10 @@ def _process_docstring(app, what, name, obj, options, lines: list[str]) -> None:
 
 def setup(app):
     app.add_config_value("seqzoo_runs_dir", "data/runs", "env")
-    app.add_config_value("seqzoo_summary_line_length", 100, "env")
+    app.add_config_value("seqzoo_summary_line_length", 90, "env")
     # Column ends as fractions of the line (Keras' ``positions``): a wide first column, so
     # that "global_average_pooling1d (GlobalAveragePooling1D)" fits on one line.
-    app.add_config_value("seqzoo_summary_positions", [0.55, 0.83, 1.0], "env")
+    app.add_config_value("seqzoo_summary_positions", [0.6, 0.84, 1.0], "env")
     app.add_directive("seqzoo-summary", SummaryDirective)
     app.add_directive("seqzoo-catalogue", CatalogueDirective)
     app.add_directive("seqzoo-arguments", ArgumentsDirective)
