@@ -151,13 +151,17 @@ def import_feature(module_name: str) -> ModuleType:
         return importlib.import_module(module_name)
     except MissingExtraError:
         raise
-    except ModuleNotFoundError as error:
-        _raise_if_backend_missing(error)
-        extra = MODULE_EXTRAS.get((error.name or "").partition(".")[0])
+    except ImportError as error:
+        # A module may wrap the missing import in its own ImportError: look at the cause.
+        missing = error if isinstance(error, ModuleNotFoundError) else error.__cause__
+        if not isinstance(missing, ModuleNotFoundError):
+            raise
+        _raise_if_backend_missing(missing)
+        extra = MODULE_EXTRAS.get((missing.name or "").partition(".")[0])
         if extra is None:
             raise
-        raise MissingExtraError(_message(module_name, extra, error), extra=extra,
-                                name=error.name) from error
+        raise MissingExtraError(_message(module_name, extra, missing), extra=extra,
+                                name=missing.name) from error
 
 
 def keras_backend() -> tuple[str, str]:
