@@ -122,21 +122,23 @@ def test_core_install_in_a_fresh_venv_runs_the_quick_start(dist, tmp_path):
     """The wheel with only its core requirements and the [jax] extra: Keras needs a backend
     (its NumPy backend imports JAX too)."""
     wheel, _ = dist
+    # Without PYTHONPATH: a checkout on it (with the egg-info the build leaves) would count
+    # as an installed keras-seqzoo.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KERAS_BACKEND")}
+    env.update(KERAS_BACKEND="jax", HOME=str(tmp_path))
     venv = tmp_path / "venv"
     result = _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     assert result.returncode == 0, result.stderr
     python = venv / "bin" / "python"
     result = _run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
-                   "--disable-pip-version-check", f"{wheel}[jax]"])
+                   "--disable-pip-version-check", f"{wheel}[jax]"], env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     installed = _run([sys.executable, "-m", "pip", "--python", str(python), "list",
-                      "--format", "json"]).stdout
+                      "--format", "json"], env=env).stdout
     names = {p["name"].lower() for p in json.loads(installed)}
     assert {"keras", "numpy", "keras-seqzoo", "jax"} <= names
     assert not names & {"tensorflow", "tensorflow-datasets", "matplotlib", "keras-tuner",
                         "torch", "pandas"}
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
-    env.update(KERAS_BACKEND="jax", HOME=str(tmp_path))
     cwd = tmp_path  # not the checkout, so the installed package is the one imported
     quick = _run([str(python), "-c", _readme_quick_start()], env=env, cwd=cwd)
     assert quick.returncode == 0, quick.stderr[-3000:]
