@@ -292,7 +292,10 @@ def register_preset(
         reference=reference,
         slide=slide,
         data=dict(data or {}),
-        slide_summary=tuple(tuple(row) for row in slide_summary) if slide_summary else None,
+        slide_summary=(
+            tuple((str(layer), str(shape), int(params)) for layer, shape, params in slide_summary)
+            if slide_summary else None
+        ),
         slide_total=slide_total,
         aliases=tuple(aliases),
     )

@@ -110,8 +110,8 @@ class ImdbSource:
         """
         if self.kind == "archive":
             path = Path(self.location)
-            digest = _cache.file_sha256(path)
-            return {"kind": "archive", "size": path.stat().st_size, "sha256": digest}
+            return {"kind": "archive", "size": path.stat().st_size,
+                    "sha256": _cache.file_sha256(path)}
         if self.kind == "folder":
             digest = hashlib.sha256()
             for split, cls, folder in _class_folders(Path(self.location)):
@@ -308,7 +308,7 @@ def load_imdb(
         batch_size=batch_size,
         limit=limit,
         seed=seed,
-        cache_dir=cache_dir,
+        cache_dir=Path(cache_dir) if cache_dir is not None else None,
         use_cache=use_cache,
         shuffle=shuffle,
         bucket=bucket,
@@ -452,7 +452,7 @@ def _listing(root: Path, depth: int = 4) -> set[Path]:
         return found
     level = [root]
     for _ in range(depth):
-        nxt = []
+        nxt: list[Path] = []
         for folder in level:
             try:
                 entries = list(folder.iterdir())
@@ -602,11 +602,12 @@ def _read_tfds(*, download: bool) -> RawSplits:
     )
     parts = []
     for dataset in (train, test):
-        texts, labels = [], []
+        texts: list[Any] = []
+        ids: list[int] = []
         for text, label in tfds.as_numpy(dataset):
             texts.append(text)
-            labels.append(int(label))
-        parts.append((texts_of(texts), np.asarray(labels, dtype=np.int32)))
+            ids.append(int(label))
+        parts.append((texts_of(texts), np.asarray(ids, dtype=np.int32)))
     raw = RawSplits(parts[0][0], parts[0][1], parts[1][0], parts[1][1], CLASS_NAMES)
     for split, labels in (("train", raw.train_labels), ("test", raw.validation_labels)):
         if len(labels) == 0:
