@@ -273,6 +273,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _extras.MissingExtraError as error:
         print(f"{prefix}: error: {error}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as error:
+        # Keras without its backend, or a feature's module without its extra: one line.
+        top = (error.name or "").partition(".")[0]
+        problem = _extras.backend_problem()
+        if problem is None and top in _extras.MODULE_EXTRAS:
+            extra = _extras.MODULE_EXTRAS[top]
+            problem = f"{prefix} needs the {extra!r} extra: {_extras.install_command(extra)} ({error})"
+        if problem is None:
+            raise
+        print(f"{prefix}: error: {problem}", file=sys.stderr)
+        return 2
     except (KeyError, ValueError, TypeError, FileNotFoundError, FileExistsError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"{prefix}: error: {message}", file=sys.stderr)

@@ -300,3 +300,12 @@ def test_version_has_one_source():
         pyproject = (ROOT / "pyproject.toml").read_text()
         assert 'dynamic = ["version"]' in pyproject
         assert not re.search(r'^version\s*=\s*"', pyproject, flags=re.M)
+
+
+@pytest.mark.one_backend
+def test_summary_without_the_backend_is_one_line():
+    result = _with_hidden({"torch"}, CLI, args=["summary", "conv1d"], backend="torch")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "seqzoo summary: error: Keras' backend is 'torch' ($KERAS_BACKEND) but torch is not installed")
+    assert "Traceback" not in result.stderr
