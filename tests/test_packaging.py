@@ -80,33 +80,18 @@ def test_wheel_and_sdist_contents_and_metadata(dist):
 
 @pytest.mark.one_backend
 @pytest.mark.slow
-def test_sdist_tests_are_collected(dist, tmp_path):
+def test_sdist_tests_run(dist, tmp_path):
     """The sdist's tests run from the unpacked sdist (conftest.py and helpers shipped)."""
     with tarfile.open(dist[1]) as tf:
         tf.extractall(tmp_path)
     (unpacked,) = tmp_path.iterdir()
+    assert sorted(p.name for p in (unpacked / "tests").iterdir() if p.suffix == ".py") == sorted(
+        p.name for p in (ROOT / "tests").iterdir() if p.suffix == ".py")
     env = {**os.environ, "PYTHONPATH": str(unpacked), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = _run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p",
-                   "no:cacheprovider", "-n", "0", "tests"], cwd=unpacked, env=env)
+    result = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                   "tests/test_cli.py", "-k", "list_plain or unknown_tag"], cwd=unpacked, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    collected = int(re.search(r"(\d+) tests? collected", result.stdout).group(1))
-    expected = len(list((ROOT / "tests").glob("test_*.py")))
-    assert collected > 100 and expected == len(list((unpacked / "tests").glob("test_*.py")))
-
-
-@pytest.mark.one_backend
-@pytest.mark.slow
-def test_twine_and_wheel_checks_pass(dist):
-    pytest.importorskip("twine")
-    result = _run([sys.executable, "-m", "twine", "check", "--strict", *map(str, dist)])
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("PASSED") == 2
-    checker = Path(sys.executable).with_name("check-wheel-contents")
-    if not checker.exists():
-        pytest.skip("check-wheel-contents is not installed (pip install 'keras-seqzoo[test]')")
-    result = _run([str(checker), str(dist[0])])
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip().endswith("OK")
+    assert "2 passed" in result.stdout
 
 
 def _readme_quick_start() -> str:
