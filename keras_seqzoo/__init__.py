@@ -13,18 +13,18 @@ model = zoo.build("bilstm.imdb_words10k")
 zoo.compile_model(model)
 ```
 
-Importing ``keras_seqzoo`` imports Keras (for the backend you chose) but not
-TensorFlow unless that is the backend; ``datasets``, ``tuning``, ``callbacks``
-and ``compare`` load on first use.
+Importing ``keras_seqzoo`` is light: Keras (for the backend you chose) loads
+with the first model built or looked up, TensorFlow only when it is the backend
+or a feature needs it; ``datasets``, ``tuning``, ``callbacks``, ``plots`` and
+``compare`` load on first use. A feature whose extra is not installed says
+which one (``pip install "keras-seqzoo[data]"``).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keras_seqzoo._arguments import Range
-from keras_seqzoo._model import SeqzooModel
 from keras_seqzoo._registry import (
     ModelEntry,
     Preset,
@@ -39,10 +39,16 @@ from keras_seqzoo._registry import (
     register_preset,
     unregister,
 )
-from keras_seqzoo.compiling import compile_model
+from keras_seqzoo._version import __version__
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:  # loaded on first use (they import Keras), see __getattr__
+    from keras_seqzoo import callbacks, comparison, datasets, plots, space, tuning
+    from keras_seqzoo._model import SeqzooModel
+    from keras_seqzoo.comparison import compare, reproduce
+    from keras_seqzoo.compiling import compile_model
 
+# `from keras_seqzoo import *` gives what the core install has: submodules that need an
+# extra (datasets: [data], tuning: [tuner], plots: [plots]) are imported by name.
 __all__ = [
     "ModelEntry",
     "Preset",
@@ -52,9 +58,7 @@ __all__ = [
     "__version__",
     "build",
     "callbacks",
-    "compare",
     "compile_model",
-    "datasets",
     "describe",
     "format_description",
     "get_model",
@@ -62,25 +66,33 @@ __all__ = [
     "list_models",
     "register",
     "register_preset",
-    "reproduce",
     "space",
-    "tuning",
     "unregister",
 ]
 
 _LAZY_SUBMODULES = {"callbacks", "comparison", "datasets", "plots", "space", "tuning"}
-# Functions whose modules import TensorFlow or matplotlib: loaded on first use.
-_LAZY_FUNCTIONS = {"compare": "comparison", "reproduce": "comparison"}
+# Names whose modules import Keras, TensorFlow or matplotlib: loaded on first use, so that
+# `import keras_seqzoo` (and `seqzoo --help`) stays light.
+_LAZY_NAMES = {
+    "compare": "comparison",
+    "reproduce": "comparison",
+    "compile_model": "compiling",
+    "SeqzooModel": "_model",
+}
 
 
 def __getattr__(name: str) -> Any:
+    from keras_seqzoo._extras import import_feature
+
     if name in _LAZY_SUBMODULES:
-        return importlib.import_module(f"keras_seqzoo.{name}")
-    if name in _LAZY_FUNCTIONS:
-        module = importlib.import_module(f"keras_seqzoo.{_LAZY_FUNCTIONS[name]}")
-        return getattr(module, name)
+        return import_feature(f"keras_seqzoo.{name}")
+    if name in _LAZY_NAMES:
+        module = import_feature(f"keras_seqzoo.{_LAZY_NAMES[name]}")
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'keras_seqzoo' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY_SUBMODULES | set(_LAZY_FUNCTIONS))
+    return sorted(set(globals()) | _LAZY_SUBMODULES | set(_LAZY_NAMES))

@@ -37,6 +37,7 @@ __all__ = [
     "get_model",
     "get_preset",
     "list_models",
+    "list_tags",
     "register",
     "register_preset",
     "resolve",
@@ -140,7 +141,10 @@ def _ensure_loaded() -> None:
             return
         _loading = True
         try:
-            importlib.import_module("keras_seqzoo.models")
+            # A missing Keras backend (or extra) names what to install, in one line.
+            from keras_seqzoo._extras import import_feature
+
+            import_feature("keras_seqzoo.models")
             for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
                 try:
                     obj = ep.load()
@@ -288,7 +292,10 @@ def register_preset(
         reference=reference,
         slide=slide,
         data=dict(data or {}),
-        slide_summary=tuple(tuple(row) for row in slide_summary) if slide_summary else None,
+        slide_summary=(
+            tuple((str(layer), str(shape), int(params)) for layer, shape, params in slide_summary)
+            if slide_summary else None
+        ),
         slide_total=slide_total,
         aliases=tuple(aliases),
     )
@@ -336,15 +343,68 @@ def _all_names() -> list[str]:
     return sorted({*_models, *_presets, *_aliases})
 
 
+def _listed_names() -> list[str]:
+    """The names ``list_models(presets=True)`` (and ``seqzoo list --presets``) shows."""
+    return sorted({*_models, *_presets})
+
+
+def suggest(name: str, candidates: Iterable[str], *, aliases: Mapping[str, str] | None = None,
+            n: int = 3) -> list[str]:
+    """Returns up to ``n`` of ``candidates`` close to ``name``, best first.
+
+    A close match among ``aliases`` suggests the name it stands for, so only names that
+    ``seqzoo list`` shows are ever suggested.
+
+    Args:
+        name: what the user typed.
+        candidates: the names that may be suggested.
+        aliases: alias -> listed name.
+        n: the most suggestions.
+
+    Returns:
+        The suggestions (possibly none).
+    """
+    text = str(name)
+    pool = list(candidates)
+    lookup = {c: c for c in pool}
+    for alias, target in (aliases or {}).items():
+        lookup.setdefault(alias, target)
+    close = difflib.get_close_matches(text, list(lookup), n=n * 2, cutoff=0.5)
+    if not close:  # fall back to names containing it, e.g. "lstm" -> "bilstm"
+        close = [c for c in pool if text.lower() and text.lower() in c]
+    out: list[str] = []
+    for match in close:
+        target = lookup[match]
+        if target not in out:
+            out.append(target)
+    return out[:n]
+
+
+def _did_you_mean(close: list[str]) -> str:
+    return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
 def _unknown(name: str) -> UnknownModelError:
-    close = difflib.get_close_matches(str(name), _all_names(), n=3, cutoff=0.5)
-    if not close:  # fall back to names sharing a prefix, e.g. "lstm" -> "bilstm"
-        close = [n for n in _all_names() if str(name).lower() in n][:3]
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    close = suggest(name, _listed_names(), aliases=_aliases)
     return UnknownModelError(
-        f"Unknown model {name!r}.{hint} See keras_seqzoo.list_models(presets=True) "
-        "(or `seqzoo list`) for every registered name."
+        f"Unknown model {name!r}.{_did_you_mean(close)} See keras_seqzoo.list_models(presets=True) "
+        "(or `seqzoo list --presets`) for every registered name."
     )
+
+
+def list_tags() -> list[str]:
+    """Returns every tag of the registered builders, sorted.
+
+    Example:
+
+    ```python
+    >>> from keras_seqzoo._registry import list_tags
+    >>> "recurrent" in list_tags()
+    True
+    ```
+    """
+    _ensure_loaded()
+    return sorted({tag for entry in _models.values() for tag in entry.tags})
 
 
 def get_model(name: str) -> ModelEntry:
@@ -416,7 +476,8 @@ def list_models(
 
     Args:
         pattern: a shell-style wildcard (``"*lstm*"``) or several; ``None`` lists all.
-        tags: keep builders (and their presets) that have all these tags.
+        tags: keep builders (and their presets) that have all these tags. An unknown
+            tag raises ``ValueError`` with the closest known tags.
         presets: also list presets (``"arch.tag"`` names).
 
     Returns:
@@ -436,6 +497,13 @@ def list_models(
         names += list(_presets)
     if tags is not None:
         wanted = {tags} if isinstance(tags, str) else set(tags)
+        known = list_tags()
+        for tag in sorted(wanted):
+            if tag not in known:
+                hint = _did_you_mean(suggest(tag, known))
+                raise ValueError(
+                    f"list_models(): unknown tag {tag!r}.{hint} Known tags: {', '.join(known)}."
+                )
         names = [n for n in names if wanted <= set(_models[n.partition(".")[0]].tags)]
     if pattern is not None:
         patterns = [pattern] if isinstance(pattern, str) else list(pattern)

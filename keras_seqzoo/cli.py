@@ -6,10 +6,14 @@ seqzoo describe NAME [--json]
 seqzoo summary NAME [--set ARG=VALUE ...] [--line-length N]
 seqzoo compare MODEL [MODEL ...] [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
 seqzoo reproduce {c1,c2,c3,c4} [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
+seqzoo --version
 ```
 
-Exit codes: 0 success, 2 bad input (unknown model, invalid argument, data not
-found), 130 interrupted (the run directory stays consistent and resumable),
+``python -m keras_seqzoo`` runs the same command. ``seqzoo --help`` and
+``seqzoo --version`` do not import Keras; each subcommand imports what it needs.
+
+Exit codes: 0 success, 2 bad input (unknown model or tag, invalid argument, data
+not found, a missing extra or Keras backend, named with its install command), 130 interrupted (the run directory stays consistent and resumable),
 1 other errors.
 """
 
@@ -156,9 +160,12 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Returns the ``seqzoo`` argument parser."""
+    from keras_seqzoo._version import __version__
+
     parser = argparse.ArgumentParser(
         prog="seqzoo", description="Sequence classification models for Keras 3."
     )
+    parser.add_argument("--version", action="version", version=f"seqzoo (keras-seqzoo) {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("list", help="list registered builders (and presets)")
@@ -203,13 +210,29 @@ def _training_backend(args: argparse.Namespace) -> str | None:
     """
     if args.command not in ("compare", "reproduce"):
         return None
-    if args.backend:
-        return args.backend
+    if getattr(args, "backend", None):
+        return str(args.backend)
     if os.environ.get("KERAS_BACKEND"):
         return None
     import importlib.util
 
     return "jax" if importlib.util.find_spec("jax") is not None else None
+
+
+def _backend_note(args: argparse.Namespace, backend: str | None) -> str:
+    """Says which backend a training command runs on and why (the README's figures are JAX's)."""
+    from keras_seqzoo import _extras
+
+    if getattr(args, "backend", None):
+        return f"training on the {backend} backend (--backend)"
+    if os.environ.get("KERAS_BACKEND"):
+        return f"training on the {os.environ['KERAS_BACKEND']} backend ($KERAS_BACKEND)"
+    if backend == "jax":
+        return ("training on the jax backend (installed; the fastest on these models, and the "
+                "one the README's timings are for; --backend or $KERAS_BACKEND chooses another)")
+    current, origin = _extras.keras_backend()
+    return (f"training on the {current} backend ({origin}): jax is not installed, and the "
+            f"README's timings are for JAX ({_extras.install_command('jax')})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -220,32 +243,53 @@ def main(argv: Sequence[str] | None = None) -> int:
             then may a training command restart itself on another backend.
 
     Returns:
-        0 on success, 2 for bad input, 1 for other errors.
+        0 on success, 2 for bad input (a missing extra or backend included), 1 for other
+        errors, 130 when interrupted.
     """
+    from keras_seqzoo import _extras
+
     from_command_line = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    prefix = f"seqzoo {args.command}"
     # Only the `seqzoo` command restarts itself; called from Python, main() keeps the
     # process (and its backend) as it is.
     backend = _training_backend(args) if from_command_line else None
-    if backend is not None:
-        import keras
-
-        if keras.backend.backend() != backend:
-            # Keras fixes its backend at import: start again on the chosen one.
-            print(f"seqzoo {args.command}: training on the {backend} backend", file=sys.stderr)
-            sys.stderr.flush()
-            sys.stdout.flush()
-            env = {**os.environ, "KERAS_BACKEND": backend}
-            os.execve(sys.executable, [sys.executable, "-m", "keras_seqzoo.cli", *argv], env)
+    if args.command in ("compare", "reproduce"):
+        problem = _extras.backend_problem(backend)
+        if problem is not None:
+            print(f"{prefix}: error: {problem}", file=sys.stderr)
+            return 2
+        if from_command_line and os.environ.get("_SEQZOO_BACKEND_NOTED") != "1":
+            print(f"{prefix}: {_backend_note(args, backend)}", file=sys.stderr)
+    if backend is not None and _extras.keras_backend()[0] != backend:
+        # Keras fixes its backend at import: start again on the chosen one.
+        sys.stderr.flush()
+        sys.stdout.flush()
+        env = {**os.environ, "KERAS_BACKEND": backend, "_SEQZOO_BACKEND_NOTED": "1"}
+        os.execve(sys.executable, [sys.executable, "-m", "keras_seqzoo", *argv], env)
     try:
         return int(args.run(args) or 0)
+    except _extras.MissingExtraError as error:
+        print(f"{prefix}: error: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:
+        # Keras without its backend, or a feature's module without its extra: one line.
+        top = (error.name or "").partition(".")[0]
+        problem = _extras.backend_problem()
+        if problem is None and top in _extras.MODULE_EXTRAS:
+            extra = _extras.MODULE_EXTRAS[top]
+            problem = f"{prefix} needs the {extra!r} extra: {_extras.install_command(extra)} ({error})"
+        if problem is None:
+            raise
+        print(f"{prefix}: error: {problem}", file=sys.stderr)
+        return 2
     except (KeyError, ValueError, TypeError, FileNotFoundError, FileExistsError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"seqzoo {args.command}: error: {message}", file=sys.stderr)
+        print(f"{prefix}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"seqzoo {args.command}: interrupted", file=sys.stderr)
+        print(f"{prefix}: interrupted", file=sys.stderr)
         return 130
 
 

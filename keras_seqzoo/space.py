@@ -26,7 +26,7 @@ class Value:
 
     def to_dict(self) -> dict[str, Any]:
         """Returns the value as plain JSON-ready data (``{"type": ..., ...}``)."""
-        data = {"type": type(self).__name__}
+        data: dict[str, Any] = {"type": type(self).__name__}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             data[field.name] = list(value) if isinstance(value, tuple) else value
@@ -148,7 +148,7 @@ def to_dict(space: dict[str, Value]) -> dict[str, dict[str, Any]]:
 
 def from_dict(data: dict[str, dict[str, Any]]) -> dict[str, Value]:
     """Inverse of :func:`to_dict`."""
-    space = {}
+    space: dict[str, Value] = {}
     for name, item in data.items():
         item = dict(item)
         kind = item.pop("type", None)

@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/_venv.sh
-. scripts/_venv.sh "jax"
+# compare = data, tuner, plots, pandas: what seqzoo compare / reproduce use; jax: the backend.
+. scripts/_venv.sh "compare,jax"
 if [ "$#" -eq 0 ]; then
   set -- reproduce c4 --output runs/c4
 fi

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -66,3 +67,70 @@ def test_console_script_is_installed():
     result = subprocess.run([exe, "list", "--json"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-1000:]
     assert "bilstm" in json.loads(result.stdout)
+
+
+# -- the top level: --help, --version, python -m, did-you-mean ------------------------------
+
+HELP_PROBE = """
+import contextlib, io, json, sys
+from keras_seqzoo.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        main([sys.argv[1]])
+    except SystemExit as exit:
+        code = exit.code
+heavy = sorted(m for m in ("keras", "tensorflow", "jax", "torch", "keras_tuner", "matplotlib")
+               if m in sys.modules)
+print(json.dumps({"code": code, "heavy": heavy, "out": out.getvalue()}))
+"""
+
+
+@pytest.mark.one_backend
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_import_no_keras(flag):
+    result = subprocess.run([sys.executable, "-c", HELP_PROBE, flag], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0 and report["heavy"] == []
+    if flag == "--help":
+        assert "COMMAND" in report["out"] and "--version" in report["out"]
+    else:
+        from keras_seqzoo import __version__
+
+        assert report["out"].strip() == f"seqzoo (keras-seqzoo) {__version__}"
+
+
+@pytest.mark.one_backend
+def test_python_dash_m_keras_seqzoo_is_the_seqzoo_command():
+    result = subprocess.run([sys.executable, "-m", "keras_seqzoo", "list", "--json"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-1000:]
+    assert "bilstm" in json.loads(result.stdout)
+    result = subprocess.run([sys.executable, "-m", "keras_seqzoo", "--version"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.startswith("seqzoo (keras-seqzoo) ")
+
+
+def test_unknown_tag_is_refused_with_did_you_mean(capsys):
+    assert main(["list", "--tag", "recurent"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("seqzoo list: error: ")
+    assert "unknown tag 'recurent'. Did you mean 'recurrent'?" in err
+    assert "Known tags: baseline, convolutional, gru, lstm, pooling, recurrent, stacked." in err
+
+
+def test_suggestions_are_names_that_list_shows(capsys):
+    assert main(["list", "--presets", "--json"]) == 0
+    listed = set(json.loads(capsys.readouterr().out))
+    assert "bilstm.with_lstm" not in listed  # an alias
+    for typo in ("bilstm.with_lstn", "embedding_pooling.without_lstn", "bilsm", "gru"):
+        assert main(["describe", typo]) == 2
+        err = capsys.readouterr().err
+        suggested = re.findall(r"'([^']+)'", err.split("Did you mean", 1)[1].split("?")[0])
+        assert suggested, err
+        assert set(suggested) <= listed, (typo, suggested)
+    # A typo of an alias suggests the preset it stands for.
+    assert main(["describe", "bilstm.with_lstn"]) == 2
+    assert "'bilstm.imdb_words10k_dense24'" in capsys.readouterr().err

@@ -44,3 +44,13 @@ def test_lazy_submodules_and_public_api():
             assert hasattr(zoo, name), name
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         zoo.nope  # noqa: B018
+
+
+def test_star_import_needs_only_the_core():
+    """`from keras_seqzoo import *` must not import modules that need an extra."""
+    import keras_seqzoo as zoo
+
+    assert not {"datasets", "tuning", "plots", "comparison", "compare", "reproduce"} & set(zoo.__all__)
+    namespace: dict = {}
+    exec("from keras_seqzoo import *", namespace)
+    assert {"build", "list_models", "compile_model", "SeqzooModel", "__version__"} <= set(namespace)

@@ -150,7 +150,7 @@ def write_entry(
     try:
         (tmp / "encoder").mkdir()
         save_encoder(tmp / "encoder")
-        np.savez(tmp / "ids.npz", **arrays)
+        np.savez(tmp / "ids.npz", **dict(arrays))  # type: ignore[arg-type]
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
         if path.exists():  # a concurrent writer won, or a broken entry: replace it
             shutil.rmtree(path, ignore_errors=True)

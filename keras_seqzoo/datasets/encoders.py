@@ -6,6 +6,11 @@ Both encoders share one small interface, used by the loaders and the cache:
 cache key), ``save(folder)`` and ``load(folder, config)``. Id 0 is padding for
 both, so padded batches never collide with a real token.
 
+On large corpora (``PROGRESS_MIN_TEXTS`` texts or more, e.g. IMDB's 25,000
+reviews) the subword vocabulary build and the encoding show a
+``keras.utils.Progbar`` with an ETA; ``progress=True``/``False`` forces it.
+Both encoders need the ``data`` extra (TensorFlow, tensorflow-datasets).
+
 Example:
 
 ```python
@@ -19,6 +24,7 @@ layer = encoder.layer(max_length=120)  # a TextVectorization for end-to-end mode
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -27,6 +33,7 @@ import numpy as np
 
 __all__ = [
     "ENCODINGS",
+    "PROGRESS_MIN_TEXTS",
     "SubwordEncoder",
     "WordEncoder",
     "make_encoder",
@@ -35,7 +42,32 @@ __all__ = [
 #: The encodings :func:`make_encoder` knows.
 ENCODINGS = ("words", "subwords")
 
+#: From this many texts on, ``fit`` and ``encode`` show a progress bar by default.
+PROGRESS_MIN_TEXTS = 5000
+
 _BATCH = 1024
+
+
+def _progress_wanted(progress: bool | None, count: int) -> bool:
+    return bool(progress) if progress is not None else count >= PROGRESS_MIN_TEXTS
+
+
+def _progbar(target: int | None, title: str, unit: str = "step") -> Any:
+    """A ``keras.utils.Progbar`` with an ETA, after a title line (on stdout, as Keras' own)."""
+    import sys
+
+    import keras
+
+    print(title, flush=True)
+    interactive = hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
+    # Not on a terminal, Progbar writes one line per update: every 10 s is enough for logs.
+    return keras.utils.Progbar(target, unit_name=unit, interval=0.05 if interactive else 10.0)
+
+
+def _tensorflow() -> Any:
+    from keras_seqzoo._extras import require
+
+    return require("data", "tensorflow", feature="keras_seqzoo.datasets")
 
 
 class WordEncoder:
@@ -147,8 +179,8 @@ class WordEncoder:
             ``self``.
         """
         import keras
-        import tensorflow as tf
 
+        tf = _tensorflow()
         if len(texts) == 0:
             raise ValueError("WordEncoder.fit() received no texts; pass the training texts.")
         layer = keras.layers.TextVectorization(
@@ -162,26 +194,32 @@ class WordEncoder:
         self._encoder_layer = None
         return self
 
-    def encode(self, texts: Sequence[str]) -> list[np.ndarray]:
+    def encode(self, texts: Sequence[str], *, progress: bool | None = None) -> list[np.ndarray]:
         """Encodes texts into unpadded int32 id arrays.
 
         Args:
             texts: the texts.
+            progress: show a progress bar with an ETA (default: from
+                ``PROGRESS_MIN_TEXTS`` texts on).
 
         Returns:
             One array per text.
         """
-        import tensorflow as tf
-
+        tf = _tensorflow()
         if self._encoder_layer is None:
             self._encoder_layer = self.layer(max_length=None)
         layer = self._encoder_layer
         dataset = tf.data.Dataset.from_tensor_slices(list(texts) or [""]).batch(_BATCH).map(layer)
+        bar = None
+        if _progress_wanted(progress, len(texts)):
+            bar = _progbar(len(texts), f"Encoding {len(texts):,} texts (words)", "text")
         out: list[np.ndarray] = []
         for batch in dataset.as_numpy_iterator():
             batch = batch.astype(np.int32)
             lengths = (batch != 0).sum(axis=1)  # real ids are >= 1; 0 is padding
             out.extend(row[:n] for row, n in zip(batch, lengths))
+            if bar is not None:
+                bar.update(min(len(out), len(texts)))
         return out[: len(texts)]
 
     def decode(self, ids: Sequence[int]) -> str:
@@ -283,11 +321,14 @@ class SubwordEncoder:
         """The tokenizer's ``vocab_size`` (8185 on IMDB): the ``Embedding`` size."""
         return int(self.tokenizer.vocab_size)
 
-    def fit(self, texts: Sequence[str]) -> "SubwordEncoder":
+    def fit(self, texts: Sequence[str], *, progress: bool | None = None) -> "SubwordEncoder":
         """Builds the subword vocabulary from ``texts`` (the training texts only).
 
         Args:
             texts: the training texts.
+            progress: show progress bars with an ETA: counting the tokens, then the
+                search for the vocabulary size (default: from ``PROGRESS_MIN_TEXTS``
+                texts on; the full IMDB training set takes minutes).
 
         Returns:
             ``self``.
@@ -295,22 +336,71 @@ class SubwordEncoder:
         if len(texts) == 0:
             raise ValueError("SubwordEncoder.fit() received no texts; pass the training texts.")
         tfds_text = _tfds_text()
-        self._tokenizer = tfds_text.SubwordTextEncoder.build_from_corpus(
-            texts, self.target_vocab_size, max_subword_length=self.max_subword_length
+        if not _progress_wanted(progress, len(texts)):
+            self._tokenizer = tfds_text.SubwordTextEncoder.build_from_corpus(
+                texts, self.target_vocab_size, max_subword_length=self.max_subword_length
+            )
+            return self
+        base = tfds_text.SubwordTextEncoder
+        title = (f"Building the subword vocabulary (target {self.target_vocab_size:,}) from "
+                 f"{len(texts):,} texts: 1/2 counting tokens")
+        count_bar = _progbar(len(texts), title, "text")
+
+        def counted() -> Any:
+            for i, text in enumerate(texts, 1):
+                yield text
+                if i % 500 == 0 or i == len(texts):
+                    count_bar.update(i)
+
+        search: dict[str, Any] = {"bar": None, "step": 0}
+
+        class _Reporting(base):  # type: ignore[misc, valid-type]
+            """Counts the steps of build_from_corpus' binary search, for the progress bar."""
+
+            @classmethod
+            def _build_from_token_counts(cls, token_counts: Any, *args: Any, **kwargs: Any) -> Any:
+                if search["bar"] is None:
+                    counts = list(token_counts.values()) or [1]
+                    span = max(counts) - max(min(counts), 1) + 1
+                    steps = max(1, math.ceil(math.log2(span)) + 1)
+                    search["bar"] = _progbar(
+                        steps, "2/2 searching the vocabulary size (at most "
+                        f"{steps} builds; usually fewer)", "build")
+                result = super()._build_from_token_counts(token_counts, *args, **kwargs)
+                search["step"] += 1
+                search["bar"].update(min(search["step"], search["bar"].target - 1))
+                return result
+
+        built = _Reporting.build_from_corpus(
+            counted(), self.target_vocab_size, max_subword_length=self.max_subword_length
         )
+        if search["bar"] is not None:
+            search["bar"].update(search["bar"].target, finalize=True)
+        # The same vocabulary as a plain SubwordTextEncoder (what load_from_file returns).
+        self._tokenizer = base(vocab_list=built.subwords)
         return self
 
-    def encode(self, texts: Sequence[str]) -> list[np.ndarray]:
+    def encode(self, texts: Sequence[str], *, progress: bool | None = None) -> list[np.ndarray]:
         """Encodes texts into unpadded int32 id arrays (pure Python; slow on 50k reviews).
 
         Args:
             texts: the texts.
+            progress: show a progress bar with an ETA (default: from
+                ``PROGRESS_MIN_TEXTS`` texts on).
 
         Returns:
             One array per text.
         """
         encode = self.tokenizer.encode
-        return [np.asarray(encode(text), dtype=np.int32) for text in texts]
+        if not _progress_wanted(progress, len(texts)):
+            return [np.asarray(encode(text), dtype=np.int32) for text in texts]
+        bar = _progbar(len(texts), f"Encoding {len(texts):,} texts (subwords)", "text")
+        out: list[np.ndarray] = []
+        for i, text in enumerate(texts, 1):
+            out.append(np.asarray(encode(text), dtype=np.int32))
+            if i % 250 == 0 or i == len(texts):
+                bar.update(i)
+        return out
 
     def decode(self, ids: Sequence[int]) -> str:
         """Returns the text of ``ids`` (padding dropped).
@@ -371,6 +461,7 @@ def make_encoder(
 
 
 def _tfds_text() -> Any:
-    import tensorflow_datasets as tfds
+    from keras_seqzoo._extras import require
 
+    tfds = require("data", "tensorflow_datasets", feature="keras_seqzoo.datasets.SubwordEncoder")
     return tfds.deprecated.text

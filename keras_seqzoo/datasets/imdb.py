@@ -13,9 +13,12 @@ Sources, in this order (the first that is available wins):
 5. with ``download=True`` (the default), a download: first
    ``keras.utils.get_file("aclImdb_v1.tar.gz", IMDB_URL)`` into Keras' cache
    (as keras.io's text classification example does), then
-   ``tfds.load("imdb_reviews")``.
+   ``tfds.load("imdb_reviews")``. Before downloading, one connection to the
+   download host (a few seconds at most) checks that it is reachable; offline,
+   no download is tried, and a failed tensorflow-datasets download leaves no
+   partial files behind.
 
-When none works, :class:`ImdbNotFoundError` names every option. A corrupt or
+When none works, :class:`ImdbNotFoundError` names every option, within seconds. A corrupt or
 truncated archive, a folder without ``train/pos``, or an empty split raises
 :class:`DatasetError`: the loader never returns a silently smaller dataset.
 
@@ -29,7 +32,11 @@ import dataclasses
 import hashlib
 import os
 import re
+import shutil
+import socket
 import tarfile
+import urllib.parse
+import urllib.request
 import zlib
 from pathlib import Path
 from typing import Any
@@ -103,8 +110,8 @@ class ImdbSource:
         """
         if self.kind == "archive":
             path = Path(self.location)
-            digest = _cache.file_sha256(path)
-            return {"kind": "archive", "size": path.stat().st_size, "sha256": digest}
+            return {"kind": "archive", "size": path.stat().st_size,
+                    "sha256": _cache.file_sha256(path)}
         if self.kind == "folder":
             digest = hashlib.sha256()
             for split, cls, folder in _class_folders(Path(self.location)):
@@ -171,15 +178,20 @@ def find_imdb(
         return ImdbSource("tfds", TFDS_NAME, "tfds_local")
     failures: list[str] = []
     if download:
-        try:
-            return ImdbSource("archive", _keras_download(), "keras_download")
-        except Exception as error:  # offline, proxy, disk full: try tfds, then explain
-            failures.append(f"keras.utils.get_file({IMDB_ARCHIVE!r}) failed: {_short(error)}")
-        try:
-            _tfds_download()
-            return ImdbSource("tfds", TFDS_NAME, "tfds_download")
-        except Exception as error:
-            failures.append(f"tfds.load({TFDS_NAME!r}) failed: {_short(error)}")
+        offline = _unreachable(IMDB_URL)
+        if offline is not None:
+            # Both downloads come from this host: don't wait for retries (tfds tries 10 times).
+            failures.append(f"offline: {offline}; no download tried")
+        else:
+            try:
+                return ImdbSource("archive", _keras_download(), "keras_download")
+            except Exception as error:  # proxy, disk full, server error: try tfds, then explain
+                failures.append(f"keras.utils.get_file({IMDB_ARCHIVE!r}) failed: {_short(error)}")
+            try:
+                _tfds_download()
+                return ImdbSource("tfds", TFDS_NAME, "tfds_download")
+            except Exception as error:
+                failures.append(f"tfds.load({TFDS_NAME!r}) failed: {_short(error)}")
     raise ImdbNotFoundError(_not_found_message(download, failures))
 
 
@@ -296,7 +308,7 @@ def load_imdb(
         batch_size=batch_size,
         limit=limit,
         seed=seed,
-        cache_dir=cache_dir,
+        cache_dir=Path(cache_dir) if cache_dir is not None else None,
         use_cache=use_cache,
         shuffle=shuffle,
         bucket=bucket,
@@ -367,6 +379,31 @@ def _find_in_keras_cache() -> ImdbSource | None:
     return None
 
 
+#: Seconds to wait for the download host before calling the machine offline.
+CONNECT_TIMEOUT = 5.0
+
+
+def _unreachable(url: str, timeout: float = CONNECT_TIMEOUT) -> str | None:
+    """Returns why ``url``'s host cannot be reached (one TCP connection), or ``None``.
+
+    With a proxy configured (``$HTTPS_PROXY``/``$HTTP_PROXY``), the proxy is what is checked.
+    """
+    parts = urllib.parse.urlsplit(url)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy:
+        if urllib.request.proxy_bypass(host):  # type: ignore[attr-defined]
+            proxy = None
+        else:
+            proxy_parts = urllib.parse.urlsplit(proxy if "//" in proxy else f"//{proxy}")
+            host, port = proxy_parts.hostname or host, proxy_parts.port or 80
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except OSError as error:
+        return f"cannot reach {host}:{port} ({type(error).__name__}: {error})"
+
+
 def _keras_download() -> str:
     import keras
 
@@ -374,6 +411,9 @@ def _keras_download() -> str:
 
 
 def _tfds_prepared() -> bool:
+    local = os.environ.get("TFDS_DATA_DIR") or str(Path.home() / "tensorflow_datasets")
+    if "://" not in local and not (Path(local).expanduser() / TFDS_NAME).is_dir():
+        return False  # nothing prepared there: don't import tensorflow-datasets (seconds)
     try:
         import tensorflow_datasets as tfds
 
@@ -392,9 +432,59 @@ def _tfds_version() -> str:
 
 
 def _tfds_download() -> None:
-    import tensorflow_datasets as tfds
+    """Downloads and prepares tfds' imdb_reviews; a failure removes what it left behind."""
+    tfds = _require_tfds()
+    builder = tfds.builder(TFDS_NAME)
+    data_dir = Path(str(getattr(builder, "_data_dir_root", None) or tfds.core.constants.DATA_DIR))
+    data_dir = data_dir.expanduser()
+    before = _listing(data_dir)
+    try:
+        builder.download_and_prepare()
+    except BaseException:
+        _remove_new_partials(data_dir, before)
+        raise
 
-    tfds.builder(TFDS_NAME).download_and_prepare()
+
+def _listing(root: Path, depth: int = 4) -> set[Path]:
+    """Every path under ``root`` down to ``depth`` levels."""
+    found: set[Path] = set()
+    if not root.is_dir():
+        return found
+    level = [root]
+    for _ in range(depth):
+        nxt: list[Path] = []
+        for folder in level:
+            try:
+                entries = list(folder.iterdir())
+            except OSError:
+                continue
+            found.update(entries)
+            nxt.extend(e for e in entries if e.is_dir() and not e.is_symlink())
+        level = nxt
+    return found
+
+
+def _remove_new_partials(root: Path, before: set[Path]) -> None:
+    """Removes what a failed download created under ``root``: temporary and incomplete
+    files and folders, and folders left empty."""
+    created = sorted(_listing(root) - before, key=lambda p: len(p.parts))
+    removed: list[Path] = []
+    for path in created:
+        if any(parent in removed for parent in path.parents):
+            continue
+        name = path.name.lower()
+        if "tmp" in name or "incomplete" in name or name.endswith(".part"):
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+            removed.append(path)
+    for path in sorted(created, key=lambda p: -len(p.parts)):  # new folders now empty
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def _require_tfds() -> Any:
+    from keras_seqzoo._extras import require
+
+    return require("data", "tensorflow_datasets", feature="keras_seqzoo.datasets (tfds)")
 
 
 def _short(error: BaseException) -> str:
@@ -412,8 +502,8 @@ def _not_found_message(download: bool, failures: list[str]) -> str:
         "No copy of the IMDB reviews (aclImdb) was found"
         + (" and none could be downloaded." if download else " (download=False)."),
         "Any one of these works:",
-        "  1. pass source=: an aclImdb folder or a .tar.gz of one, e.g. "
-        "load_imdb(source='aclImdb_v1.tar.gz');",
+        "  1. pass an aclImdb folder or a .tar.gz of one: `seqzoo compare/reproduce --data PATH`, "
+        "or load_imdb(source='aclImdb_v1.tar.gz');",
         f"  2. set the environment variable {IMDB_ENV} to such a folder or archive "
         f"(it is {'unset' if not os.environ.get(IMDB_ENV) else 'set but empty'});",
         f"  3. put {IMDB_ARCHIVE} (from {IMDB_URL}) or its extracted aclImdb folder in "
@@ -505,18 +595,19 @@ def _read_archive(path: Path) -> RawSplits:
 
 
 def _read_tfds(*, download: bool) -> RawSplits:
-    import tensorflow_datasets as tfds
+    tfds = _require_tfds()
 
     train, test = tfds.load(
         TFDS_NAME, split=["train", "test"], as_supervised=True, download=download
     )
     parts = []
     for dataset in (train, test):
-        texts, labels = [], []
+        texts: list[Any] = []
+        ids: list[int] = []
         for text, label in tfds.as_numpy(dataset):
             texts.append(text)
-            labels.append(int(label))
-        parts.append((texts_of(texts), np.asarray(labels, dtype=np.int32)))
+            ids.append(int(label))
+        parts.append((texts_of(texts), np.asarray(ids, dtype=np.int32)))
     raw = RawSplits(parts[0][0], parts[0][1], parts[1][0], parts[1][1], CLASS_NAMES)
     for split, labels in (("train", raw.train_labels), ("test", raw.validation_labels)):
         if len(labels) == 0:
