@@ -577,6 +577,7 @@ def compare(
         oracle=oracle, directory=os.fspath(directory.parent), project_name=directory.name,
         overwrite=overwrite,
     )
+    directory.mkdir(parents=True, exist_ok=True)  # overwrite=True removed it
     if role != "worker" and not overwrite and not tuner_file_existed \
             and (directory / "oracle.json").exists():
         tuner.oracle.reload()  # another tuner id (e.g. a distributed run before) wrote it
