@@ -66,3 +66,17 @@ def test_console_script_is_installed():
     result = subprocess.run([exe, "list", "--json"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-1000:]
     assert "bilstm" in json.loads(result.stdout)
+
+
+def test_results_of_a_missing_directory_exits_2(tmp_path, capsys):
+    assert main(["results", str(tmp_path / "nothing")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("seqzoo results: error:") and "is not a directory" in err
+
+
+def test_compare_help_names_seeds_and_overwrite(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    out = capsys.readouterr().out
+    assert "--seeds SEED [SEED ...]" in out and "--overwrite" in out
+    assert "--claim-timeout" not in out

@@ -194,3 +194,23 @@ def test_without_takeover_a_silent_trial_waits_for_its_worker(tmp_path):
     oracle._contact["w0"] -= 10**6
     assert oracle.create_trial("w1").status == "IDLE"
     assert oracle.create_trial("w0") is trial
+
+
+def test_a_deleted_trial_is_queued_again_under_its_own_id(tmp_path):
+    import shutil
+
+    oracle = _oracle(tmp_path, [("a", 0), ("a", 1)])
+    first, second = oracle.create_trial("w0"), oracle.create_trial("w1")
+    _end(oracle, first)
+    _end(oracle, second)
+    oracle.save()
+    shutil.rmtree(tmp_path / "project" / f"trial_{first.trial_id}")
+    reloaded = _oracle(tmp_path, [("a", 0), ("a", 1)])
+    reloaded.reload()
+    again = reloaded.create_trial("w0")
+    assert again.trial_id == first.trial_id  # its own id and folder, no collision
+    assert again.hyperparameters.values == {"architecture": "a", "seed": 0}
+    assert reloaded.create_trial("w1").status == "IDLE"  # the other one is finished
+    _end(reloaded, again)
+    assert reloaded.create_trial("w1").status == "STOPPED"
+    assert sorted(reloaded.trials) == sorted([first.trial_id, second.trial_id])

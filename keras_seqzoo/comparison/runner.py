@@ -180,17 +180,28 @@ def _make_oracle_class():
             return super().end_trial(trial)
 
         def set_state(self, state):
-            # A trial folder deleted by hand (e.g. a corrupt trial.json): forget the trial,
-            # so that it is proposed and trained again; the other trials are kept.
-            known = set(self.trials)
+            # A trial folder deleted by hand (e.g. after a corrupt trial.json): the trial is
+            # recreated under its own id and queued, so that it is trained again in a new
+            # folder of the same name; the other trials are kept as they are.
             state = dict(state)
+            by_hash = {self._compute_values_hash(v): v for v in self.grid}
+            missing = [t for t in state["id_to_hash"] if t not in self.trials]
+            for trial_id in missing:
+                values = by_hash.get(state["id_to_hash"][trial_id])
+                if values is None:
+                    continue  # not a pair of this grid: leave it out of the search
+                hp = keras_tuner.HyperParameters.from_config(state["hyperparameters"])
+                hp.values = dict(values)
+                self.trials[trial_id] = keras_tuner.engine.trial.Trial(
+                    hyperparameters=hp, trial_id=trial_id, status="RUNNING")
+            known = set(self.trials)
             state["ongoing_trials"] = {k: v for k, v in state["ongoing_trials"].items()
-                                       if v in known}
-            for key in ("start_order", "end_order", "retry_queue"):
-                state[key] = [t for t in state[key] if t in known]
-            lost = {state["id_to_hash"].get(t) for t in state["id_to_hash"] if t not in known}
-            state["tried_so_far"] = [h for h in state["tried_so_far"] if h not in lost]
-            state["id_to_hash"] = {k: v for k, v in state["id_to_hash"].items() if k in known}
+                                       if v in known and v not in missing}
+            state["end_order"] = [t for t in state["end_order"] if t in known and t not in missing]
+            state["start_order"] = [t for t in state["start_order"] if t in known]
+            state["retry_queue"] = [t for t in state["retry_queue"] if t in known]
+            state["retry_queue"] += [t for t in missing
+                                     if t in known and t not in state["retry_queue"]]
             super().set_state(state)
 
         def done(self) -> bool:
