@@ -164,9 +164,9 @@ def _weights_params(folder: Path) -> int | None:
         return None
     total = 0
 
-    def visit(_, item):
+    def visit(name, item):  # the model's variables; the optimizer's are saved too
         nonlocal total
-        if isinstance(item, h5py.Dataset):
+        if isinstance(item, h5py.Dataset) and not name.startswith("optimizer"):
             total += int(item.size)
 
     try:

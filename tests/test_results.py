@@ -119,8 +119,9 @@ def test_trials_table_of_a_live_tuner(tmp_path):
     import numpy as np
 
     def build(hp):
-        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(
-            hp.Choice("units", [1, 2]), activation="sigmoid")])
+        model = keras.Sequential([keras.Input((3,)),
+                                  keras.layers.Dense(hp.Choice("units", [1, 2])),
+                                  keras.layers.Dense(1, activation="sigmoid")])
         model.compile(optimizer="adam", loss="binary_crossentropy")
         return model
 
@@ -131,7 +132,7 @@ def test_trials_table_of_a_live_tuner(tmp_path):
     table = results.trials_table(tuner)
     assert sorted(table["units"]) == [1, 2]
     assert table.attrs["objective"] == "loss" and table.attrs["direction"] == "min"
-    assert list(table["params"]) == [3 * u + u for u in table["units"]]
+    assert list(table["params"]) == [3 * u + u + u + 1 for u in table["units"]]
     png = results.plot_trials(tuner, tmp_path / "figures")
     assert png == tmp_path / "figures" / "trials.png" and png.stat().st_size > 0
 
