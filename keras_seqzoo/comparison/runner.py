@@ -309,33 +309,38 @@ def _make_tuner_class():
     return ComparisonTuner
 
 
-def _serve(tuner) -> None:
-    """The chief: serves the oracle over gRPC until every trial ended and the workers left."""
+def _start_server(tuner):
+    """The chief: serves the oracle over gRPC (keras-tuner's own servicer); returns the server."""
     import grpc
     from concurrent import futures
 
     from keras_tuner.src import protos
     from keras_tuner.src.distribute.oracle_chief import OracleServicer
 
-    oracle = tuner.oracle
     tuner.save()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
-    protos.get_service_grpc().add_OracleServicer_to_server(OracleServicer(oracle), server)
+    protos.get_service_grpc().add_OracleServicer_to_server(OracleServicer(tuner.oracle), server)
     server.add_insecure_port(_chief_address())
     server.start()
-    try:
-        while True:
-            time.sleep(0.2)
-            if not oracle.done():
-                continue
-            now = time.monotonic()
-            for tuner_id in list(oracle.tuner_ids):  # a worker that died between trials
-                if now - oracle._contact.get(tuner_id, now) > _SILENT_WORKER:
-                    oracle.tuner_ids.discard(tuner_id)
-            if not oracle.tuner_ids:
-                break
-    finally:
-        server.stop(grace=2)
+    return server
+
+
+def _wait_until_done(oracle) -> None:
+    """Returns when every trial has ended and every worker was told to stop (or went silent).
+
+    keras-tuner's own chief checks this every 20 s; here it is 0.2 s, and a worker that
+    died between two trials (it holds none) is let go after ``_SILENT_WORKER`` seconds.
+    """
+    while True:
+        time.sleep(0.2)
+        if not oracle.done():
+            continue
+        now = time.monotonic()
+        for tuner_id in list(oracle.tuner_ids):
+            if now - oracle._contact.get(tuner_id, now) > _SILENT_WORKER:
+                oracle.tuner_ids.discard(tuner_id)
+        if not oracle.tuner_ids:
+            return
 
 
 def _data_settings(models: Sequence[str], given: Mapping[str, Any]) -> dict[str, Any]:
@@ -564,14 +569,20 @@ def compare(
         _wait_for_chief(CHIEF_TIMEOUT)
     else:
         _check_directory(directory, settings, overwrite)
-    if data is None:
-        from keras_seqzoo import datasets
 
-        loaded = dict(data_settings)
-        data = datasets.load_imdb(
-            loaded.pop("encoding"), source=source, batch_size=batch_size, limit=limit,
-            seed=seeds[0], **loaded,
-        )
+    def load(data):
+        if data is None:
+            from keras_seqzoo import datasets
+
+            loaded = dict(data_settings)
+            data = datasets.load_imdb(
+                loaded.pop("encoding"), source=source, batch_size=batch_size, limit=limit,
+                seed=seeds[0], **loaded,
+            )
+        return data
+
+    if role != "chief":  # the chief serves first (workers give up after CHIEF_TIMEOUT)
+        data = load(data)
     keras_tuner = _keras_tuner()
     objective = "val_accuracy"
     metrics = options.get("metrics")
@@ -592,26 +603,32 @@ def compare(
     if role != "worker" and not overwrite and not tuner_file_existed \
             and (directory / "oracle.json").exists():
         tuner.oracle.reload()  # another tuner id (e.g. a distributed run before) wrote it
-    if role != "worker":
-        record = {**settings, "data": _portable(getattr(data, "info", None)),
-                  "backend": keras.backend.backend(), "keras_version": keras.__version__}
-        if sys.argv and os.path.basename(sys.argv[0]) in ("seqzoo", "cli.py"):
-            record["command"] = " ".join(["seqzoo", *map(str, _portable(sys.argv[1:]))])
-        _atomic.write_text(directory / SETTINGS_FILE, json.dumps(record, indent=2) + "\n")
-    tuner.trainer = _Trainer(
-        data, epochs=epochs, compile_options=options, verbose=verbose,
-        metadata={"experiment": experiment, "data": _portable(getattr(data, "info", None))},
-    )
     tuner.oracle.verbose = 0  # the runner prints its own lines
+    server = None
     try:
+        if role == "chief":
+            server = _start_server(tuner)
+            data = load(data)  # only for the record: the chief trains nothing
+        if role != "worker":
+            record = {**settings, "data": _portable(getattr(data, "info", None)),
+                      "backend": keras.backend.backend(), "keras_version": keras.__version__}
+            if sys.argv and os.path.basename(sys.argv[0]) in ("seqzoo", "cli.py"):
+                record["command"] = " ".join(["seqzoo", *map(str, _portable(sys.argv[1:]))])
+            _atomic.write_text(directory / SETTINGS_FILE, json.dumps(record, indent=2) + "\n")
+        tuner.trainer = _Trainer(
+            data, epochs=epochs, compile_options=options, verbose=verbose,
+            metadata={"experiment": experiment, "data": _portable(getattr(data, "info", None))},
+        )
         if role == "chief":
             if verbose:
                 print(f"compare: serving the oracle at {_chief_address()} for "
                       f"{len(oracle.grid)} trials", flush=True)
-            _serve(tuner)
+            _wait_until_done(tuner.oracle)
         else:
             tuner.search()
     finally:
+        if server is not None:
+            server.stop(grace=2)
         # Interrupted or not, the table and figures describe exactly what is on disk.
         result = report.write_report(directory, title=title)
     failed = [t for t in report.read_trials(directory) if t.get("status") == "FAILED"]
