@@ -119,7 +119,8 @@ def main(argv: list[str] | None = None) -> dict:
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
                    f"{platform.python_version()}",
         "keras": importlib.metadata.version("keras"), "backend": args.backend,
-        "models": args.models, "seeds": args.seeds, "epochs": args.epochs, "limit": args.limit, "rows": rows,
+        "models": args.models, "seeds": args.seeds, "epochs": args.epochs, "limit": args.limit,
+        "rows": rows,
     }
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

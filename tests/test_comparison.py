@@ -122,7 +122,8 @@ def test_rerun_skips_finished_trials_and_adds_new_seeds(tmp_path):
     grown = _tiny_compare(out, seeds=(0, 1))  # one more seed: only its trial runs
     assert (folder / "history.jsonl").read_bytes() == history
     assert grown.rows[0]["seeds"] == 2 and len(report.read_trials(out)) == 2
-    losses = [read_history(f)[-1]["val_loss"] for f in comparison.model_runs(out)["embedding_pooling"]]
+    losses = [read_history(f)[-1]["val_loss"]
+              for f in comparison.model_runs(out)["embedding_pooling"]]
     assert grown.rows[0]["final_val_loss"] == pytest.approx(sum(losses) / 2)
     assert grown.rows[0]["final_val_loss_std"] == pytest.approx(abs(losses[0] - losses[1]) / 2**0.5)
     assert "±" in grown.table_markdown

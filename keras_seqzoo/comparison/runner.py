@@ -79,7 +79,8 @@ def _distributed_role() -> str | None:
     """``"chief"``, ``"worker"`` or ``None`` (one process), from keras-tuner's variables."""
     if "KERASTUNER_ORACLE_IP" not in os.environ:
         return None
-    missing = [v for v in ("KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID") if not os.environ.get(v)]
+    missing = [v for v in ("KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID")
+               if not os.environ.get(v)]
     if missing:
         raise ValueError(
             f"compare: KERASTUNER_ORACLE_IP is set but {' and '.join(missing)} is not. Set all "
