@@ -1,11 +1,13 @@
-"""Wall time of ``seqzoo compare`` run by one worker and by several on one output directory.
+"""Wall time of ``seqzoo compare`` in one process, and with a chief and N workers.
 
-For each worker count it starts that many ``seqzoo compare`` processes at once on
-a fresh output directory, waits for the last one, and reads from each model's
-``run.json`` which process trained it (every model must be trained exactly once,
-with one history record per epoch). The encoded-data cache is warmed first, so
-the figures are start-up plus training. Prints a table and, with ``--json``,
-writes the results with the hardware and versions.
+For each worker count it runs the same ``seqzoo compare`` on a fresh output
+directory: one plain process for 1, else keras-tuner's distributed mode on
+127.0.0.1 (a chief that serves the oracle, N workers that train, started
+together). It waits for the last process and checks that every (model, seed)
+trial was trained exactly once (one fit, one history record per epoch), and
+reads from the workers' output which one trained what. The encoded-data cache
+is warmed first, so the figures are start-up plus training. Prints a table and,
+with ``--json``, writes the results with the hardware and versions.
 
 Example (the figures on the docs' "Scaling out" page)::
 
@@ -16,11 +18,11 @@ Example (the figures on the docs' "Scaling out" page)::
 from __future__ import annotations
 
 import argparse
-import collections
 import importlib.metadata
 import json
 import os
 import platform
+import socket
 import subprocess
 import sys
 import tempfile
@@ -35,11 +37,34 @@ def _seqzoo() -> str:
     return os.path.join(os.path.dirname(sys.executable), "seqzoo")
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _processes(count: int, command: list[str], env: dict) -> list[subprocess.Popen]:
+    """One plain process for 1 worker; else a chief and ``count`` workers on 127.0.0.1."""
+    def start(extra):
+        return subprocess.Popen(command, env={**env, **extra}, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    if count == 1:
+        return [start({})]
+    port = str(_free_port())
+    address = {"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": port}
+    chief = start({**address, "KERASTUNER_TUNER_ID": "chief"})
+    time.sleep(1.0)  # a worker gives up when its chief does not answer within 20 s
+    return [chief, *(start({**address, "KERASTUNER_TUNER_ID": f"worker{i}"})
+                     for i in range(count))]
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=MODELS)
     parser.add_argument("--workers", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--seeds", nargs="+", default=["0"])
     parser.add_argument("--limit", type=int, default=1000, help="reviews per split")
     parser.add_argument("--data", default=None, help="IMDB folder or archive ($KERAS_SEQZOO_IMDB)")
     parser.add_argument("--backend", default="jax")
@@ -47,47 +72,55 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="seqzoo_workers_") as tmp:
-        env = {**os.environ, "KERAS_SEQZOO_CACHE": os.path.join(tmp, "cache"),
-               "TF_CPP_MIN_LOG_LEVEL": "3"}
-        options = ["--limit", str(args.limit), "--backend", args.backend, "-q"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
+        env.update({"KERAS_SEQZOO_CACHE": os.path.join(tmp, "cache"),
+                    "TF_CPP_MIN_LOG_LEVEL": "3"})
+        options = ["--limit", str(args.limit), "--backend", args.backend]
         if args.data:
             options += ["--data", args.data]
         # Warm the data cache (the models share their data settings).
         subprocess.run([_seqzoo(), "compare", args.models[0], "--epochs", "1", *options,
-                        "-o", os.path.join(tmp, "warm")], env=env, check=True,
+                        "-o", os.path.join(tmp, "warm"), "-q"], env=env, check=True,
                        capture_output=True)
-        common = [*args.models, "--epochs", str(args.epochs), *options]
+        common = [*args.models, "--epochs", str(args.epochs), "--seeds", *args.seeds, *options]
         rows = []
         for count in args.workers:
             out = Path(tmp) / f"run{count}"
             started = time.perf_counter()
-            processes = [subprocess.Popen([_seqzoo(), "compare", *common, "-o", str(out)],
-                                          env=env, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.PIPE, text=True)
-                         for _ in range(count)]
-            errors = [p.communicate()[1] for p in processes]
+            processes = _processes(count, [_seqzoo(), "compare", *common, "-o", str(out)], env)
+            outputs = [p.communicate() for p in processes]
             wall = time.perf_counter() - started
-            failed = [e[-2000:] for p, e in zip(processes, errors) if p.returncode != 0]
+            failed = [e[-2000:] for p, (_, e) in zip(processes, outputs) if p.returncode != 0]
             if failed:
                 raise SystemExit(f"{count} worker(s): a process failed:\n{failed[0]}")
-            trained_by = collections.Counter()
-            for model in args.models:
-                run = json.loads((out / model / "run.json").read_text())
-                lines = (out / model / "history.jsonl").read_text().splitlines()
-                if len(run["fits"]) != 1 or len(lines) != args.epochs:
-                    raise SystemExit(f"{model} was not trained exactly once: {run['fits']}")
-                trained_by[run["pid"]] += 1
+            from keras_seqzoo.comparison import model_runs
+
+            for model, folders in model_runs(out, args.models).items():
+                for folder in folders:
+                    run = json.loads((folder / "run.json").read_text())
+                    lines = (folder / "history.jsonl").read_text().splitlines()
+                    if len(run["fits"]) != 1 or len(lines) != args.epochs:
+                        raise SystemExit(f"{model} ({folder.name}) was not trained exactly "
+                                         f"once: {run['fits']}")
+            trials = len(args.models) * len(args.seeds)
+            per_worker = sorted((sum(": done in " in line for line in stdout.splitlines())
+                                 for stdout, _ in outputs), reverse=True)
+            per_worker = [n for n in per_worker if n] or [trials]
+            if sum(per_worker) != trials:
+                raise SystemExit(f"{count} worker(s): {sum(per_worker)} trials trained, "
+                                 f"expected {trials}")
             rows.append({"workers": count, "seconds_wall": wall,
-                         "models_per_worker": sorted(trained_by.values(), reverse=True)})
-            print(f"{count} worker(s): {wall:.1f} s, models per worker "
-                  f"{' + '.join(map(str, rows[-1]['models_per_worker']))}", flush=True)
+                         "trials_per_worker": per_worker})
+            print(f"{count} worker(s): {wall:.1f} s, trials per worker "
+                  f"{' + '.join(map(str, per_worker))}", flush=True)
 
     result = {
         "command": "python benchmarks/runner_workers.py " + " ".join(sys.argv[1:]),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
                    f"{platform.python_version()}",
         "keras": importlib.metadata.version("keras"), "backend": args.backend,
-        "models": args.models, "epochs": args.epochs, "limit": args.limit, "rows": rows,
+        "models": args.models, "seeds": args.seeds, "epochs": args.epochs, "limit": args.limit,
+        "rows": rows,
     }
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,15 @@ python examples/distributed_tuning.py --role worker --ip host-a --port 8000 \\
 ```
 
 or set the three variables yourself (e.g. from a cluster launcher) and run
-``python examples/distributed_tuning.py`` with no ``--role``. The data are tiny
+``python examples/distributed_tuning.py`` with no ``--role``.
+
+When the search is over, the chief reads every trial with
+``keras_seqzoo.results.trials_table`` and draws ``DIRECTORY/PROJECT/trials.png``
+(objective against seconds per epoch, Pareto front, the best trials' curves) with
+``keras_seqzoo.results.plot_trials``; ``seqzoo results DIRECTORY/PROJECT`` does the
+same from the shell at any later time. ``seqzoo compare`` uses this very engine: the
+same three variables distribute a comparison's (model, seed) trials (see the
+scaling guide). The data are tiny
 synthetic sequences unless ``--data`` names an IMDB copy (an ``aclImdb`` folder
 or ``.tar.gz``, read by ``keras_seqzoo.datasets.load_imdb``).
 
@@ -253,7 +261,14 @@ def _run_chief_or_worker(args: argparse.Namespace) -> dict[str, Any]:
         statuses = dict(collections.Counter(trial.status for trial in trials))
         best_hp = tuner.get_best_hyperparameters()[0]
         best_trial = tuner.oracle.get_best_trials(1)[0]
+        from keras_seqzoo import results
+
+        table = results.trials_table(tuner)  # every trial, also readable from disk later
+        figure = results.plot_trials(tuner, Path(tuner.project_dir) / "trials.png")
         result.update({
+            "table_columns": list(table.columns),
+            "table_rows": len(table),
+            "figure": str(figure),
             "trials": statuses,
             "architectures": sorted({t.hyperparameters.values.get(tuning.ARCHITECTURE, "")
                                      for t in trials}),
@@ -320,7 +335,8 @@ def _launch(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
     wall = workers_done - started
     return {
         **{k: chief[k] for k in ("trials", "architectures", "best_score",
-                                 "best_hyperparameters", "best")},
+                                 "best_hyperparameters", "best", "table_columns",
+                                 "table_rows", "figure")},
         "role": "launch",
         "workers": args.workers,
         "trials_per_worker": {w["tuner_id"]: w["trials_run"] for w in workers},

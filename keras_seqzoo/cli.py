@@ -7,6 +7,7 @@ seqzoo summary NAME [--set ARG=VALUE ...] [--line-length N]
 seqzoo compare MODEL [MODEL ...] [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
 seqzoo reproduce {c1,c2,c3,c4} [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
 seqzoo --version
+seqzoo results DIR [--csv] [--top N] [--output DIR]
 ```
 
 ``python -m keras_seqzoo`` runs the same command. ``seqzoo --help`` and
@@ -104,16 +105,22 @@ def _add_run_options(p: argparse.ArgumentParser, *, defaults_from_experiment: bo
                         "Keras cache ~/.keras/datasets, then tensorflow-datasets)")
     p.add_argument("--limit", type=_positive_int, default=None,
                    help="a balanced subset of this many reviews per split, for quick runs")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", type=_seed, nargs="+", default=None, metavar="SEED",
+                   help="one run per seed and model; the table shows mean ± std (default: 0)")
+    p.add_argument("--seed", type=_seed, default=None, help=argparse.SUPPRESS)  # older spelling
     p.add_argument("--output", "-o", metavar="DIR", default=None,
                    help="run directory; running again resumes it")
     p.add_argument("--optimizer", default="adam")
     p.add_argument("--learning-rate", type=float, default=None)
     p.add_argument("--quiet", "-q", action="store_true", help="no per-epoch lines")
+    p.add_argument("--overwrite", action="store_true",
+                   help="delete what --output holds and start over (without it, a directory "
+                        "holding another comparison is refused)")
     p.add_argument(
-        "--claim-timeout", type=float, default=None, metavar="SECONDS",
-        help="several workers may share --output: a model another worker claimed is taken "
-             "over when its heartbeat is older than this (default: 600)",
+        "--takeover-after", type=float, default=None, metavar="SECONDS",
+        help="distributed runs (KERASTUNER_* variables): hand a trial whose worker has not "
+             "reported for this long to another worker (default: only the same worker, "
+             "restarted, continues it)",
     )
     p.add_argument(
         "--backend", choices=("tensorflow", "jax", "torch"), default=None,
@@ -122,10 +129,22 @@ def _add_run_options(p: argparse.ArgumentParser, *, defaults_from_experiment: bo
     )
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
 def _run_options(args: argparse.Namespace) -> dict[str, Any]:
     compile_options: dict[str, Any] = {"optimizer": args.optimizer}
     if args.learning_rate is not None:
         compile_options["learning_rate"] = args.learning_rate
+    seeds = args.seeds if args.seeds is not None else (
+        [args.seed] if args.seed is not None else None)
     options = {
         "epochs": args.epochs,
         "batch_size": args.batch_size,
@@ -134,27 +153,49 @@ def _run_options(args: argparse.Namespace) -> dict[str, Any]:
         "max_length": args.max_length,
         "source": args.data,
         "limit": args.limit,
-        "seed": args.seed,
+        "seeds": seeds,
         "compile_options": compile_options,
         "verbose": 0 if args.quiet else 2,
-        "claim_timeout": args.claim_timeout,
+        "overwrite": args.overwrite or None,
+        "takeover_after": args.takeover_after,
     }
     if args.output:
         options["output_dir"] = args.output
     return {k: v for k, v in options.items() if v is not None}
 
 
+def _run_comparison(args: argparse.Namespace, run) -> int:
+    try:
+        run()
+    except ConnectionError as error:  # a worker whose chief oracle does not answer
+        print(f"seqzoo {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from keras_seqzoo.comparison import compare
 
-    compare(args.models, **_run_options(args))
-    return 0
+    return _run_comparison(args, lambda: compare(args.models, **_run_options(args)))
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from keras_seqzoo.comparison import reproduce
 
-    reproduce(args.experiment, **_run_options(args))
+    return _run_comparison(args, lambda: reproduce(args.experiment, **_run_options(args)))
+
+
+def _cmd_results(args: argparse.Namespace) -> int:
+    from keras_seqzoo import results
+
+    table = results.trials_table(args.directory)
+    if args.csv:
+        print(table.to_csv(index=False), end="")
+    else:
+        print(results.format_table(table))
+    if not args.no_plots:
+        path = results.plot_trials(args.directory, args.output or args.directory, top=args.top)
+        print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
@@ -198,6 +239,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("experiment", choices=("c1", "c2", "c3", "c4"))
     _add_run_options(p, defaults_from_experiment=True)
     p.set_defaults(run=_cmd_reproduce)
+
+    p = sub.add_parser("results", help="all trials of a comparison or keras-tuner search: "
+                                       "table and figures")
+    p.add_argument("directory", metavar="DIR", help="a keras-tuner project directory")
+    p.add_argument("--csv", action="store_true", help="print the table as CSV")
+    p.add_argument("--top", type=_positive_int, default=5,
+                   help="curves of this many best trials (default: 5)")
+    p.add_argument("--output", "-o", metavar="PATH", default=None,
+                   help="the figure: a .png file or a folder (default: DIR/trials.png)")
+    p.add_argument("--no-plots", action="store_true", help="only print the table")
+    p.set_defaults(run=_cmd_results)
     return parser
 
 

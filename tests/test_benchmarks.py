@@ -69,5 +69,5 @@ def test_runner_workers_shares_the_models_out_and_checks_each_is_trained_once(tm
          "conv1d.imdb_words10k", "embedding_pooling.imdb_words10k", "--workers", "2",
          "--epochs", "1", "--limit", "10", "--json", str(out))
     [row] = json.loads(out.read_text())["rows"]
-    assert row["workers"] == 2 and sum(row["models_per_worker"]) == 2
+    assert row["workers"] == 2 and sum(row["trials_per_worker"]) == 2
     assert row["seconds_wall"] > 0

@@ -134,3 +134,17 @@ def test_suggestions_are_names_that_list_shows(capsys):
     # A typo of an alias suggests the preset it stands for.
     assert main(["describe", "bilstm.with_lstn"]) == 2
     assert "'bilstm.imdb_words10k_dense24'" in capsys.readouterr().err
+
+
+def test_results_of_a_missing_directory_exits_2(tmp_path, capsys):
+    assert main(["results", str(tmp_path / "nothing")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("seqzoo results: error:") and "is not a directory" in err
+
+
+def test_compare_help_names_seeds_and_overwrite(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    out = capsys.readouterr().out
+    assert "--seeds SEED [SEED ...]" in out and "--overwrite" in out
+    assert "--claim-timeout" not in out

@@ -1,4 +1,8 @@
-"""The comparison runner and `seqzoo compare/reproduce`, end to end on a tiny generated IMDB."""
+"""The comparison runner and `seqzoo compare/reproduce`, end to end on tiny data.
+
+The CLI tests read a tiny generated IMDB; the others pass tiny random data
+(tests/_comparison_process.py) so that they need no data pipeline.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,15 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
 from keras_seqzoo import comparison
 from keras_seqzoo.callbacks import read_history, read_run
 from keras_seqzoo.cli import main
+from keras_seqzoo.comparison import report
 from keras_seqzoo.datasets import imdb as imdb_module
+from tests._comparison_process import tiny_data
 from tests.test_datasets import _files, write_folder
 
 MODELS = ["conv1d", "embedding_pooling"]
@@ -41,9 +46,13 @@ def test_cli_compare_writes_a_consistent_run_directory(tiny_imdb, tmp_path, caps
         rows = {row["model"]: row for row in csv.DictReader(handle)}
     assert sorted(rows) == sorted(MODELS)
     ratios = []
+    folders = comparison.model_runs(out)
+    assert list(folders) == MODELS and all(len(f) == 1 for f in folders.values())
+    for trial in report.read_trials(out):
+        assert trial["status"] == "COMPLETED"
     for name in MODELS:
-        run = read_run(out / name)
-        history = read_history(out / name)
+        run = read_run(folders[name][0])
+        history = read_history(folders[name][0])
         assert run["status"] == "finished" and run["epochs_completed"] == 2
         assert [r["epoch"] for r in history] == [0, 1]
         row = rows[name]
@@ -57,47 +66,124 @@ def test_cli_compare_writes_a_consistent_run_directory(tiny_imdb, tmp_path, caps
     assert min(ratios) == pytest.approx(1.0)
     table = (out / "comparison.md").read_text()
     assert all(f"| {name} |" in table for name in MODELS)
-    assert json.loads((out / "comparison.json").read_text())["models"] == MODELS
+    recorded = json.loads((out / "comparison.json").read_text())
+    assert recorded["models"] == MODELS and recorded["seeds"] == [0]
+    assert [row["model"] for row in recorded["rows"]] == MODELS
+    assert str(tmp_path) not in (out / "comparison.json").read_text()  # no absolute path
 
 
-KILL_SCRIPT = """
-import os, signal, sys
-from keras_seqzoo import comparison
-original = comparison._EpochCheckpoint.on_epoch_end
+def _process(*args: str) -> subprocess.CompletedProcess:
+    import keras
 
-def on_epoch_end(self, epoch, logs=None):
-    original(self, epoch, logs)
-    if self.model.name == "embedding_pooling" and epoch == 1:
-        os.kill(os.getpid(), signal.SIGKILL)  # as hard as a crash can be
-
-comparison._EpochCheckpoint.on_epoch_end = on_epoch_end
-from keras_seqzoo.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
+    env["KERAS_BACKEND"] = keras.backend.backend()
+    script = os.path.join(os.path.dirname(__file__), "_comparison_process.py")
+    return subprocess.run([sys.executable, script, *args], capture_output=True, text=True,
+                          timeout=600, env=env)
 
 
 @pytest.mark.slow
-def test_killed_run_resumes_without_retraining_completed_epochs(tiny_imdb, tmp_path):
+def test_killed_run_resumes_without_retraining_completed_epochs(tmp_path):
     out = tmp_path / "run"
-    argv = ["compare", *MODELS, "--epochs", "4", "--data", str(tiny_imdb), "-o", str(out), *FAST]
-    killed = subprocess.run(
-        [sys.executable, "-c", KILL_SCRIPT, *argv], capture_output=True, text=True,
-        timeout=600, env={**os.environ, "KERAS_SEQZOO_CACHE": str(tmp_path / "cache")},
-    )
-    assert killed.returncode == -9, killed.stderr[-2000:]
-    assert read_run(out / "conv1d")["status"] == "finished"
-    assert read_run(out / "embedding_pooling")["status"] == "running"
-    assert [r["epoch"] for r in read_history(out / "embedding_pooling")] == [0, 1]
-    conv_history = (out / "conv1d" / "history.jsonl").read_bytes()
+    args = [str(out), "4", "embedding_pooling", "0,1"]
+    killed = _process(*args, "embedding_pooling:1:2")  # SIGKILL in epoch 2 of seed 1
+    assert killed.returncode == -9, killed.stdout[-2000:] + killed.stderr[-2000:]
+    folders = comparison.model_runs(out)["embedding_pooling"]
+    first, second = folders
+    assert read_run(first)["status"] == "finished"
+    assert read_run(second)["status"] == "running"
+    assert [r["epoch"] for r in read_history(second)] == [0, 1]
+    first_history = (first / "history.jsonl").read_bytes()
 
-    assert main(argv) == 0
-    assert (out / "conv1d" / "history.jsonl").read_bytes() == conv_history  # skipped
-    run = read_run(out / "embedding_pooling")
+    again = _process(*args)  # the same command again: keras-tuner reloads the project
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert (first / "history.jsonl").read_bytes() == first_history  # finished: skipped
+    run = read_run(second)
     assert run["status"] == "finished" and run["epochs_completed"] == 4
     assert [fit["first_epoch"] for fit in run["fits"]] == [0, 2]  # resumed after epoch 1
-    assert [r["epoch"] for r in read_history(out / "embedding_pooling")] == [0, 1, 2, 3]
-    lines = (out / "embedding_pooling" / "history.jsonl").read_text().splitlines()
-    assert len(lines) == 4  # no epoch trained twice
+    lines = (second / "history.jsonl").read_text().splitlines()
+    assert [json.loads(line)["epoch"] for line in lines] == [0, 1, 2, 3]  # none twice, none lost
+    assert [t["status"] for t in report.read_trials(out)] == ["COMPLETED", "COMPLETED"]
+
+
+def _tiny_compare(out, **options):
+    options = {"epochs": 1, "verbose": 0, **options}
+    return comparison.compare(["embedding_pooling"], data=tiny_data(), output_dir=out, **options)
+
+
+def test_rerun_skips_finished_trials_and_adds_new_seeds(tmp_path):
+    out = tmp_path / "run"
+    first = _tiny_compare(out)
+    [folder] = comparison.model_runs(out)["embedding_pooling"]
+    history = (folder / "history.jsonl").read_bytes()
+    again = _tiny_compare(out)  # nothing left to train
+    assert (folder / "history.jsonl").read_bytes() == history
+    assert again.rows[0]["final_val_loss"] == first.rows[0]["final_val_loss"]
+    grown = _tiny_compare(out, seeds=(0, 1))  # one more seed: only its trial runs
+    assert (folder / "history.jsonl").read_bytes() == history
+    assert grown.rows[0]["seeds"] == 2 and len(report.read_trials(out)) == 2
+    losses = [read_history(f)[-1]["val_loss"]
+              for f in comparison.model_runs(out)["embedding_pooling"]]
+    assert grown.rows[0]["final_val_loss"] == pytest.approx(sum(losses) / 2)
+    assert grown.rows[0]["final_val_loss_std"] == pytest.approx(abs(losses[0] - losses[1]) / 2**0.5)
+    assert "±" in grown.table_markdown
+
+
+def test_another_comparison_in_the_directory_is_refused_unless_overwrite(tmp_path):
+    out = tmp_path / "run"
+    _tiny_compare(out)
+    history = next(out.glob("trial_*/history.jsonl")).read_bytes()
+    with pytest.raises(ValueError, match=r"holds another comparison \(epochs: 1 there, 2 now"):
+        _tiny_compare(out, epochs=2)
+    assert next(out.glob("trial_*/history.jsonl")).read_bytes() == history  # nothing lost
+    result = _tiny_compare(out, epochs=2, overwrite=True)
+    assert result.rows[0]["epochs"] == 2
+
+
+def test_a_keras_tuner_search_is_not_taken_for_a_comparison(tmp_path):
+    (tmp_path / "run" / "trial_0").mkdir(parents=True)
+    (tmp_path / "run" / "oracle.json").write_text("{}")
+    with pytest.raises(ValueError, match="not a comparison"):
+        _tiny_compare(tmp_path / "run")
+
+
+def test_a_corrupt_trial_file_is_named_and_nothing_is_lost(tmp_path):
+    out = tmp_path / "run"
+    _tiny_compare(out, seeds=(0, 1))
+    broken, kept = sorted(out.glob("trial_*"))
+    (broken / "trial.json").write_text('{"trial_id": "00')
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(ValueError, match=f"{broken.name}/trial.json .* is corrupt"):
+        _tiny_compare(out, seeds=(0, 1))
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    # The fix the error names: delete that trial's folder; only it is trained again.
+    kept_history = (kept / "history.jsonl").read_bytes()
+    import shutil
+
+    shutil.rmtree(broken)
+    result = _tiny_compare(out, seeds=(0, 1))
+    assert (kept / "history.jsonl").read_bytes() == kept_history
+    assert result.rows[0]["seeds"] == 2
+    assert [t["status"] for t in report.read_trials(out)] == ["COMPLETED", "COMPLETED"]
+
+
+def test_results_table_of_a_comparison_from_disk(tmp_path):
+    from keras_seqzoo import results
+
+    out = tmp_path / "run"
+    _tiny_compare(out, epochs=2, seeds=(0, 1))
+    table = results.trials_table(out)
+    assert list(table["seed"]) == [0, 1] and set(table["architecture"]) == {"embedding_pooling"}
+    assert list(table["status"]) == ["COMPLETED", "COMPLETED"]
+    assert table.attrs["objective"] == "val_accuracy"
+    for _, row in table.iterrows():
+        records = read_history(out / f"trial_{row['trial_id']}")
+        assert row["final_val_loss"] == pytest.approx(records[-1]["val_loss"])
+        assert row["best_val_loss"] == pytest.approx(min(r["val_loss"] for r in records))
+        assert row["objective"] == pytest.approx(max(r["val_accuracy"] for r in records))
+        assert row["seconds_per_epoch"] == pytest.approx(records[1]["epoch_time"])
+        assert row["params"] == read_run(out / f"trial_{row['trial_id']}")["model"]["params"]
+        assert row["epochs"] == 2
 
 
 @pytest.mark.parametrize(
@@ -105,6 +191,10 @@ def test_killed_run_resumes_without_retraining_completed_epochs(tiny_imdb, tmp_p
     [
         (["compare", "bilstn"], "Unknown model 'bilstn'. Did you mean 'bilstm'"),
         (["compare", "bilstm", "--epochs", "0"], "--epochs: expected an integer >= 1, got 0"),
+        (["compare", "bilstm", "--seeds", "0", "x"], "--seeds: expected an integer >= 0, got 'x'"),
+        (["compare", "bilstm", "--seeds", "-1"], "--seeds: expected an integer >= 0, got -1"),
+        (["compare", "bilstm", "--seeds", "1", "1", "-o", "/nonexistent/x"],
+         "seeds must not repeat"),
         (["reproduce", "c9"], "invalid choice: 'c9'"),
     ],
 )
@@ -135,8 +225,13 @@ def test_missing_data_names_every_option(tmp_path, monkeypatch, capsys):
 
 
 def test_api_rejects_bad_settings_before_any_work(tmp_path):
-    with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
+    with pytest.raises(ValueError, match="compare: epochs must be an integer >= 1"):
         comparison.compare(["conv1d"], epochs=0, output_dir=tmp_path / "x")
+    with pytest.raises(ValueError, match="compare: learning_rate must be"):
+        comparison.compare(["conv1d"], compile_options={"learning_rate": -1.0},
+                           output_dir=tmp_path / "x")
+    with pytest.raises(ValueError, match="seeds must be a non-empty list"):
+        comparison.compare(["conv1d"], seeds=(), output_dir=tmp_path / "x")
     with pytest.raises(KeyError, match="Did you mean"):
         comparison.compare(["conv1dd"], output_dir=tmp_path / "x")
     with pytest.raises(ValueError, match="different data"):
@@ -180,4 +275,4 @@ def test_training_commands_pick_the_fast_backend_unless_told(tiny_imdb, tmp_path
                               capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]
         assert json.loads((out / "comparison.json").read_text())["backend"] == expected
-        assert read_run(out / "conv1d")["backend"] == expected
+        assert read_run(comparison.model_runs(out)["conv1d"][0])["backend"] == expected

@@ -1,186 +1,216 @@
-"""Several comparison workers on one output directory: each model trained once.
+"""Distributed comparisons the keras-tuner way: a chief oracle and workers on 127.0.0.1.
 
-The end-to-end test starts two real ``seqzoo compare`` processes on the same
-run directory; the unit tests check the claim rules (live, stale, dead process,
-take-over race, release) without training anything.
+The end-to-end tests start real processes (tests/_comparison_process.py, tiny
+random data, no TensorFlow data pipeline) on the backend pytest runs under; the
+unit tests drive the comparison oracle's rules (grid order, take-over of a
+silent worker's trial, forgetting a deleted trial) without training anything.
 """
 
 from __future__ import annotations
 
-import csv
-import importlib.util
 import json
 import os
 import socket
 import subprocess
 import sys
-import threading
-import time
+from pathlib import Path
 
+import keras
 import pytest
 
-from keras_seqzoo import _atomic, comparison, datasets
 from keras_seqzoo.callbacks import read_history, read_run
-from tests.test_datasets import _files, write_folder
+from keras_seqzoo.comparison import report, runner
 
-MODELS = ["conv1d", "embedding_pooling", "embedding_flatten", "bigru"]
-# Not -q: the per-model lines tell which worker trained what.
-FAST = ["--max-length", "16", "--vocab-size", "60", "--batch-size", "8"]
-
-
-def _claim_file(folder, **fields):
-    folder.mkdir(parents=True, exist_ok=True)
-    data = {"host": socket.gethostname(), "pid": os.getpid(), "token": "x",
-            "claimed_at": time.time(), "heartbeat": time.time(), **fields}
-    (folder / ".claim").write_text(json.dumps(data))
-    return data
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "tests" / "_comparison_process.py"
 
 
-def _dead_pid() -> int:
-    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, timeout=60)
-    return int(done.stdout)
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
-def test_claim_is_exclusive_and_released(tmp_path):
-    folder = tmp_path / "m"
-    first, holder = comparison._try_claim(folder, 600.0)
-    assert first is not None and holder is None
-    data = json.loads((folder / ".claim").read_text())
-    assert data["pid"] == os.getpid() and data["host"] == socket.gethostname()
-    second, holder = comparison._try_claim(folder, 600.0)  # same process, live token
-    assert second is None and holder["token"] == first.token
-    first.release()
-    assert not (folder / ".claim").exists()
-    third, _ = comparison._try_claim(folder, 600.0)
-    assert third is not None
-    third.release()
+def _start(tuner_id: str | None, port: int, *args: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
+    env.update({"KERAS_BACKEND": keras.backend.backend(), "TF_CPP_MIN_LOG_LEVEL": "3",
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+                                                            os.environ.get("PYTHONPATH")]))})
+    if tuner_id is not None:
+        env.update({"KERASTUNER_TUNER_ID": tuner_id, "KERASTUNER_ORACLE_IP": "127.0.0.1",
+                    "KERASTUNER_ORACLE_PORT": str(port)})
+    return subprocess.Popen([sys.executable, str(SCRIPT), *args], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
-def test_live_claim_of_another_host_is_respected(tmp_path):
-    folder = tmp_path / "m"
-    _claim_file(folder, host="elsewhere", pid=1, token="theirs")
-    claim, holder = comparison._try_claim(folder, 600.0)
-    assert claim is None and holder["token"] == "theirs"
+def _finish(process: subprocess.Popen, timeout: float = 400) -> str:
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return output
 
 
-@pytest.mark.parametrize("fields", [
-    {"host": "elsewhere", "pid": 1, "heartbeat": time.time() - 3600},  # no heartbeat for 1 h
-    {"pid": "dead"},                                                    # this host, pid gone
-    {"token": "left-over-in-this-process"},                             # same pid, not active
-])
-def test_stale_claims_are_taken_over(tmp_path, fields):
-    if fields.get("pid") == "dead":
-        fields = {"pid": _dead_pid()}
-    folder = tmp_path / "m"
-    _claim_file(folder, **fields)
-    claim, holder = comparison._try_claim(folder, 600.0)
-    assert claim is not None and holder is None
-    assert json.loads((folder / ".claim").read_text())["token"] == claim.token
-    claim.release()
-
-
-def test_only_one_of_many_racing_workers_takes_over_a_stale_claim(tmp_path):
-    folder = tmp_path / "m"
-    _claim_file(folder, host="elsewhere", pid=1, heartbeat=time.time() - 3600)
-    barrier, winners = threading.Barrier(8), []
-
-    def race():
-        barrier.wait()
-        claim, _ = comparison._try_claim(folder, 600.0)
-        if claim is not None:
-            winners.append(claim)
-
-    threads = [threading.Thread(target=race) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert len(winners) == 1
-    assert json.loads((folder / ".claim").read_text())["token"] == winners[0].token
-    winners[0].release()
-
-
-def test_heartbeat_keeps_a_claim_fresh(tmp_path):
-    folder = tmp_path / "m"
-    claim, _ = comparison._try_claim(folder, 0.4)  # beats every 0.1 s
-    first = json.loads((folder / ".claim").read_text())["heartbeat"]
-    time.sleep(0.6)
-    assert json.loads((folder / ".claim").read_text())["heartbeat"] > first
-    assert not comparison._is_stale(json.loads((folder / ".claim").read_text()),
-                                    folder / ".claim", 0.4)
-    claim.release()
-    assert not (folder / ".claim").exists()
-
-
-def test_every_atomic_write_has_its_own_temporary_file(tmp_path, monkeypatch):
-    written = []
-    original = os.replace
-
-    def spy(src, dst):
-        written.append(os.fspath(src))
-        original(src, dst)
-
-    monkeypatch.setattr(_atomic.os, "replace", spy)
-    _atomic.write_text(tmp_path / "comparison.md", "a")
-    _atomic.write_text(tmp_path / "comparison.md", "b")
-    assert len(set(written)) == 2 and str(os.getpid()) in written[0]
-    assert (tmp_path / "comparison.md").read_text() == "b"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["comparison.md"]
-
-
-def test_bad_claim_timeout_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="claim_timeout must be a number of seconds > 0"):
-        comparison.compare(["conv1d"], claim_timeout=0, output_dir=tmp_path / "x")
+def _trials(directory: Path) -> dict[tuple[str, int], dict]:
+    found = {}
+    for trial in report.read_trials(directory):
+        values = trial["hyperparameters"]["values"]
+        key = (values["architecture"], values["seed"])
+        assert key not in found, f"{key} has two trials"
+        found[key] = trial
+    return found
 
 
 @pytest.mark.slow
-@pytest.mark.one_backend
-def test_two_workers_on_one_directory_train_each_model_once(tmp_path):
-    data = write_folder(tmp_path / "data", _files())
-    out = tmp_path / "run"
-    env = {**os.environ, "KERAS_SEQZOO_CACHE": str(tmp_path / "cache")}
-    env.pop("KERAS_SEQZOO_IMDB", None)
-    backend = "jax" if importlib.util.find_spec("jax") else "tensorflow"
-    exe = os.path.join(os.path.dirname(sys.executable), "seqzoo")
-    argv = [exe, "compare", *MODELS, "--epochs", "2", "--data", str(data), "-o", str(out),
-            "--backend", backend, *FAST]
-    # Prepare the encoded-data cache once, so that the two workers start training together.
-    datasets.load_imdb("words", source=data, vocab_size=60, max_length=16, batch_size=8,
-                       cache_dir=tmp_path / "cache")
-    workers = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True) for _ in range(2)]
-    outputs = []
-    try:
-        for worker in workers:
-            stdout, stderr = worker.communicate(timeout=600)
-            outputs.append(stdout + stderr)
-            assert worker.returncode == 0, stderr[-3000:]
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
+def test_chief_and_two_workers_train_each_pair_once(tmp_path):
+    out, port = tmp_path / "run", _free_port()
+    args = [str(out), "2", "embedding_pooling,conv1d", "0,1"]
+    chief = _start("chief", port, *args)
+    workers = [_start(f"worker{i}", port, *args) for i in range(2)]
+    outputs = [_finish(worker) for worker in workers]
+    chief_output = _finish(chief)
+    for process, output in zip([*workers, chief], [*outputs, chief_output]):
+        assert process.returncode == 0, output[-3000:]
 
-    for name in MODELS:
-        folder = out / name
-        run = read_run(folder)
-        assert run["status"] == "finished" and run["epochs_completed"] == 2, name
-        assert len(run["fits"]) == 1, (name, run["fits"])  # trained by one worker, once
-        lines = (folder / "history.jsonl").read_text().splitlines()
-        assert [json.loads(line)["epoch"] for line in lines] == [0, 1], name
-        assert [r["epoch"] for r in read_history(folder)] == [0, 1]
-        json.loads((folder / "history.json").read_text())
-        assert not (folder / ".claim").exists()
-    with open(out / "comparison.csv", newline="") as handle:
-        assert sorted(row["model"] for row in csv.DictReader(handle)) == sorted(MODELS)
-    table = (out / "comparison.md").read_text()
-    assert all(f"| {name} |" in table for name in MODELS)
-    json.loads((out / "comparison.json").read_text())
-    for png in ("curves.png", "epoch_times.png"):
-        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    # No temporary file, claim or lock left over (all of them are dot-files).
-    assert not [p.name for p in out.rglob(".*")]
-    # Both workers trained something (the models were shared out, not run twice).
-    trained_by = [{n for n in MODELS if f"] {n}: trained" in text} for text in outputs]
-    assert trained_by[0].isdisjoint(trained_by[1])
-    assert trained_by[0] | trained_by[1] == set(MODELS)
+    trials = _trials(out)
+    assert sorted(trials) == [("conv1d", 0), ("conv1d", 1),
+                              ("embedding_pooling", 0), ("embedding_pooling", 1)]
+    for key, trial in trials.items():
+        assert trial["status"] == "COMPLETED", key
+        run = read_run(trial["folder"])
+        assert run["status"] == "finished" and len(run["fits"]) == 1, (key, run["fits"])
+        assert [r["epoch"] for r in read_history(trial["folder"])] == [0, 1]
+        assert not (trial["folder"] / "backup").exists()  # BackupAndRestore cleaned up
+    # Each trial was trained by exactly one worker, and both workers trained.
+    trained = [{line.split("]")[0] for line in text.splitlines()
+                if line.startswith("[trial ") and line.endswith(" s")} for text in outputs]
+    assert trained[0].isdisjoint(trained[1]) and trained[0] and trained[1]
+    assert len(trained[0] | trained[1]) == 4
+    # The chief wrote the table of all of them; no absolute path in comparison.json.
+    rows = json.loads((out / "comparison.json").read_text())["rows"]
+    assert {(r["model"], r["seeds"]) for r in rows} == {("conv1d", 2), ("embedding_pooling", 2)}
+    assert str(tmp_path) not in (out / "comparison.json").read_text()
+
+
+@pytest.mark.slow
+def test_killed_worker_loses_only_its_current_epoch(tmp_path):
+    out, port = tmp_path / "run", _free_port()
+    args = [str(out), "3", "embedding_pooling", "0,1"]
+    chief = _start("chief", port, *args, "-", "3")  # take a trial over after 3 s of silence
+    killed = _start("worker0", port, *args, "embedding_pooling:1:1")
+    killed_output = _finish(killed)
+    assert killed.returncode == -9, killed_output[-3000:]
+    trials = _trials(out)
+    victim = trials[("embedding_pooling", 1)]["folder"]
+    assert read_run(victim)["status"] == "running"  # SIGKILL: nothing could be written
+    assert [r["epoch"] for r in read_history(victim)] == [0]
+    assert (victim / "backup").is_dir()
+
+    other = _start("worker1", port, *args)  # another worker takes the trial over
+    other_output = _finish(other)
+    chief_output = _finish(chief)
+    assert other.returncode == 0, other_output[-3000:]
+    assert chief.returncode == 0, chief_output[-3000:]
+    assert "takes it over" in chief_output
+
+    trials = _trials(out)
+    assert all(t["status"] == "COMPLETED" for t in trials.values())
+    run = read_run(victim)
+    assert run["status"] == "finished" and run["epochs_completed"] == 3
+    assert [fit["first_epoch"] for fit in run["fits"]] == [0, 1]  # resumed after epoch 0
+    lines = (victim / "history.jsonl").read_text().splitlines()
+    assert [json.loads(line)["epoch"] for line in lines] == [0, 1, 2]  # none lost or repeated
+    done = trials[("embedding_pooling", 0)]["folder"]
+    assert len(read_run(done)["fits"]) == 1  # the finished trial was not touched
+    steps = [o["step"] for o in
+             trials[("embedding_pooling", 1)]["metrics"]["metrics"]["val_accuracy"]["observations"]]
+    assert steps == [0, 1, 2]
+
+
+def test_a_worker_without_its_chief_fails_clearly_and_fast(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERASTUNER_ORACLE_IP", "127.0.0.1")
+    monkeypatch.setenv("KERASTUNER_ORACLE_PORT", str(_free_port()))
+    monkeypatch.setenv("KERASTUNER_TUNER_ID", "worker0")
+    monkeypatch.setattr(runner, "CHIEF_TIMEOUT", 0.5)
+    with pytest.raises(ConnectionError, match="chief oracle at 127.0.0.1:.* did not answer"):
+        runner.compare(["embedding_pooling"], output_dir=tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_half_set_distributed_variables_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERASTUNER_ORACLE_IP", "127.0.0.1")
+    monkeypatch.delenv("KERASTUNER_ORACLE_PORT", raising=False)
+    monkeypatch.delenv("KERASTUNER_TUNER_ID", raising=False)
+    with pytest.raises(ValueError, match="KERASTUNER_ORACLE_PORT and KERASTUNER_TUNER_ID"):
+        runner.compare(["embedding_pooling"], output_dir=tmp_path / "run")
+
+
+def _oracle(tmp_path, grid, takeover_after=None):
+    import keras_tuner
+
+    oracle = runner._make_oracle_class()(
+        grid, takeover_after=takeover_after, objective=keras_tuner.Objective("val_loss", "min"))
+    oracle._set_project_dir(str(tmp_path), "project")
+    return oracle
+
+
+def _end(oracle, trial):
+    oracle.update_trial(trial.trial_id, {"val_loss": 0.5}, step=0)
+    trial.status = "COMPLETED"
+    oracle.end_trial(trial)
+
+
+def test_oracle_proposes_each_pair_once_then_stops(tmp_path):
+    oracle = _oracle(tmp_path, [("a", 0), ("a", 1), ("b", 0)])
+    first, second = oracle.create_trial("w0"), oracle.create_trial("w1")
+    third = oracle.create_trial("w2")
+    assert [t.hyperparameters.values for t in (first, second, third)] == [
+        {"architecture": "a", "seed": 0}, {"architecture": "a", "seed": 1},
+        {"architecture": "b", "seed": 0}]
+    assert oracle.create_trial("w3").status == "IDLE"  # all given out, some still running
+    assert oracle.create_trial("w0") is first  # a restarted worker gets its trial back
+    for trial in (first, second, third):
+        _end(oracle, trial)
+    assert oracle.create_trial("w3").status == "STOPPED" and oracle.done()
+
+
+def test_a_silent_workers_trial_is_taken_over_only_after_the_timeout(tmp_path):
+    oracle = _oracle(tmp_path, [("a", 0)], takeover_after=60)
+    trial = oracle.create_trial("w0")
+    assert oracle.create_trial("w1").status == "IDLE"  # w0 is not silent yet
+    oracle._contact["w0"] -= 61
+    taken = oracle.create_trial("w1")
+    assert taken.trial_id == trial.trial_id and taken.status == "RUNNING"
+    assert "w0" not in oracle.tuner_ids and oracle.ongoing_trials == {"w1": taken}
+    _end(oracle, taken)
+    assert oracle.done()
+
+
+def test_without_takeover_a_silent_trial_waits_for_its_worker(tmp_path):
+    oracle = _oracle(tmp_path, [("a", 0)])
+    trial = oracle.create_trial("w0")
+    oracle._contact["w0"] -= 10**6
+    assert oracle.create_trial("w1").status == "IDLE"
+    assert oracle.create_trial("w0") is trial
+
+
+def test_a_deleted_trial_is_queued_again_under_its_own_id(tmp_path):
+    import shutil
+
+    oracle = _oracle(tmp_path, [("a", 0), ("a", 1)])
+    first, second = oracle.create_trial("w0"), oracle.create_trial("w1")
+    _end(oracle, first)
+    _end(oracle, second)
+    oracle.save()
+    shutil.rmtree(tmp_path / "project" / f"trial_{first.trial_id}")
+    reloaded = _oracle(tmp_path, [("a", 0), ("a", 1)])
+    reloaded.reload()
+    again = reloaded.create_trial("w0")
+    assert again.trial_id == first.trial_id  # its own id and folder, no collision
+    assert again.hyperparameters.values == {"architecture": "a", "seed": 0}
+    assert reloaded.create_trial("w1").status == "IDLE"  # the other one is finished
+    _end(reloaded, again)
+    assert reloaded.create_trial("w1").status == "STOPPED"
+    assert sorted(reloaded.trials) == sorted([first.trial_id, second.trial_id])

@@ -270,12 +270,16 @@ def _record_tiny_run(directory: Path) -> None:
         "embedding_flatten.imdb_words10k": {"vocab_size": 50, "max_length": 8},
         "conv1d.imdb_words10k": {"vocab_size": 50, "max_length": 8, "kernel_size": 3},
     }
-    for name, overrides in models.items():
+    for index, (name, overrides) in enumerate(models.items()):
         keras.backend.clear_session()
         model = zoo.compile_model(zoo.build(name, **overrides))
-        exporter = HistoryExporter(directory / name)
+        folder = directory / f"trial_{index:04d}"  # one keras-tuner trial per (model, seed)
+        exporter = HistoryExporter(folder)
         model.fit(x, y, batch_size=16, epochs=3, validation_split=0.25, verbose=0,
                   callbacks=[EpochTimer(batch_size=16, verbose=0), exporter])
+        (folder / "trial.json").write_text(json.dumps({
+            "trial_id": f"{index:04d}", "status": "COMPLETED",
+            "hyperparameters": {"values": {"architecture": name, "seed": 0}}}))
     (directory / "comparison.json").write_text(
         json.dumps({"experiment": "c4", "models": list(models), "epochs": 3, "batch_size": 16,
                     "data": {"dataset": "random", "num_train": 24, "num_validation": 8}}),

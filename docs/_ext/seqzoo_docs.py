@@ -74,7 +74,7 @@ __version__ = "0.1.0"
 logger = logging.getLogger(__name__)
 
 RUN_FILES = ("comparison.json", "comparison.md", "comparison.csv", "COMMAND", "HARDWARE")
-MODEL_FILES = ("run.json", "history.jsonl", "history.csv", "history.json")
+MODEL_FILES = ("run.json", "history.jsonl", "history.csv", "history.json", "trial.json")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -566,13 +566,13 @@ def _parse_seconds(text: str) -> dict[str, float]:
     return result
 
 
-def _recorded_models(directory: Path, config: dict) -> list[str]:
-    listed = [m for m in config.get("models") or [] if (directory / m / "run.json").exists()]
-    others = sorted(
-        p.name for p in directory.iterdir()
-        if p.is_dir() and (p / "run.json").exists() and p.name not in listed
-    ) if directory.is_dir() else []
-    return listed + others
+def _recorded_runs(directory: Path) -> dict[str, list[Path]]:
+    """model -> its trial folders (one per seed), as ``comparison.model_runs`` reads them."""
+    if not directory.is_dir():
+        return {}
+    from keras_seqzoo.comparison import model_runs
+
+    return model_runs(directory)
 
 
 def _unique(values: Iterable[Any]) -> str:
@@ -619,7 +619,8 @@ class ComparisonDirective(SphinxDirective):
         if (directory / "comparison.json").exists():
             self.env.note_dependency(str(directory / "comparison.json"))
             config = _read_json(directory / "comparison.json")
-        models = _recorded_models(directory, config)
+        folders = _recorded_runs(directory)
+        models = list(folders)
         if not models:
             admonition = nodes.admonition(classes=["seqzoo-not-recorded", "attention"])
             admonition += nodes.title(text="Not recorded yet")
@@ -628,7 +629,7 @@ class ComparisonDirective(SphinxDirective):
                 "run ",
                 _literal(command_hint),
                 " (on the full IMDB data, with the experiment's epochs) and commit the run "
-                "folder without its checkpoint/ subfolders; the table and figures on this "
+                "folder (the trial folders hold no weights once finished); the table and figures on this "
                 "page are then drawn from it when the documentation is built.",
             )
             result.append(admonition)
@@ -640,11 +641,13 @@ class ComparisonDirective(SphinxDirective):
             if (directory / name).exists():
                 self.env.note_dependency(str(directory / name))
         for model in models:
-            for name in MODEL_FILES:
-                if (directory / model / name).exists():
-                    self.env.note_dependency(str(directory / model / name))
+            for folder in folders[model]:
+                for name in MODEL_FILES:
+                    if (folder / name).exists():
+                        self.env.note_dependency(str(folder / name))
 
-        runs = {m: _read_json(directory / m / "run.json") for m in models}
+        # The first seed's run describes the environment (every seed ran on the same).
+        runs = {m: _read_json(folders[m][0] / "run.json") for m in models}
         result.append(self._command(directory, config, command_hint))
         result.append(self._environment(directory, config, runs))
 
@@ -660,10 +663,15 @@ class ComparisonDirective(SphinxDirective):
         if slide_seconds:
             result.append(self._slide_timing_table(slide_seconds, measured))
 
-        # In the experiment's order (the slides' T1, T2 / T4-T7), then any other model.
+        # In the experiment's order (the slides' T1, T2 / T4-T7), then any other model; one
+        # folder per model, or a list of them (one per seed: drawn as mean and band).
         position = {m: i for i, m in enumerate(experiment.models)}
         ordered = sorted(rows, key=lambda r: position.get(r["model"], len(position)))
-        with_history = {r["model"]: str(directory / r["model"]) for r in ordered if r["epochs"]}
+        with_history = {
+            r["model"]: (str(folders[r["model"]][0]) if len(folders[r["model"]]) == 1
+                         else [str(f) for f in folders[r["model"]]])
+            for r in ordered if r["epochs"]
+        }
         if with_history:
             result.append(
                 seqzoo_figure(

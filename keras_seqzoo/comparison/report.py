@@ -1,0 +1,431 @@
+"""The comparison report: one row per model (mean ± std over seeds), tables, figures.
+
+Everything here reads only the files in a comparison directory (the keras-tuner
+project that :func:`~keras_seqzoo.comparison.compare` writes), so a report can
+be rebuilt at any time, by any process, after the run ended::
+
+    DIR/
+      comparison.json     what was run (settings) and the table's rows
+      comparison.md       the table, readable
+      comparison.csv      the table, for tools
+      curves.png          accuracy and loss per epoch (the spread over seeds as a band)
+      epoch_times.png     steady-state seconds per epoch
+      oracle.json, *.json keras-tuner's own state (the oracle, each tuner)
+      trial_N/            one keras-tuner trial per (model, seed): trial.json,
+                          history.jsonl/.csv/.json and run.json (HistoryExporter),
+                          backup/ while the trial is unfinished (BackupAndRestore)
+
+Steady state is the median ``epoch_time`` of the epochs whose ``warmup`` flag
+(set by :class:`~keras_seqzoo.callbacks.EpochTimer`) is false; records written
+before the flag existed fall back to "the first epoch of each fit is warm-up".
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import math
+import os
+import statistics
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from keras_seqzoo import _atomic
+
+__all__ = [
+    "Comparison",
+    "model_runs",
+    "read_trials",
+    "steady_seconds",
+    "summarize",
+    "table_markdown",
+    "write_report",
+]
+
+TRIAL_FILE = "trial.json"
+SETTINGS_FILE = "comparison.json"
+ARCHITECTURE = "architecture"
+SEED = "seed"
+
+
+@dataclasses.dataclass
+class Comparison:
+    """What :func:`~keras_seqzoo.comparison.compare` returns.
+
+    Attributes:
+        directory: the run directory (the keras-tuner project directory).
+        rows: one dict per model (the table's rows, see :func:`summarize`).
+        table_markdown: the table as Markdown.
+        plots: paths of the PNG figures.
+    """
+
+    directory: Path
+    rows: list[dict[str, Any]]
+    table_markdown: str
+    plots: list[Path]
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _read_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def read_trials(directory: str | os.PathLike) -> list[dict[str, Any]]:
+    """Reads every ``trial_*/trial.json`` of a keras-tuner project directory.
+
+    Args:
+        directory: the project directory.
+
+    Returns:
+        The trials' JSON (as keras-tuner writes it), each with ``"folder"`` (a
+        :class:`~pathlib.Path`) added, sorted by trial id.
+
+    Raises:
+        ValueError: a trial file that does not parse, named with the fix.
+    """
+    trials = []
+    for path in sorted(Path(directory).glob(f"trial_*/{TRIAL_FILE}")):
+        try:
+            data = _read_json(path)
+            if not isinstance(data, dict) or "trial_id" not in data:
+                raise ValueError("not a keras-tuner trial (no 'trial_id')")
+        except (OSError, ValueError) as error:
+            raise ValueError(
+                f"the trial file {path.parent.name}/{path.name} in {os.fspath(directory)!r} is "
+                f"corrupt ({error}). Nothing was changed. Restore it, or delete its folder "
+                f"{path.parent.name}/ to train that trial again (the other trials are kept)."
+            ) from None
+        data["folder"] = path.parent
+        trials.append(data)
+    return sorted(trials, key=lambda t: str(t["trial_id"]))
+
+
+def _values(trial: Mapping[str, Any]) -> dict[str, Any]:
+    return dict((trial.get("hyperparameters") or {}).get("values") or {})
+
+
+def _settings(directory: Path) -> dict[str, Any]:
+    path = directory / SETTINGS_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = _read_json(path)
+    except (OSError, ValueError) as error:
+        raise ValueError(
+            f"{os.fspath(path)!r} is corrupt ({error}); delete it and run the comparison "
+            "again (the trials are kept) or pass --overwrite to start over."
+        ) from None
+    return data if isinstance(data, dict) else {}
+
+
+def model_runs(
+    directory: str | os.PathLike, models: Sequence[str] | None = None
+) -> dict[str, list[Path]]:
+    """The trial folders of each model that has a recorded run (``run.json``).
+
+    Args:
+        directory: a comparison directory.
+        models: which models, in order; ``None``: those of ``comparison.json``
+            first, then any other model with trials, by name.
+
+    Returns:
+        model -> its trial folders, one per seed, in seed order.
+    """
+    directory = Path(directory)
+    found: dict[str, list[tuple[Any, Path]]] = {}
+    for trial in read_trials(directory):
+        values = _values(trial)
+        model = values.get(ARCHITECTURE)
+        if model is None or not (trial["folder"] / "run.json").exists():
+            continue
+        found.setdefault(str(model), []).append((values.get(SEED, 0), trial["folder"]))
+    if models is None:
+        listed = [m for m in _settings(directory).get("models") or [] if m in found]
+        models = listed + sorted(m for m in found if m not in listed)
+    return {m: [folder for _, folder in sorted(found[m], key=lambda item: str(item[0]))]
+            for m in models if m in found}
+
+
+def steady_seconds(
+    records: Sequence[Mapping[str, Any]], fit_starts: set[int] | None = None
+) -> tuple[float | None, bool]:
+    """Steady-state seconds per epoch of one run: ``(seconds, only_warmup_was_timed)``.
+
+    The median ``epoch_time`` of the records whose ``warmup`` flag (from
+    :class:`~keras_seqzoo.callbacks.EpochTimer`) is false. Records without the
+    flag (written before it existed) count the first epoch of each fit
+    (``fit_starts``) as warm-up. When every timed epoch is warm-up, their median
+    is returned with ``True``.
+
+    Args:
+        records: the history records (``read_history``).
+        fit_starts: first epoch of each fit, for records without a ``warmup`` flag.
+
+    Returns:
+        ``(seconds or None, warm-up only)``.
+    """
+    fit_starts = fit_starts or set()
+    timed = [r for r in records if _finite(r.get("epoch_time"))]
+
+    def is_warmup(record):
+        if "warmup" in record and record["warmup"] is not None:
+            return bool(record["warmup"])
+        return record.get("epoch") in fit_starts
+
+    steady = [r["epoch_time"] for r in timed if not is_warmup(r)]
+    if steady:
+        return float(statistics.median(steady)), False
+    if timed:
+        return float(statistics.median(r["epoch_time"] for r in timed)), True
+    return None, False
+
+
+def _best(records, key, mode):
+    values = [(r[key], r["epoch"]) for r in records if _finite(r.get(key))]
+    if not values:
+        return None, None
+    return (max if mode == "max" else min)(values, key=lambda v: v[0])
+
+
+def _one_run(folder: Path) -> dict[str, Any]:
+    from keras_seqzoo.callbacks import read_history, read_run
+
+    run = read_run(folder)
+    records = read_history(folder)
+    fit_starts = {fit.get("first_epoch") for fit in run.get("fits") or []}
+    seconds, warmup_only = steady_seconds(records, fit_starts)
+    last = records[-1] if records else {}
+    best_acc, best_acc_epoch = _best(records, "val_accuracy", "max")
+    best_loss, best_loss_epoch = _best(records, "val_loss", "min")
+    return {
+        "params": (run.get("model") or {}).get("params"),
+        "epochs": len(records),
+        "status": run.get("status"),
+        "seconds_per_epoch": seconds,
+        "seconds_include_warmup": warmup_only,
+        "best_val_accuracy": best_acc,
+        "best_val_accuracy_epoch": best_acc_epoch,
+        "final_val_accuracy": last.get("val_accuracy"),
+        "best_val_loss": best_loss,
+        "best_val_loss_epoch": best_loss_epoch,
+        "final_val_loss": last.get("val_loss"),
+        "final_accuracy": last.get("accuracy"),
+        "final_loss": last.get("loss"),
+        "records": records,
+    }
+
+
+_AVERAGED = ("seconds_per_epoch", "best_val_accuracy", "final_val_accuracy", "best_val_loss",
+             "final_val_loss", "final_accuracy", "final_loss")
+
+
+def _mean_std(values: list[Any]) -> tuple[float | None, float | None]:
+    numbers = [float(v) for v in values if _finite(v)]
+    if not numbers:
+        return None, None
+    return statistics.fmean(numbers), (statistics.stdev(numbers) if len(numbers) > 1 else 0.0)
+
+
+def _mean_curve_best(runs: list[dict[str, Any]], key: str, mode: str) -> Any:
+    """The epoch at which the seeds' mean curve of ``key`` is best."""
+    by_epoch: dict[int, list[float]] = {}
+    for run in runs:
+        for record in run["records"]:
+            if _finite(record.get(key)):
+                by_epoch.setdefault(record["epoch"], []).append(record[key])
+    means = [(statistics.fmean(v), e) for e, v in by_epoch.items() if len(v) == len(runs)]
+    if not means:
+        return None
+    return (max if mode == "max" else min)(means, key=lambda item: item[0])[1]
+
+
+def summarize(directory: str | os.PathLike, models: Sequence[str] | None = None) -> list[dict]:
+    """Builds the comparison rows from the trials in a comparison directory.
+
+    Args:
+        directory: a directory written by :func:`~keras_seqzoo.comparison.compare`.
+        models: which models, in order (see :func:`model_runs`).
+
+    Returns:
+        One dict per model: ``model``, ``seeds`` (how many runs), ``params``,
+        ``epochs``, ``status``, ``seconds_per_epoch`` (mean over seeds of each
+        run's steady-state median), ``seconds_include_warmup``,
+        ``ratio_to_fastest``, ``best_val_accuracy`` (mean over seeds of each
+        run's best) with ``best_val_accuracy_epoch`` (the best epoch of the
+        seeds' mean curve; with one seed, simply the best epoch),
+        ``final_val_accuracy``, ``best_val_loss`` (and its epoch),
+        ``final_val_loss``, ``final_accuracy``, ``final_loss``; each averaged
+        value also has ``<key>_std`` (the sample standard deviation over seeds,
+        0 for one seed).
+
+    Example:
+
+    ```python
+    from keras_seqzoo.comparison import summarize
+    for row in summarize("runs/c4"):
+        print(row["model"], row["seconds_per_epoch"], row["best_val_accuracy"])
+    ```
+    """
+    rows = []
+    for model, folders in model_runs(directory, models).items():
+        runs = [_one_run(folder) for folder in folders]
+        statuses = sorted({str(r["status"]) for r in runs})
+        row: dict[str, Any] = {
+            "model": model,
+            "seeds": len(runs),
+            "params": runs[0]["params"],
+            "epochs": min(r["epochs"] for r in runs),
+            "status": statuses[0] if len(statuses) == 1 else "/".join(statuses),
+            "seconds_include_warmup": any(r["seconds_include_warmup"] for r in runs),
+            "ratio_to_fastest": None,
+        }
+        for key in _AVERAGED:
+            row[key], row[f"{key}_std"] = _mean_std([r[key] for r in runs])
+        if len(runs) == 1:
+            row["best_val_accuracy_epoch"] = runs[0]["best_val_accuracy_epoch"]
+            row["best_val_loss_epoch"] = runs[0]["best_val_loss_epoch"]
+        else:
+            row["best_val_accuracy_epoch"] = _mean_curve_best(runs, "val_accuracy", "max")
+            row["best_val_loss_epoch"] = _mean_curve_best(runs, "val_loss", "min")
+        rows.append(row)
+    times = [r["seconds_per_epoch"] for r in rows if _finite(r["seconds_per_epoch"])]
+    if times and min(times) > 0:
+        for row in rows:
+            if _finite(row["seconds_per_epoch"]):
+                row["ratio_to_fastest"] = row["seconds_per_epoch"] / min(times)
+    return rows
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _spread(row: Mapping[str, Any], key: str, digits: int = 4) -> str:
+    text = _fmt(row.get(key), digits)
+    if text and row.get("seeds", 1) > 1 and _finite(row.get(f"{key}_std")):
+        text += f" ± {row[f'{key}_std']:.{digits}f}"
+    return text
+
+
+def table_markdown(rows: list[dict[str, Any]]) -> str:
+    """Returns the comparison rows as a Markdown table (mean ± std with several seeds)."""
+    header = ("| model | seeds | params | epochs | s/epoch | x fastest | best val acc (epoch) "
+              "| final val acc | best val loss (epoch) | final val loss |")
+    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        seconds = _spread(r, "seconds_per_epoch", 2) + (" *" if r["seconds_include_warmup"] else "")
+        lines.append(
+            f"| {r['model']} | {r['seeds']} | {_fmt(r['params'])} | {r['epochs']} | {seconds} "
+            f"| {_fmt(r['ratio_to_fastest'], 2)} "
+            f"| {_spread(r, 'best_val_accuracy')} ({_fmt(r['best_val_accuracy_epoch'])}) "
+            f"| {_spread(r, 'final_val_accuracy')} "
+            f"| {_spread(r, 'best_val_loss')} ({_fmt(r['best_val_loss_epoch'])}) "
+            f"| {_spread(r, 'final_val_loss')} |"
+        )
+    notes = []
+    if any(r["seeds"] > 1 for r in rows):
+        notes.append("Values are the mean ± sample standard deviation over the seeds.")
+    if any(r["seconds_include_warmup"] for r in rows):
+        notes.append("\\* only warm-up epochs (tracing/compilation included) were timed.")
+    if notes:
+        lines.append("")
+        lines.extend(notes)
+    return "\n".join(lines) + "\n"
+
+
+def _table_csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def _histories(folders: list[Path]) -> Any:
+    from keras_seqzoo.callbacks import read_history
+
+    if len(folders) == 1:
+        return folders[0]
+    return [read_history(folder) for folder in folders]
+
+
+def _mean_history(histories: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    by_epoch: dict[int, list[dict[str, Any]]] = {}
+    for records in histories:
+        for record in records:
+            by_epoch.setdefault(record["epoch"], []).append(record)
+    mean = []
+    for epoch in sorted(by_epoch):
+        merged: dict[str, Any] = {"epoch": epoch}
+        for key in {k for r in by_epoch[epoch] for k in r if k != "epoch"}:
+            values = [r[key] for r in by_epoch[epoch] if _finite(r.get(key))]
+            if values:
+                merged[key] = statistics.fmean(values)
+        mean.append(merged)
+    return mean
+
+
+def write_report(directory: str | os.PathLike, models: Sequence[str] | None = None,
+                 *, title: str | None = None) -> Comparison:
+    """(Re)writes the table and figures of a comparison directory from its trials.
+
+    Safe in several processes at once (each file is written to a temporary name
+    and renamed into place). With several seeds, the curves show the seeds' mean
+    with a min-max band and the epoch-time bars the median with the range.
+
+    Args:
+        directory: a comparison directory.
+        models: the models, in order (see :func:`model_runs`).
+        title: a title for the figures.
+
+    Returns:
+        The :class:`Comparison`.
+    """
+    from keras_seqzoo import plots
+
+    directory = Path(directory)
+    rows = summarize(directory, models)
+    runs = model_runs(directory, [r["model"] for r in rows])
+    markdown = table_markdown(rows)
+    settings = _settings(directory)
+    settings["rows"] = rows
+    for name, text in (("comparison.md", markdown), ("comparison.csv", _table_csv(rows)),
+                       (SETTINGS_FILE, json.dumps(settings, indent=2, default=str) + "\n")):
+        _atomic.write_text(directory / name, text)
+    made = []
+    curves = {r["model"]: _histories(runs[r["model"]]) for r in rows if r["epochs"]}
+    times: dict[str, Any] = {}
+    for r in rows:
+        per_seed = [_one_run(f)["seconds_per_epoch"] for f in runs[r["model"]]]
+        per_seed = [s for s in per_seed if _finite(s)]
+        if per_seed:
+            times[r["model"]] = per_seed[0] if len(per_seed) == 1 else per_seed
+    for plot, data, name in ((plots.plot_history, curves, "curves.png"),
+                             (plots.plot_epoch_times, times, "epoch_times.png")):
+        if not data:
+            continue
+        with _atomic.replacing(directory / name) as tmp:
+            try:
+                plot(data, tmp, title=title)
+            except (TypeError, ValueError):
+                if not any(isinstance(v, list) for v in data.values()):
+                    raise
+                # keras_seqzoo.plots without per-seed lists (interface I2): draw the means.
+                plot({k: (_mean_history(v) if plot is plots.plot_history else statistics.median(v))
+                      if isinstance(v, list) else v for k, v in data.items()}, tmp, title=title)
+        made.append(directory / name)
+    return Comparison(directory=directory, rows=rows, table_markdown=markdown, plots=made)

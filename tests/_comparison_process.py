@@ -1,0 +1,100 @@
+"""Helper for tests/test_comparison_workers.py: one ``compare`` process on tiny data.
+
+Usage: python _comparison_process.py OUTPUT_DIR EPOCHS MODELS SEEDS [KILL] [TAKEOVER]
+
+MODELS and SEEDS are comma-separated. The process is a chief, a worker or a
+single process according to keras-tuner's ``KERASTUNER_*`` variables. KILL,
+``MODEL:SEED:EPOCH``, makes the process ``SIGKILL`` itself after the second
+batch of that epoch of that trial (nothing can run afterwards). TAKEOVER sets
+``compare(takeover_after=...)`` (seconds). The data are random token ids
+served by a ``keras.utils.PyDataset``, so no data loading and no TensorFlow.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import types
+
+import keras
+import numpy as np
+
+from keras_seqzoo.comparison import compare
+
+
+class _Batches(keras.utils.PyDataset):
+    def __init__(self, x, y, batch_size):
+        super().__init__()
+        self.x, self.y, self.batch_size = x, y, batch_size
+
+    def __len__(self):
+        return len(self.x) // self.batch_size
+
+    def __getitem__(self, index):
+        part = slice(index * self.batch_size, (index + 1) * self.batch_size)
+        return self.x[part], self.y[part]
+
+
+def tiny_data(n: int = 32, length: int = 8, vocab_size: int = 40, batch_size: int = 8):
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, vocab_size, size=(2 * n, length)).astype("int32")
+    y = (x[:, 0] > vocab_size // 2).astype("float32")  # learnable from the first token
+    return types.SimpleNamespace(
+        train=_Batches(x[:n], y[:n], batch_size),
+        validation=_Batches(x[n:], y[n:], batch_size),
+        batch_size=batch_size, max_length=length, vocab_size=vocab_size,
+        info={"dataset": "tiny", "vocab_size": vocab_size, "max_length": length},
+    )
+
+
+def _install_kill(model: str, seed: int, epoch: int) -> None:
+    """Makes BackupAndRestore (one per trial) kill the process inside the given epoch."""
+    original = keras.callbacks.BackupAndRestore
+
+    class Killing(original):
+        def on_epoch_begin(self, e, logs=None):
+            self._epoch_now = e
+            return super().on_epoch_begin(e, logs)
+
+        def on_train_batch_end(self, batch, logs=None):
+            super().on_train_batch_end(batch, logs)
+            trial = os.path.basename(os.path.dirname(self.backup_dir))
+            if (getattr(self, "_epoch_now", None) == epoch and batch == 1
+                    and _TRIALS.get(trial) == (model, seed)):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    keras.callbacks.BackupAndRestore = Killing
+
+
+_TRIALS: dict[str, tuple[str, int]] = {}
+
+
+def main() -> None:
+    output, epochs, models, seeds = sys.argv[1:5]
+    kill = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] != "-" else None
+    takeover = float(sys.argv[6]) if len(sys.argv) > 6 else None
+    if kill:
+        model, seed, epoch = kill.split(":")
+        _install_kill(model, int(seed), int(epoch))
+        from keras_seqzoo.comparison import runner
+
+        def remember(tuner_class):  # which trial folder trains which (model, seed)
+            original_run = tuner_class.run_trial
+
+            def run_trial(self, trial, *args, **kwargs):
+                values = trial.hyperparameters.values
+                _TRIALS[f"trial_{trial.trial_id}"] = (values["architecture"], values["seed"])
+                return original_run(self, trial, *args, **kwargs)
+
+            tuner_class.run_trial = run_trial
+            return tuner_class
+
+        make = runner._make_tuner_class
+        runner._make_tuner_class = lambda: remember(make())
+    compare(models.split(","), seeds=[int(s) for s in seeds.split(",")], data=tiny_data(),
+            epochs=int(epochs), output_dir=output, takeover_after=takeover, verbose=2)
+
+
+if __name__ == "__main__":
+    main()
