@@ -70,7 +70,7 @@ __all__ = [
     "unregister",
 ]
 
-_LAZY_SUBMODULES = {"callbacks", "comparison", "datasets", "plots", "space", "tuning"}
+_LAZY_SUBMODULES = {"callbacks", "comparison", "datasets", "plots", "results", "space", "tuning"}
 # Names whose modules import Keras, TensorFlow or matplotlib: loaded on first use, so that
 # `import keras_seqzoo` (and `seqzoo --help`) stays light.
 _LAZY_NAMES = {
