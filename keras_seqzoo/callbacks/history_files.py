@@ -274,7 +274,9 @@ def read_history(directory: str | os.PathLike, *, as_frame: bool = False):
         or the DataFrame.
 
     Raises:
-        FileNotFoundError: the directory holds no ``history.jsonl``.
+        FileNotFoundError: the directory holds no run (neither
+            ``history.jsonl`` nor ``run.json``; a run without a finished
+            epoch reads as an empty history).
         ValueError: a line of ``history.jsonl`` (other than a cut-short last
             one) is not a record; the message names the file and the line.
 
@@ -287,12 +289,15 @@ def read_history(directory: str | os.PathLike, *, as_frame: bool = False):
     ```
     """
     path = Path(directory) / JSONL_NAME
-    if not path.is_file():
+    if not path.is_file() and (Path(directory) / RUN_NAME).is_file():
+        raw: list[dict[str, Any]] = []  # a run that has not finished an epoch yet
+    elif not path.is_file():
         raise FileNotFoundError(
             f"No training history in {os.fspath(directory)!r}: {JSONL_NAME} is missing. "
             "Pass the directory given to HistoryExporter."
         )
-    raw, _ = load_jsonl(path)
+    else:
+        raw, _ = load_jsonl(path)
     records = reduce_records(raw)
     columns = columns_of(records)
     records = [{c: decode_value(r.get(c)) for c in columns} for r in records]
