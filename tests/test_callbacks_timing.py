@@ -280,3 +280,11 @@ def test_values_are_finite_numbers(tiny_model, fit_tiny):
     fit_tiny(tiny_model(), [timer], epochs=2)
     for value in timer.steady_state().values():
         assert isinstance(value, (bool, int, float)) and math.isfinite(value)
+
+
+def test_a_later_fit_without_the_timer_gets_no_stale_figures(tmp_path, tiny_model, fit_tiny):
+    model, timer = tiny_model(), EpochTimer(verbose=0)
+    fit_tiny(model, [timer, HistoryExporter(tmp_path / "a")], epochs=2)
+    fit_tiny(model, [HistoryExporter(tmp_path / "b")], epochs=2, initial_epoch=1)
+    assert "epoch_time" in read_history(tmp_path / "a")[1]
+    assert set(read_history(tmp_path / "b")[0]) == {"epoch", "loss", "accuracy"}

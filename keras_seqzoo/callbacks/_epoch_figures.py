@@ -41,6 +41,21 @@ def register(model: Any, timer: _Timer) -> None:
         pass
 
 
+def unregister(model: Any, timer: _Timer) -> None:
+    """Called by the timer when its fit ends, so a later fit without it gets nothing."""
+    refs = _timer_without_model if model is None else None
+    if refs is not None:
+        if refs and refs[0]() is timer:
+            refs.clear()
+        return
+    try:
+        ref = _timers.get(model)
+        if ref is not None and ref() is timer:
+            del _timers[model]
+    except TypeError:  # pragma: no cover
+        pass
+
+
 def figures(model: Any, epoch: int) -> dict[str, Any] | None:
     """The timer's record for ``epoch`` of ``model``'s current fit, or ``None``.
 

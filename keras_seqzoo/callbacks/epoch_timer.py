@@ -224,6 +224,7 @@ class EpochTimer(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self._in_fit = False
+        _epoch_figures.unregister(self._model, self)
         if self.verbose and self.records and _runtime.process_index() == 0:
             print(self.summary_table())
 
@@ -284,6 +285,8 @@ class EpochTimer(keras.callbacks.Callback):
             A new dict with the figures and ``warmup`` (no ``epoch``/``fit``),
             or ``None`` when this timer has no figures for that epoch.
         """
+        if not self._in_fit:  # a fit that ended (or raised) earlier: nothing current
+            return None
         record = self._close_epoch(int(epoch))
         if record is None:
             return None
