@@ -19,7 +19,7 @@ import os
 import sys
 import weakref
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Literal, Mapping
 
 import keras
 
@@ -306,7 +306,7 @@ class HistoryExporter(keras.callbacks.Callback):
     def __enter__(self) -> "HistoryExporter":
         return self
 
-    def __exit__(self, exc_type, exc, traceback) -> bool:
+    def __exit__(self, exc_type, exc, traceback) -> Literal[False]:
         if exc_type is not None and self._running:
             status = "interrupted" if issubclass(exc_type, KeyboardInterrupt) else "failed"
             self._mark_ended(status, error=f"{exc_type.__name__}: {exc}")
@@ -474,9 +474,10 @@ class HistoryExporter(keras.callbacks.Callback):
 
     def _start_fit(self, epoch: int) -> None:
         """Accepts (or refuses) the first epoch of a fit, then records the fit."""
-        last = self._records[-1]["epoch"] if self._records else None
+        last: int | None = self._records[-1]["epoch"] if self._records else None
         replaces = last is not None and epoch <= last
-        if replaces and epoch == 0 and not _restored_by_backup(self._model):
+        if last is not None and replaces and epoch == 0 \
+                and not _restored_by_backup(self._model):
             self._running = False  # this fit is refused: nothing of it is recorded
             first = self._records[0]["epoch"]
             raise ValueError(
