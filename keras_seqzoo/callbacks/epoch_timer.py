@@ -368,8 +368,10 @@ class EpochTimer(keras.callbacks.Callback):
             steps = max(1, index - previous_index)  # steps_per_execution > 1
             durations.extend([max(0.0, moment - previous_time) / steps] * steps)
             previous_index, previous_time = index, moment
-        # The first step of an epoch waits for data and, in warm-up, tracing.
-        steady = durations[1:] or durations
+        # The first step of an epoch waits for data and, in warm-up, tracing. On
+        # JAX and PyTorch the hooks run on dispatch threads and may run out of
+        # order: such an interval reads as 0 and says nothing about a step.
+        steady = [d for d in durations[1:] if d > 0] or durations[1:] or durations
         record["step_time"] = statistics.median(steady)
         record["step_time_first"] = durations[0]
         record["steps_timed"] = len(durations)
