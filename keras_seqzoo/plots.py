@@ -70,7 +70,7 @@ def _is_records(source: Any) -> bool:
 
 def _normalize_runs(runs: Any) -> dict[str, list[list[Mapping[str, Any]]]]:
     """Turns the accepted ``runs`` forms into ``{label: [records of each seed]}``."""
-    from keras_seqzoo.callbacks.history import read_history
+    from keras_seqzoo.callbacks import read_history
 
     def load(source: Any) -> list[Mapping[str, Any]]:
         if isinstance(source, (str, os.PathLike)):

@@ -61,6 +61,7 @@ if keras.backend.backend() == "tensorflow" and importlib.util.find_spec("tensorb
     )
 
 from keras_seqzoo import _arguments, _registry, space
+from keras_seqzoo.callbacks import bind_trial
 from keras_seqzoo.compiling import check_training_values, compile_model
 
 __all__ = [
@@ -538,7 +539,9 @@ class HyperModel(keras_tuner.HyperModel):
         ``epochs`` is left alone when the tuner is ``Hyperband`` (the trial has a
         ``"tuner/epochs"`` value and Hyperband passes ``epochs`` itself). A batched
         ``tf.data.Dataset`` (``x`` and ``validation_data``) is rebatched to the
-        tuned ``batch_size``; arrays get ``batch_size=``.
+        tuned ``batch_size``; arrays get ``batch_size=``. Each
+        :class:`~keras_seqzoo.callbacks.HistoryExporter` among the callbacks
+        writes to its trial's subfolder (``<directory>/trial_<id>``).
 
         Args:
             hp: the trial's hyperparameters.
@@ -552,6 +555,7 @@ class HyperModel(keras_tuner.HyperModel):
         check_training_values(
             "HyperModel.fit", batch_size=kwargs.get("batch_size"), epochs=kwargs.get("epochs")
         )
+        bind_trial(kwargs.get("callbacks"))  # keras-tuner's callback names the trial
         batch_size = self._training_value(hp, "batch_size")
         epochs = self._training_value(hp, "epochs")
         if batch_size is not None:

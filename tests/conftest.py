@@ -43,3 +43,125 @@ def tiny_tokens(model_or_length, n: int = 16, vocab_size: int = 50, seed: int = 
     x = rng.integers(1, vocab_size, size=(n, length)).astype("int32")
     y = rng.integers(0, 2, size=(n, 1)).astype("float32")
     return x, y
+
+
+# -- callbacks tests (EpochTimer, HistoryExporter): shared helpers -------------------
+# Owned by the callbacks tests (tests/test_callbacks_*.py); keep other fixtures apart.
+
+
+class SetLogs(keras.callbacks.Callback):
+    """Adds ``values[epoch]`` to the epoch logs (put it before the callbacks that read them)."""
+
+    def __init__(self, values):
+        super().__init__()
+        self.values = values
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs.update(self.values.get(epoch, {}))
+
+
+class CaptureLogs(keras.callbacks.Callback):
+    """Records a copy of the epoch logs it sees (put it after the callbacks that write them)."""
+
+    def __init__(self):
+        super().__init__()
+        self.logs = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.logs.append(dict(logs))
+
+
+class RaiseAt(keras.callbacks.Callback):
+    """Raises ``error`` at the start of epoch ``epoch`` (or after batch ``batch`` of it)."""
+
+    def __init__(self, epoch, error=None, batch=None):
+        super().__init__()
+        self.epoch, self.batch = epoch, batch
+        self.error = error if error is not None else RuntimeError("boom")
+        self._current = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current = epoch
+        if epoch == self.epoch and self.batch is None:
+            raise self.error
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._current == self.epoch and batch == self.batch:
+            raise self.error
+
+
+def _tiny_callbacks_model(steps_per_execution: int = 1, length: int | None = 8,
+                          registered: bool = False):
+    if registered:
+        import keras_seqzoo as zoo
+
+        model = zoo.build(
+            "embedding_pooling", vocab_size=50, max_length=length, embedding_dim=4,
+            dense_units=2,
+        )
+        zoo.compile_model(model, steps_per_execution=steps_per_execution)
+        return model
+    inputs = keras.Input((length,), dtype="int32")
+    x = keras.layers.Embedding(50, 4)(inputs)
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"],
+                  steps_per_execution=steps_per_execution)
+    return model
+
+
+def _tiny_callbacks_data(n: int = 32):
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 50, (n, 8)), rng.integers(0, 2, (n,)).astype("float32")
+
+
+def _tiny_callbacks_fit(model, callbacks, **kwargs):
+    x, y = _tiny_callbacks_data()
+    kwargs.setdefault("epochs", 2)
+    kwargs.setdefault("batch_size", 8)
+    kwargs.setdefault("verbose", 0)
+    return model.fit(x, y, callbacks=callbacks, **kwargs)
+
+
+@pytest.fixture
+def tiny_model():
+    """Factory: a compiled Embedding(50, 4) -> pooling -> Dense(1) model on (batch, 8) ids.
+
+    ``tiny_model(steps_per_execution=1, length=8, registered=False)``; ``registered=True``
+    builds the registry's ``embedding_pooling`` (so run.json has a builder and arguments).
+    """
+    return _tiny_callbacks_model
+
+
+@pytest.fixture
+def tiny_data():
+    """Factory: ``tiny_data(n=32)`` -> (ids (n, 8), 0/1 labels (n,))."""
+    return _tiny_callbacks_data
+
+
+@pytest.fixture
+def fit_tiny():
+    """``fit_tiny(model, callbacks, **fit_kwargs)``: fits on tiny_data(); epochs=2,
+    batch_size=8, verbose=0 unless given. Returns the History."""
+    return _tiny_callbacks_fit
+
+
+@pytest.fixture
+def set_logs():
+    """The class ``SetLogs(values)``: adds ``values[epoch]`` to the epoch logs."""
+    return SetLogs
+
+
+@pytest.fixture
+def capture_logs():
+    """The class ``CaptureLogs()``: keeps a copy of every epoch's logs in ``.logs``."""
+    return CaptureLogs
+
+
+@pytest.fixture
+def raise_at():
+    """The class ``RaiseAt(epoch, error=RuntimeError("boom"), batch=None)``."""
+    return RaiseAt
+
+
+# -- end of the callbacks tests' block ------------------------------------------------

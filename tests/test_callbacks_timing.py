@@ -1,10 +1,13 @@
 """Tests for keras_seqzoo.callbacks.EpochTimer.
 
 Run under each backend: ``KERAS_BACKEND=jax python -m pytest tests/test_callbacks_timing.py``.
+Shared helpers (tiny_model, fit_tiny, capture_logs, ...) are fixtures in tests/conftest.py.
 """
 
 from __future__ import annotations
 
+import copy
+import inspect
 import math
 
 import keras
@@ -13,7 +16,7 @@ import pytest
 from keras.src.backend import IS_THREAD_SAFE
 from keras.src.utils.python_utils import is_default
 
-from keras_seqzoo.callbacks import EpochTimer
+from keras_seqzoo.callbacks import EpochTimer, HistoryExporter, read_history
 
 BATCH_HOOKS = (
     "on_batch_begin", "on_batch_end",
@@ -21,38 +24,6 @@ BATCH_HOOKS = (
     "on_test_batch_begin", "on_test_batch_end",
     "on_predict_batch_begin", "on_predict_batch_end",
 )
-
-
-def _model(steps_per_execution: int = 1, length: int | None = 8):
-    inputs = keras.Input((length,), dtype="int32")
-    x = keras.layers.Embedding(50, 4)(inputs)
-    x = keras.layers.GlobalAveragePooling1D()(x)
-    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
-    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"],
-                  steps_per_execution=steps_per_execution)
-    return model
-
-
-def _data(n: int = 32):
-    rng = np.random.default_rng(0)
-    return rng.integers(0, 50, (n, 8)), rng.integers(0, 2, (n,)).astype("float32")
-
-
-class _Capture(keras.callbacks.Callback):
-    """Records the epoch logs it sees (put it after the timer)."""
-
-    def __init__(self):
-        super().__init__()
-        self.logs = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.logs.append(dict(logs))
-
-
-def _fit(model, callbacks, **kwargs):
-    x, y = _data()
-    kwargs.setdefault("batch_size", 8)
-    return model.fit(x, y, verbose=0, callbacks=callbacks, **kwargs)
 
 
 # -- asynchronous dispatch ------------------------------------------------------
@@ -82,15 +53,15 @@ def test_per_step_mode_has_batch_hooks_declared_async_safe():
 
 @pytest.mark.skipif(keras.backend.backend() not in ("jax", "torch"),
                     reason="asynchronous batch dispatch exists on JAX and PyTorch only")
-def test_fit_keeps_async_dispatch_on_jax_and_torch():
-    model = _model()
+def test_fit_keeps_async_dispatch_on_jax_and_torch(tiny_model, tiny_data):
+    model = tiny_model()
     timer = EpochTimer(verbose=0)
     callbacks = keras.callbacks.CallbackList(
         [timer, keras.callbacks.EarlyStopping(monitor="loss")],
         add_history=True, model=model, epochs=2, verbose=0,
     )
     assert callbacks._async_train is True
-    model.fit(*_data(), batch_size=8, epochs=2, verbose=0, callbacks=callbacks)
+    model.fit(*tiny_data(), batch_size=8, epochs=2, verbose=0, callbacks=callbacks)
     assert len(timer.records) == 2
     assert callbacks._async_train is True
 
@@ -98,10 +69,11 @@ def test_fit_keeps_async_dispatch_on_jax_and_torch():
 # -- figures ----------------------------------------------------------------------
 
 
-def test_epoch_split_throughput_and_logs_for_later_callbacks():
-    timer, capture = EpochTimer(batch_size=8, verbose=0), _Capture()
-    model = _model()
-    history = _fit(model, [timer, capture], epochs=3, validation_split=0.25)
+def test_epoch_split_throughput_and_all_figures_in_the_logs_on_request(
+        tiny_model, fit_tiny, capture_logs):
+    timer, capture = EpochTimer(batch_size=8, verbose=0, log_figures="all"), capture_logs()
+    model = tiny_model()
+    history = fit_tiny(model, [timer, capture], epochs=3, validation_split=0.25)
 
     assert [r["epoch"] for r in timer.records] == [0, 1, 2]
     for record, logs in zip(timer.records, capture.logs):
@@ -116,11 +88,78 @@ def test_epoch_split_throughput_and_logs_for_later_callbacks():
         assert record["tokens_per_second"] == pytest.approx(record["examples_per_second"] * 8)
     assert "epoch_time" in history.history  # Keras' History runs last
     assert [r["warmup"] for r in timer.records] == [True, False, False]
+    assert all("warmup" not in logs for logs in capture.logs)  # numbers only in the logs
 
 
-def test_no_validation_and_unknown_batch_size():
+def test_by_default_the_logs_get_one_rounded_epoch_time(tiny_model, fit_tiny, capture_logs):
+    timer, capture = EpochTimer(batch_size=8, verbose=0), capture_logs()
+    history = fit_tiny(tiny_model(), [timer, capture], epochs=2, validation_split=0.25)
+    for record, logs in zip(timer.records, capture.logs):
+        assert set(logs) == {"loss", "accuracy", "val_loss", "val_accuracy", "epoch_time"}
+        assert logs["epoch_time"] == float(f"{record['epoch_time']:.3g}")
+        assert logs["epoch_time"] == pytest.approx(record["epoch_time"], rel=5e-3)
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "epoch_time"}
+
+    timer, capture = EpochTimer(verbose=0, log_figures=["train_time", "steps"]), capture_logs()
+    fit_tiny(tiny_model(), [timer, capture], epochs=1)
+    assert capture.logs[0]["train_time"] == timer.records[0]["train_time"]  # full precision
+    assert capture.logs[0]["steps"] == 4 and "epoch_time" not in capture.logs[0]
+
+    timer, capture = EpochTimer(verbose=0, log_figures=None), capture_logs()
+    fit_tiny(tiny_model(), [timer, capture], epochs=1)
+    assert set(capture.logs[0]) == {"loss", "accuracy"} and len(timer.records) == 1
+
+
+def test_the_progress_line_shows_one_epoch_time(tiny_model, fit_tiny, capfd):
+    fit_tiny(tiny_model(), [EpochTimer(batch_size=8, verbose=0)], epochs=2, verbose=2)
+    out = capfd.readouterr().out
+    lines = [line for line in out.splitlines() if "loss:" in line]
+    assert len(lines) == 2, out
+    for line in lines:
+        assert line.count("epoch_time:") == 1
+        for key in ("train_time", "steps_per_second", "examples_per_second",
+                    "tokens_per_second", "warmup"):
+            assert key not in line, line
+
+
+@pytest.mark.parametrize("order", ["timer first", "exporter first"])
+def test_the_exporter_records_every_figure_and_the_warmup_flag(
+        tmp_path, tiny_model, fit_tiny, order):
+    timer = EpochTimer(batch_size=8, verbose=0)
+    exporter = HistoryExporter(tmp_path)
+    callbacks = [timer, exporter] if order == "timer first" else [exporter, timer]
+    fit_tiny(tiny_model(), callbacks, epochs=3, validation_split=0.25, validation_freq=2)
+    records = read_history(tmp_path)
+    assert [r["warmup"] for r in records] == [r["warmup"] for r in timer.records] == [
+        True, True, False]
+    for record, timed in zip(records, timer.records):
+        for key in ("epoch_time", "train_time", "steps", "steps_per_second",
+                    "examples_per_second", "tokens_per_second"):
+            assert record[key] == timed[key], key  # full precision, not the rounded logs
+        assert record.get("validation_time") == timed.get("validation_time")
+    assert "fit" not in records[0]
+
+
+def test_the_real_signature_is_visible():
+    parameters = inspect.signature(EpochTimer).parameters
+    assert list(parameters) == ["batch_size", "sequence_length", "warmup_epochs", "per_step",
+                                "verbose", "log_figures"]
+    assert parameters["per_step"].default is False
+    assert parameters["log_figures"].default == "epoch_time"
+
+
+def test_a_deep_copy_keeps_its_own_step_hooks(tiny_model, fit_tiny):
+    # keras-tuner deep-copies the search's callbacks for every trial.
+    original = EpochTimer(per_step=True, verbose=0)
+    timer = copy.deepcopy(original)
+    assert timer.on_train_batch_end.__self__ is timer
+    fit_tiny(tiny_model(), [timer], epochs=1)
+    assert timer.records[0]["steps_timed"] == 4 and original.records == []
+
+
+def test_no_validation_and_unknown_batch_size(tiny_model, fit_tiny):
     timer = EpochTimer(verbose=0)
-    _fit(_model(length=None), [timer], epochs=2)
+    fit_tiny(tiny_model(length=None), [timer], epochs=2)
     for record in timer.records:
         assert "validation_time" not in record
         assert record["train_time"] == record["epoch_time"]
@@ -128,9 +167,9 @@ def test_no_validation_and_unknown_batch_size():
         assert "examples_per_second" not in record and "tokens_per_second" not in record
 
 
-def test_validation_freq_and_warmup_of_the_first_validation():
-    timer, capture = EpochTimer(verbose=0), _Capture()
-    _fit(_model(), [timer, capture], epochs=4, validation_split=0.25, validation_freq=2)
+def test_validation_freq_and_warmup_of_the_first_validation(tiny_model, fit_tiny, capture_logs):
+    timer, capture = EpochTimer(verbose=0, log_figures="all"), capture_logs()
+    fit_tiny(tiny_model(), [timer, capture], epochs=4, validation_split=0.25, validation_freq=2)
     assert ["validation_time" in r for r in timer.records] == [False, True, False, True]
     assert ["validation_time" in logs for logs in capture.logs] == [False, True, False, True]
     # Epoch 0 traces the train step, epoch 1 the test step.
@@ -146,23 +185,23 @@ def test_validation_freq_and_warmup_of_the_first_validation():
     keras.backend.backend() == "torch",
     reason="Keras supports steps_per_execution > 1 only on TensorFlow and JAX",
 )
-def test_steps_per_execution_counts_every_step():
+def test_steps_per_execution_counts_every_step(tiny_model, fit_tiny):
     timer = EpochTimer(batch_size=8, verbose=0)
-    _fit(_model(steps_per_execution=2), [timer], epochs=2, validation_split=0.25)
+    fit_tiny(tiny_model(steps_per_execution=2), [timer], epochs=2, validation_split=0.25)
     assert [r["steps"] for r in timer.records] == [3, 3]
     assert all(r["validation_time"] > 0 for r in timer.records)
 
 
 @pytest.mark.filterwarnings("ignore:.*(shuffle|ran out of data).*:UserWarning")
-def test_generator_of_unknown_length():
-    x, y = _data()
+def test_generator_of_unknown_length(tiny_model, tiny_data):
+    x, y = tiny_data()
 
     def batches():
         for start in range(0, 32, 8):
             yield x[start:start + 8], y[start:start + 8]
 
     timer = EpochTimer(verbose=0)
-    model = _model()
+    model = tiny_model()
     model.fit(batches(), epochs=1, verbose=0, callbacks=[timer])
     # Counted from optimizer.iterations; TensorFlow advances it once more on
     # the final, empty call of an exhausted generator (documented).
@@ -175,37 +214,37 @@ def test_generator_of_unknown_length():
     assert timer.records[0]["steps"] == 4
 
 
-def test_initial_epoch_reuse_and_evaluate_after_fit(capsys):
+def test_initial_epoch_reuse_and_evaluate_after_fit(capsys, tiny_model, fit_tiny, tiny_data):
     timer = EpochTimer(verbose=1)
-    model = _model()
-    _fit(model, [timer], epochs=2)
-    _fit(model, [timer], epochs=4, initial_epoch=2, validation_split=0.25)
+    model = tiny_model()
+    fit_tiny(model, [timer], epochs=2)
+    fit_tiny(model, [timer], epochs=4, initial_epoch=2, validation_split=0.25)
     assert [r["epoch"] for r in timer.records] == [0, 1, 2, 3]
     assert [r["fit"] for r in timer.records] == [0, 0, 1, 1]
     assert [r["warmup"] for r in timer.records] == [True, False, True, False]
     assert "steady state" in capsys.readouterr().out  # the table, once per fit
 
     before = [dict(r) for r in timer.records]
-    model.evaluate(*_data(), batch_size=8, verbose=0, callbacks=[timer])
-    model.evaluate(*_data(), batch_size=8, verbose=0)
+    model.evaluate(*tiny_data(), batch_size=8, verbose=0, callbacks=[timer])
+    model.evaluate(*tiny_data(), batch_size=8, verbose=0)
     assert timer.records == before
     assert len(timer.evaluations) == 1 and timer.evaluations[0]["evaluate_time"] > 0
 
 
-def test_per_step_mode_adds_step_time():
-    timer, capture = EpochTimer(per_step=True, verbose=0), _Capture()
-    _fit(_model(), [timer, capture], epochs=2)
+def test_per_step_mode_adds_step_time(tiny_model, fit_tiny, capture_logs):
+    timer, capture = EpochTimer(per_step=True, verbose=0, log_figures="all"), capture_logs()
+    fit_tiny(tiny_model(), [timer, capture], epochs=2)
     for record, logs in zip(timer.records, capture.logs):
         assert record["steps_timed"] == 4
         assert logs["step_time"] == record["step_time"] > 0
         assert record["step_time"] <= record["train_time"]
 
 
-def test_steady_state_falls_back_to_warmup_epochs_and_table():
+def test_steady_state_falls_back_to_warmup_epochs_and_table(tiny_model, fit_tiny):
     timer = EpochTimer(batch_size=8, verbose=0)
     assert timer.steady_state() == {}
     assert "no epoch" in timer.summary_table()
-    _fit(_model(), [timer], epochs=1)
+    fit_tiny(tiny_model(), [timer], epochs=1)
     steady = timer.steady_state()
     assert steady["warmup_only"] is True and steady["epochs"] == 1
     assert steady["epoch_time"] == timer.records[0]["epoch_time"]
@@ -213,9 +252,9 @@ def test_steady_state_falls_back_to_warmup_epochs_and_table():
     assert "all warm-up" in table and "epoch_time" in table and "examples_per_second" in table
 
 
-def test_no_warmup_epochs():
+def test_no_warmup_epochs(tiny_model, fit_tiny):
     timer = EpochTimer(warmup_epochs=0, verbose=0)
-    _fit(_model(), [timer], epochs=2, validation_split=0.25)
+    fit_tiny(tiny_model(), [timer], epochs=2, validation_split=0.25)
     assert [r["warmup"] for r in timer.records] == [False, False]
     assert timer.steady_state()["epochs"] == 2
 
@@ -227,6 +266,8 @@ def test_no_warmup_epochs():
         ({"batch_size": 2.5}, "batch_size=2.5"),
         ({"sequence_length": -1}, "sequence_length=-1"),
         ({"warmup_epochs": -1}, "warmup_epochs=-1"),
+        ({"log_figures": "some"}, "log_figures='some'"),
+        ({"log_figures": ["epoch_time", "speed"]}, "log_figures=.*speed"),
     ],
 )
 def test_invalid_arguments(kwargs, match):
@@ -234,8 +275,16 @@ def test_invalid_arguments(kwargs, match):
         EpochTimer(**kwargs)
 
 
-def test_values_are_finite_numbers():
+def test_values_are_finite_numbers(tiny_model, fit_tiny):
     timer = EpochTimer(batch_size=8, verbose=0)
-    _fit(_model(), [timer], epochs=2)
+    fit_tiny(tiny_model(), [timer], epochs=2)
     for value in timer.steady_state().values():
         assert isinstance(value, (bool, int, float)) and math.isfinite(value)
+
+
+def test_a_later_fit_without_the_timer_gets_no_stale_figures(tmp_path, tiny_model, fit_tiny):
+    model, timer = tiny_model(), EpochTimer(verbose=0)
+    fit_tiny(model, [timer, HistoryExporter(tmp_path / "a")], epochs=2)
+    fit_tiny(model, [HistoryExporter(tmp_path / "b")], epochs=2, initial_epoch=1)
+    assert "epoch_time" in read_history(tmp_path / "a")[1]
+    assert set(read_history(tmp_path / "b")[0]) == {"epoch", "loss", "accuracy"}

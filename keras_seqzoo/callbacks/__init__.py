@@ -1,11 +1,18 @@
 """Callbacks that plug into any ``model.fit``.
 
 - :class:`EpochTimer`: per-epoch wall time split into training and validation,
-  throughput, warm-up flag and a steady-state summary; adds its figures to the
-  epoch logs.
+  throughput, warm-up flag and a steady-state summary; one rounded
+  ``epoch_time`` in the epoch logs by default.
 - :class:`HistoryExporter`: a crash-safe history on disk (``history.jsonl``,
-  ``history.csv``, ``history.json``, ``run.json``), with resume.
+  ``history.csv``, ``history.json``, ``run.json``), with resume, and every
+  figure of an :class:`EpochTimer` in the same fit.
 - :func:`read_history` and :func:`read_run`: read an exporter's directory back.
+- :func:`bind_trial`: one subfolder per trial for exporters inside a
+  keras-tuner search driven by your own ``HyperModel``.
+
+Modules: ``epoch_timer`` (the timer), ``history_exporter`` (the exporter),
+``history_files`` (the files' format and the readers); import from this
+package, not from them.
 
 Importing this module imports Keras and the standard library only; pandas and
 matplotlib load on first use.
@@ -23,7 +30,8 @@ read_history("runs/bilstm")
 
 from __future__ import annotations
 
-from keras_seqzoo.callbacks.history import HistoryExporter, read_history, read_run
-from keras_seqzoo.callbacks.timing import EpochTimer
+from keras_seqzoo.callbacks.epoch_timer import EpochTimer
+from keras_seqzoo.callbacks.history_exporter import HistoryExporter, bind_trial
+from keras_seqzoo.callbacks.history_files import read_history, read_run
 
-__all__ = ["EpochTimer", "HistoryExporter", "read_history", "read_run"]
+__all__ = ["EpochTimer", "HistoryExporter", "bind_trial", "read_history", "read_run"]

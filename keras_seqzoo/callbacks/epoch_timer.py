@@ -11,6 +11,12 @@ figure (the median of the later epochs) at the end of training.
 By default it has no batch hooks, so Keras keeps asynchronous dispatch on JAX
 and PyTorch; ``per_step=True`` adds step timing through batch hooks that are
 declared ``async_safe``.
+
+By default only one rounded ``epoch_time`` goes into the epoch logs (Keras'
+progress line, ``History``); the full set of figures and the ``warmup`` flag go
+to :attr:`EpochTimer.records`, the summary table, and the files of a
+:class:`~keras_seqzoo.callbacks.HistoryExporter` in the same fit (see
+``_epoch_figures``).
 """
 
 from __future__ import annotations
@@ -18,15 +24,16 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from typing import Any
+from typing import Any, Sequence
 
 import keras
 
-from keras_seqzoo.callbacks import history as _history
+from keras_seqzoo.callbacks import _epoch_figures, _runtime
 
 __all__ = ["EpochTimer"]
 
-# The keys the timer adds to the epoch logs.
+# The figures the timer measures (each record also has "epoch", "fit", "warmup"
+# and, when known, "steps"; per_step=True adds "step_time_first", "steps_timed").
 LOG_KEYS = (
     "epoch_time",
     "train_time",
@@ -40,6 +47,23 @@ LOG_KEYS = (
 _clock = time.perf_counter  # monotonic, highest resolution available
 
 
+def _check_log_figures(value: Any) -> str | tuple[str, ...] | None:
+    if value is None or value in ("none", "epoch_time", "all"):
+        return None if value == "none" else value
+    allowed = (*LOG_KEYS, "steps", "step_time_first", "steps_timed")
+    try:
+        names = None if isinstance(value, str) else tuple(value)
+    except TypeError:
+        names = None
+    if names is None or any(name not in allowed for name in names):
+        raise ValueError(
+            "EpochTimer: `log_figures` must be 'epoch_time' (one rounded epoch_time, the "
+            "default), 'all', None, or a list of figure names from "
+            f"{list(allowed)}. Received: log_figures={value!r}"
+        )
+    return names
+
+
 def _positive_int_or_none(name: str, value: Any) -> int | None:
     if value is None:
         return None
@@ -51,18 +75,30 @@ def _positive_int_or_none(name: str, value: Any) -> int | None:
 class EpochTimer(keras.callbacks.Callback):
     """Times each epoch, split into training and validation, with throughput.
 
-    Per epoch it adds these keys to the epoch ``logs`` (seconds, or per second):
+    Per epoch it measures (seconds, or per second):
 
     - ``epoch_time``: wall time from ``on_epoch_begin`` to ``on_epoch_end``;
     - ``train_time``: the training part (``epoch_time`` when there is no validation);
     - ``validation_time``: the validation part, only in epochs that validate
       (``validation_freq > 1`` skips it in the others);
+    - ``steps``: the optimizer steps of the epoch;
     - ``steps_per_second``: optimizer steps per second of ``train_time``;
     - ``examples_per_second``: ``steps * batch_size / train_time``, when the
       batch size is known (the last, partial batch counts as full);
     - ``tokens_per_second``: ``examples_per_second * sequence_length`` (padded
       tokens), when the sequence length is known;
-    - ``step_time``: the median time of one training step (``per_step=True`` only).
+    - ``step_time``: the median time of one training step (``per_step=True`` only);
+    - ``warmup``: whether the epoch is a warm-up epoch (see below).
+
+    **Where the figures go.** Every figure is in :attr:`records` and the
+    summary table. A :class:`~keras_seqzoo.callbacks.HistoryExporter` in the
+    same ``fit`` writes all of them, ``warmup`` included, to its files,
+    wherever the two stand in ``callbacks``. The epoch ``logs`` (Keras'
+    progress line, ``History``, ``EarlyStopping``, ``CSVLogger``) get only what
+    ``log_figures`` names: by default one ``epoch_time`` rounded to three
+    significant digits, so the progress line stays readable. Callbacks that
+    read the timer's keys from the logs must come *after* the timer in
+    ``callbacks`` (they see one shared ``logs`` dict in list order).
 
     Steps per epoch come from Keras (``params["steps"]``) when the data has a
     known length; for generators of unknown length, from the change of
@@ -72,11 +108,6 @@ class EpochTimer(keras.callbacks.Callback):
     from the batch hooks, exactly. ``steps_per_execution > 1`` is handled.
     The batch size and sequence length come from the arguments, else from the
     model's input shape when it is static.
-
-    **Ordering rule:** callbacks see one shared ``logs`` dict in the order of the
-    ``callbacks`` list, so put ``EpochTimer`` *before* the callbacks that should
-    see its keys (``EarlyStopping``, ``CSVLogger``, ``HistoryExporter``). Keras
-    appends its own ``History`` and progress bar last, so they always see them.
 
     **Warm-up:** the first ``warmup_epochs`` epochs of each ``fit`` call, and the
     first epoch of a ``fit`` that runs validation (it traces the test function),
@@ -98,6 +129,10 @@ class EpochTimer(keras.callbacks.Callback):
             ``async_safe``: they only read the clock, never the model or logs).
         verbose: ``1`` prints the summary table at the end of training, ``0``
             prints nothing. Only process 0 prints.
+        log_figures: what goes into the epoch logs: ``"epoch_time"`` (the
+            default: one rounded ``epoch_time``), ``"all"`` (every figure at
+            full precision, as numbers; ``warmup`` stays out of the logs),
+            ``None`` (nothing), or a list of figure names (full precision).
 
     Example:
 
@@ -110,14 +145,8 @@ class EpochTimer(keras.callbacks.Callback):
     ```
     """
 
-    def __new__(cls, *args: Any, per_step: bool = False, **kwargs: Any):
-        # The per-step variant is a subclass, so that the default class has no
-        # batch hooks at all (Keras then keeps asynchronous dispatch).
-        if len(args) > 3:  # per_step passed positionally
-            per_step = args[3]
-        if cls is EpochTimer and per_step:
-            cls = _PerStepEpochTimer
-        return super().__new__(cls)
+    # The batch hooks (per_step=True only) read the clock and nothing else.
+    async_safe = True
 
     def __init__(
         self,
@@ -126,6 +155,7 @@ class EpochTimer(keras.callbacks.Callback):
         warmup_epochs: int = 1,
         per_step: bool = False,
         verbose: int = 1,
+        log_figures: str | Sequence[str] | None = "epoch_time",
     ):
         super().__init__()
         self.batch_size = _positive_int_or_none("batch_size", batch_size)
@@ -138,9 +168,15 @@ class EpochTimer(keras.callbacks.Callback):
         self.warmup_epochs = warmup_epochs
         self.per_step = bool(per_step)
         self.verbose = int(verbose)
+        self.log_figures = _check_log_figures(log_figures)
+        if self.per_step:
+            # Only this mode has batch hooks: the default timer keeps Keras'
+            # base-class hooks, so Keras sees none and keeps async dispatch.
+            self.on_train_batch_end = self._on_step_end
         self.records: list[dict[str, Any]] = []
         self.evaluations: list[dict[str, Any]] = []
         self._fit_index = -1
+        self._step_ends: list[tuple[int, float]] = []
         self._reset_epoch_state()
 
     # -- state -----------------------------------------------------------------
@@ -148,6 +184,7 @@ class EpochTimer(keras.callbacks.Callback):
     def _reset_epoch_state(self) -> None:
         self._in_fit = False
         self._in_epoch = False
+        self._epoch: int | None = None
         self._epoch_start: float | None = None
         self._step_start: float | None = None
         self._test_start: float | None = None
@@ -170,16 +207,12 @@ class EpochTimer(keras.callbacks.Callback):
     def _resolved_batch_size(self) -> int | None:
         if self.batch_size is not None:
             return self.batch_size
-        shape = _history._input_shape(self._model)
-        return shape[0] if shape and isinstance(shape[0], int) else None
+        return _runtime.batch_size_of(self._model)
 
     def _resolved_sequence_length(self) -> int | None:
         if self.sequence_length is not None:
             return self.sequence_length
-        shape = _history._input_shape(self._model)
-        if shape and len(shape) == 2 and isinstance(shape[1], int):
-            return shape[1]
-        return None
+        return _runtime.sequence_length_of(self._model)
 
     # -- hooks -----------------------------------------------------------------
 
@@ -187,19 +220,23 @@ class EpochTimer(keras.callbacks.Callback):
         self._reset_epoch_state()
         self._in_fit = True
         self._fit_index += 1
+        _epoch_figures.register(self._model, self)
 
     def on_train_end(self, logs=None):
         self._in_fit = False
-        if self.verbose and self.records and _history._process_index() == 0:
+        _epoch_figures.unregister(self._model, self)
+        if self.verbose and self.records and _runtime.process_index() == 0:
             print(self.summary_table())
 
     def on_epoch_begin(self, epoch, logs=None):
         if not self._in_fit:  # a fit driven by hand, without on_train_begin
             self.on_train_begin()
         self._in_epoch = True
+        self._epoch = int(epoch)
         self._validated = False
         self._test_time = 0.0
         self._test_start = None
+        self._step_ends = []
         self._iterations_start = self._iterations()
         self._epoch_start = _clock()
 
@@ -217,10 +254,52 @@ class EpochTimer(keras.callbacks.Callback):
         else:  # a standalone evaluate() that was given the timer
             self.evaluations.append({"evaluate_time": elapsed})
 
+    def _on_step_end(self, batch, logs=None):
+        # (step index, end time) pairs. Keras may run the hooks on several
+        # dispatch threads, so they are only appended here (atomic) and put in
+        # order at the end of the epoch, after Keras has waited for them all.
+        self._step_ends.append((int(batch), _clock()))
+
     def on_epoch_end(self, epoch, logs=None):
-        end = _clock()
-        if self._epoch_start is None:  # on_epoch_end without on_epoch_begin
+        record = self._close_epoch(int(epoch))
+        if record is None or logs is None or self.log_figures is None:
             return
+        if self.log_figures == "epoch_time":
+            logs["epoch_time"] = float(f"{record['epoch_time']:.3g}")
+            return
+        names = LOG_KEYS if self.log_figures == "all" else self.log_figures
+        for key in names:
+            if key in record:
+                logs[key] = record[key]
+
+    def epoch_figures(self, epoch: int) -> dict[str, Any] | None:
+        """The figures of ``epoch`` in the current fit, closing it if needed.
+
+        A :class:`~keras_seqzoo.callbacks.HistoryExporter` calls this when it
+        writes the epoch, before or after the timer's own ``on_epoch_end``.
+
+        Args:
+            epoch: the epoch number Keras gave.
+
+        Returns:
+            A new dict with the figures and ``warmup`` (no ``epoch``/``fit``),
+            or ``None`` when this timer has no figures for that epoch.
+        """
+        if not self._in_fit:  # a fit that ended (or raised) earlier: nothing current
+            return None
+        record = self._close_epoch(int(epoch))
+        if record is None:
+            return None
+        return {k: v for k, v in record.items() if k not in ("epoch", "fit")}
+
+    def _close_epoch(self, epoch: int) -> dict[str, Any] | None:
+        """Ends the measurement of ``epoch`` once; later calls return its record."""
+        end = _clock()
+        if not self._in_epoch or self._epoch != epoch or self._epoch_start is None:
+            last = self.records[-1] if self.records else None
+            if last is not None and last["epoch"] == epoch and last["fit"] == self._fit_index:
+                return last
+            return None  # on_epoch_end without on_epoch_begin
         self._step_start = self._epoch_start
         epoch_time = end - self._epoch_start
         self._in_epoch = False
@@ -236,7 +315,7 @@ class EpochTimer(keras.callbacks.Callback):
 
         train_time = epoch_time - self._test_time
         record: dict[str, Any] = {
-            "epoch": int(epoch),
+            "epoch": epoch,
             "fit": self._fit_index,
             "warmup": self._is_warmup(),
             "epoch_time": epoch_time,
@@ -259,10 +338,7 @@ class EpochTimer(keras.callbacks.Callback):
         if self._validated:
             self._validated_in_fit = True
         self.records.append(record)
-        if logs is not None:
-            for key in LOG_KEYS:
-                if key in record:
-                    logs[key] = record[key]
+        return record
 
     def _is_warmup(self) -> bool:
         if self._epochs_in_fit < self.warmup_epochs:
@@ -271,11 +347,34 @@ class EpochTimer(keras.callbacks.Callback):
         return self.warmup_epochs > 0 and self._validated and not self._validated_in_fit
 
     def _counted_steps(self) -> int | None:
-        """Steps counted by batch hooks (the per-step variant overrides it)."""
-        return None
+        """Steps counted by the batch hooks (``per_step=True``), else None."""
+        if not self.per_step or not self._step_ends:
+            return None
+        return max(index for index, _ in self._step_ends) + 1
 
     def _add_step_figures(self, record: dict[str, Any]) -> None:
-        """Adds per-step figures (the per-step variant overrides it)."""
+        """Adds ``step_time`` and friends (``per_step=True`` only).
+
+        Keras converts a batch's logs to Python numbers before calling the
+        hooks, which waits for the step to finish, so the intervals measure
+        finished steps.
+        """
+        ends = sorted(self._step_ends) if self.per_step else []
+        if not ends or self._step_start is None:
+            return
+        durations: list[float] = []
+        previous_index, previous_time = -1, self._step_start
+        for index, moment in ends:
+            steps = max(1, index - previous_index)  # steps_per_execution > 1
+            durations.extend([max(0.0, moment - previous_time) / steps] * steps)
+            previous_index, previous_time = index, moment
+        # The first step of an epoch waits for data and, in warm-up, tracing. On
+        # JAX and PyTorch the hooks run on dispatch threads and may run out of
+        # order: such an interval reads as 0 and says nothing about a step.
+        steady = [d for d in durations[1:] if d > 0] or durations[1:] or durations
+        record["step_time"] = statistics.median(steady)
+        record["step_time_first"] = durations[0]
+        record["steps_timed"] = len(durations)
 
     # -- results ---------------------------------------------------------------
 
@@ -337,48 +436,6 @@ class EpochTimer(keras.callbacks.Callback):
                 + "  ".join(cell.rjust(width) for cell, width in zip(row[1:], widths[1:]))
             )
         return "\n".join(lines)
-
-
-class _PerStepEpochTimer(EpochTimer):
-    """``EpochTimer(per_step=True)``: also times each training step.
-
-    Its batch hooks only read the clock and the step index, never the model or
-    the logs, so it is safe to run them on Keras' asynchronous dispatch thread.
-    Keras converts a batch's logs to Python numbers before calling the hooks,
-    which waits for the step to finish, so the intervals measure finished steps.
-    """
-
-    async_safe = True
-
-    def on_epoch_begin(self, epoch, logs=None):
-        # (step index, end time) pairs. Keras may run the hooks on several
-        # dispatch threads, so they are only appended here (atomic) and put in
-        # order at the end of the epoch, after Keras has waited for them all.
-        self._step_ends: list[tuple[int, float]] = []
-        super().on_epoch_begin(epoch, logs)
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._step_ends.append((int(batch), _clock()))
-
-    def _counted_steps(self) -> int | None:
-        ends = getattr(self, "_step_ends", None)
-        return max(index for index, _ in ends) + 1 if ends else None
-
-    def _add_step_figures(self, record: dict[str, Any]) -> None:
-        ends = sorted(getattr(self, "_step_ends", None) or [])
-        if not ends or self._step_start is None:
-            return
-        durations: list[float] = []
-        previous_index, previous_time = -1, self._step_start
-        for index, moment in ends:
-            steps = max(1, index - previous_index)  # steps_per_execution > 1
-            durations.extend([max(0.0, moment - previous_time) / steps] * steps)
-            previous_index, previous_time = index, moment
-        # The first step of an epoch waits for data and, in warm-up, tracing.
-        steady = durations[1:] or durations
-        record["step_time"] = statistics.median(steady)
-        record["step_time_first"] = durations[0]
-        record["steps_timed"] = len(durations)
 
 
 def _finite(value: Any) -> bool:
