@@ -90,8 +90,12 @@ def _fused_layers(layer):
                         getattr(layer, "backward_layer", None)) if isinstance(l, (LSTM, GRU))]
 
 
-@pytest.mark.parametrize("mask_name", list(MASKS))
-@pytest.mark.parametrize("wrap", ["forward", "backwards", "bidirectional"])
+# go_backwards alone only with the right-padded mask: Bidirectional covers it otherwise.
+CASES = [(wrap, mask) for wrap in ("forward", "bidirectional") for mask in MASKS] + [
+    ("backwards", "right_padded")]
+
+
+@pytest.mark.parametrize(("wrap", "mask_name"), CASES)
 @pytest.mark.parametrize("cls", [LSTM, GRU], ids=["lstm", "gru"])
 def test_same_outputs_and_gradients_as_keras(cls, wrap, mask_name):
     rng = np.random.default_rng(0)
@@ -148,16 +152,18 @@ def test_dropout_falls_back_to_keras_and_logs_it(caplog):
     assert "kernel keras (dropout or recurrent_dropout)" in caplog.text
 
 
-def test_same_variables_and_summary_as_keras():
+def test_same_variables_and_config_as_keras():
     for cls in (LSTM, GRU):
         fast, plain = _pair(cls, "bidirectional", False)
-        assert [(v.path, tuple(v.shape)) for v in fast.weights] == [
-            (v.path.replace("bidirectional_1", "bidirectional"), tuple(v.shape))
-            for v in plain.weights] or [tuple(v.shape) for v in fast.weights] == [
-            tuple(v.shape) for v in plain.weights]
+        assert [(v.name, tuple(v.shape)) for v in fast.weights] == [
+            (v.name, tuple(v.shape)) for v in plain.weights]
         assert fast.count_params() == plain.count_params()
-        assert fast.forward_layer.get_config() == {
-            **plain.forward_layer.get_config(), "name": fast.forward_layer.name}
+        config, plain_config = fast.forward_layer.get_config(), plain.forward_layer.get_config()
+        assert {**config, "name": None} == {**plain_config, "name": None}
+
+
+def _predict(model, x):
+    return keras.ops.convert_to_numpy(model(x))
 
 
 def _model(cls):
@@ -174,19 +180,19 @@ def test_weights_and_files_interchange_with_keras(cls, tmp_path):
     # save_weights / load_weights both ways.
     fast.save_weights(tmp_path / "fast.weights.h5")
     plain.load_weights(tmp_path / "fast.weights.h5")
-    np.testing.assert_allclose(plain.predict(x, verbose=0), fast.predict(x, verbose=0),
+    np.testing.assert_allclose(_predict(plain, x), _predict(fast, x),
                                rtol=1e-5, atol=1e-5)
     other = _model(PLAIN[cls])
     other.save_weights(tmp_path / "plain.weights.h5")
     fast.load_weights(tmp_path / "plain.weights.h5")
-    expected = other.predict(x, verbose=0)
-    np.testing.assert_allclose(fast.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-5)
+    expected = _predict(other, x)
+    np.testing.assert_allclose(_predict(fast, x), expected, rtol=1e-5, atol=1e-5)
     # A .keras file of the fast layers loads without custom_objects (keras_seqzoo
     # is imported) as fast layers, and in plain Keras with PLAIN_KERAS_OBJECTS.
     fast.save(tmp_path / "fast.keras")
     loaded = keras.saving.load_model(tmp_path / "fast.keras")
     assert type(loaded.layers[1].forward_layer) is cls
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(_predict(loaded, x), expected, rtol=1e-5, atol=1e-5)
     # Plain Keras (keras_seqzoo's registrations taken out of Keras' global table).
     registered = keras.saving.get_custom_objects()
     saved = {name: registered.pop(name) for name in PLAIN_KERAS_OBJECTS}
@@ -198,7 +204,7 @@ def test_weights_and_files_interchange_with_keras(cls, tmp_path):
     finally:
         registered.update(saved)
     assert type(as_plain.layers[1].forward_layer) is PLAIN[cls]
-    np.testing.assert_allclose(as_plain.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(_predict(as_plain, x), expected, rtol=1e-5, atol=1e-5)
     kernels = recurrent_kernels(loaded)
     print(kernels)
     assert len(kernels) == 4 and set(kernels.values()) == {EXPECTED_KERNEL["none"]}
