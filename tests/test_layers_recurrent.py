@@ -173,6 +173,7 @@ def _model(cls):
     return keras.Model(inputs, outputs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", [LSTM, GRU], ids=["lstm", "gru"])
 def test_weights_and_files_interchange_with_keras(cls, tmp_path):
     x = np.random.default_rng(4).normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
