@@ -54,7 +54,7 @@ from typing import Any
 import keras
 from keras import ops
 
-__all__ = ["GRU", "LSTM", "PLAIN_KERAS_OBJECTS", "recurrent_kernels"]
+__all__ = ["GRU", "LSTM", "PLAIN_KERAS_OBJECTS", "Bidirectional", "recurrent_kernels"]
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,28 @@ def _jax_gpu() -> bool:
     import jax
 
     return jax.default_backend() == "gpu"
+
+
+def _scan(step, xs, masks, states, zero_output: bool, reverse: bool = False):
+    """``jax.lax.scan`` of ``step`` over time with Keras' mask semantics (backend.rnn on
+    JAX): masked steps keep the states and output zeros or the previous output."""
+    import jax
+    import jax.numpy as jnp
+
+    if masks is None:
+        def body(carry, x_t):
+            new = step(x_t, carry)
+            return new, new[0]
+
+        return jax.lax.scan(body, states, xs, reverse=reverse)
+
+    def masked_body(carry, inputs):
+        x_t, m = inputs
+        new = step(x_t, carry)
+        out = jnp.where(m, new[0], jnp.zeros_like(new[0]) if zero_output else carry[0])
+        return tuple(jnp.where(m, n, c) for n, c in zip(new, carry)), out
+
+    return jax.lax.scan(masked_body, states, (xs, masks), reverse=reverse)
 
 
 class _FusedMixin:
@@ -133,41 +155,34 @@ class _FusedMixin:
 
     # -- JAX ---------------------------------------------------------------
     def _jax_scan(self, sequences, initial_state, mask):
-        import jax
         import jax.numpy as jnp
 
-        kernel = jnp.asarray(ops.convert_to_tensor(self.cell.kernel))
-        recurrent = jnp.asarray(ops.convert_to_tensor(self.cell.recurrent_kernel))
-        bias = None if self.cell.bias is None else jnp.asarray(
-            ops.convert_to_tensor(self.cell.bias))
+        kernel, recurrent, input_bias, recurrent_bias = self._jax_weights()
         x = jnp.asarray(sequences).astype(kernel.dtype)
-        projected, step = self._jax_step(x, kernel, recurrent, bias)
+        projected = x @ kernel
+        if input_bias is not None:
+            projected = projected + input_bias
+        step = self._jax_step(recurrent, recurrent_bias)
         xs = jnp.swapaxes(projected, 0, 1)  # (time, batch, gates)
+        masks = None if mask is None else jnp.swapaxes(
+            jnp.asarray(mask).astype(bool), 0, 1)[..., None]
         states = tuple(jnp.asarray(s) for s in initial_state)
-        if mask is None:
-            def body(carry, x_t):
-                new = step(x_t, carry)
-                return new, new[0]
-
-            scan_xs = xs
-        else:
-            mask_t = jnp.swapaxes(jnp.asarray(mask).astype(bool), 0, 1)[..., None]
-            zero_output = self.zero_output_for_mask
-
-            def body(carry, inputs):
-                x_t, m = inputs
-                new = step(x_t, carry)
-                # Keras' semantics (backend.rnn on JAX): masked steps keep the
-                # states and output zeros or the previous output (states[0]).
-                out = jnp.where(m, new[0], jnp.zeros_like(new[0]) if zero_output else carry[0])
-                return tuple(jnp.where(m, n, c) for n, c in zip(new, carry)), out
-
-            scan_xs = (xs, mask_t)
-        final, outputs = jax.lax.scan(body, states, scan_xs, reverse=self.go_backwards)
+        final, outputs = _scan(step, xs, masks, states, self.zero_output_for_mask,
+                               reverse=self.go_backwards)
         if self.go_backwards:
-            outputs = jnp.flip(outputs, axis=0)
-        last_output = outputs[-1]
-        return last_output, jnp.swapaxes(outputs, 0, 1), list(final)
+            outputs = jnp.flip(outputs, axis=0)  # Keras' order: as processed
+        return outputs[-1], jnp.swapaxes(outputs, 0, 1), list(final)
+
+    def _jax_weights(self):
+        import jax.numpy as jnp
+
+        cell = self.cell
+        kernel = jnp.asarray(ops.convert_to_tensor(cell.kernel))
+        recurrent = jnp.asarray(ops.convert_to_tensor(cell.recurrent_kernel))
+        bias = None if cell.bias is None else jnp.asarray(ops.convert_to_tensor(cell.bias))
+        if bias is not None and getattr(cell, "reset_after", False):
+            return kernel, recurrent, bias[0], bias[1]
+        return kernel, recurrent, bias, None
 
     # -- PyTorch -----------------------------------------------------------
     def _torch_fused(self, sequences, initial_state, mask):
@@ -244,12 +259,10 @@ class LSTM(_FusedMixin, keras.layers.LSTM):
     ```
     """
 
-    def _jax_step(self, x, kernel, recurrent, bias):
+    def _jax_step(self, recurrent, recurrent_bias):
+        """The step on projected inputs; arrays may carry a leading direction axis."""
         import jax.numpy as jnp
 
-        projected = x @ kernel
-        if bias is not None:
-            projected = projected + bias
         act, rec_act = self.cell.activation, self.cell.recurrent_activation
 
         def step(x_t, carry):
@@ -260,7 +273,7 @@ class LSTM(_FusedMixin, keras.layers.LSTM):
             h = rec_act(z_o) * act(c)
             return h, c
 
-        return projected, step
+        return step
 
     def _torch_params(self):
         import torch
@@ -316,21 +329,13 @@ class GRU(_FusedMixin, keras.layers.GRU):
             return "torch's fused GRU is reset_after=True"
         return reason
 
-    def _jax_step(self, x, kernel, recurrent, bias):
+    def _jax_step(self, recurrent, recurrent_bias):
+        """The step on projected inputs; arrays may carry a leading direction axis."""
         import jax.numpy as jnp
 
         cell = self.cell
         units = cell.units
         act, rec_act = cell.activation, cell.recurrent_activation
-        input_bias = recurrent_bias = None
-        if bias is not None:
-            if cell.reset_after:
-                input_bias, recurrent_bias = bias[0], bias[1]
-            else:
-                input_bias = bias
-        projected = x @ kernel
-        if input_bias is not None:
-            projected = projected + input_bias
 
         def step(x_t, carry):
             (h,) = carry
@@ -344,14 +349,14 @@ class GRU(_FusedMixin, keras.layers.GRU):
                 r = rec_act(x_r + r_r)
                 hh = act(x_h + r * r_h)
             else:
-                inner = h @ recurrent[:, : 2 * units]
+                inner = h @ recurrent[..., : 2 * units]
                 r_z, r_r = jnp.split(inner, 2, axis=-1)
                 z = rec_act(x_z + r_z)
                 r = rec_act(x_r + r_r)
-                hh = act(x_h + (r * h) @ recurrent[:, 2 * units:])
+                hh = act(x_h + (r * h) @ recurrent[..., 2 * units:])
             return (z * h + (1 - z) * hh,)
 
-        return projected, step
+        return step
 
     def _torch_params(self):
         import torch
@@ -385,9 +390,112 @@ class GRU(_FusedMixin, keras.layers.GRU):
         return out, [h[0]]
 
 
+@keras.saving.register_keras_serializable(package="keras_seqzoo")
+class Bidirectional(keras.layers.Bidirectional):
+    """``keras.layers.Bidirectional`` that runs both directions of a fused layer in one scan.
+
+    On JAX (a CPU, or a GPU with a mask), when it wraps a :class:`LSTM` or
+    :class:`GRU` that its fused kernel can take and no ``initial_state`` /
+    ``return_state`` is asked for, the forward and backward directions advance
+    together in one ``jax.lax.scan`` (kernel ``"jax-scan-bidirectional"``): one
+    batched recurrent matmul per time step instead of two loops. Everything else,
+    and every other backend, runs ``keras.layers.Bidirectional`` unchanged
+    (PyTorch's fused op per direction, for instance). Same arguments, variables,
+    config and outputs as ``keras.layers.Bidirectional``.
+
+    Args:
+        layer: the recurrent layer to wrap.
+        **kwargs: any argument of ``keras.layers.Bidirectional``.
+
+    Returns:
+        The same outputs as ``keras.layers.Bidirectional``.
+
+    Example:
+
+    ```python
+    layer = keras_seqzoo.layers.Bidirectional(keras_seqzoo.layers.LSTM(32))
+    ```
+    """
+
+    def call(self, sequences, initial_state=None, mask=None, training=None):
+        if self._can_scan_both(initial_state, training):
+            return self._scan_both(sequences, mask)
+        return super().call(sequences, initial_state=initial_state, mask=mask,
+                            training=training)
+
+    def _can_scan_both(self, initial_state, training) -> bool:
+        fwd, bwd = self.forward_layer, self.backward_layer
+        if keras.backend.backend() != "jax" or initial_state is not None:
+            return False
+        if self.return_state or self.stateful or type(fwd) is not type(bwd):
+            return False
+        if not isinstance(fwd, _FusedMixin) or fwd.go_backwards == bwd.go_backwards:
+            return False
+        if fwd.go_backwards or not fwd.built or not bwd.built:
+            return False
+        if fwd.cell.units != bwd.cell.units or (fwd.cell.bias is None) != (bwd.cell.bias is None):
+            return False
+        if any(getattr(fwd.cell, a) is not getattr(bwd.cell, a) and getattr(fwd.cell, a)
+               != getattr(bwd.cell, a)
+               for a in ("activation", "recurrent_activation", "reset_after")
+               if hasattr(fwd.cell, a)):
+            return False
+        if fwd._why_not_fused(training) or bwd._why_not_fused(training):
+            return False
+        return not _jax_gpu()
+
+    def _scan_both(self, sequences, mask):
+        import jax.numpy as jnp
+
+        fwd, bwd = self.forward_layer, self.backward_layer
+        weights = [layer._jax_weights() for layer in (fwd, bwd)]
+        x = jnp.asarray(sequences).astype(weights[0][0].dtype)
+        projected = []
+        for kernel, _, input_bias, _ in weights:
+            p = x @ kernel
+            projected.append(p if input_bias is None else p + input_bias)
+        # (time, direction, batch, gates); the backward direction runs reversed time.
+        xs = jnp.stack([jnp.swapaxes(projected[0], 0, 1),
+                        jnp.flip(jnp.swapaxes(projected[1], 0, 1), axis=0)], axis=1)
+        recurrent = jnp.stack([weights[0][1], weights[1][1]])
+        recurrent_bias = None if weights[0][3] is None else jnp.stack(
+            [weights[0][3], weights[1][3]])[:, None, :]
+        step = fwd._jax_step(recurrent, recurrent_bias)
+        masks = None
+        if mask is not None:
+            m = jnp.swapaxes(jnp.asarray(mask).astype(bool), 0, 1)  # (time, batch)
+            masks = jnp.stack([m, jnp.flip(m, axis=0)], axis=1)[..., None]
+        batch, units = x.shape[0], fwd.cell.units
+        zeros = jnp.zeros((2, batch, units), x.dtype)
+        states = (zeros,) * len(fwd.cell.state_size if isinstance(
+            fwd.cell.state_size, (list, tuple)) else [fwd.cell.state_size])
+        _, outputs = _scan(step, xs, masks, states, fwd.zero_output_for_mask)
+        for layer in (fwd, bwd):
+            layer._note_kernel("jax-scan-bidirectional", "both directions in one scan")
+        if self.return_sequences:
+            y, y_rev = outputs[:, 0], jnp.flip(outputs[:, 1], axis=0)
+            y, y_rev = jnp.swapaxes(y, 0, 1), jnp.swapaxes(y_rev, 0, 1)
+        else:
+            y, y_rev = outputs[-1, 0], outputs[-1, 1]
+        y = ops.cast(y, self.compute_dtype)
+        y_rev = ops.cast(y_rev, self.compute_dtype)
+        if self.merge_mode == "concat":
+            return ops.concatenate([y, y_rev], axis=-1)
+        if self.merge_mode == "sum":
+            return y + y_rev
+        if self.merge_mode == "ave":
+            return (y + y_rev) / 2
+        if self.merge_mode == "mul":
+            return y * y_rev
+        if self.merge_mode is None:
+            return (y, y_rev)
+        raise ValueError(f"Unrecognized value for `merge_mode`. Received: {self.merge_mode}")
+
+
 PLAIN_KERAS_OBJECTS: dict[str, Any] = {
     "keras_seqzoo>LSTM": keras.layers.LSTM,
     "keras_seqzoo>GRU": keras.layers.GRU,
+    "keras_seqzoo>Bidirectional": keras.layers.Bidirectional,
 }
 """``custom_objects`` for loading, in plain Keras, a ``.keras`` file saved with these layers."""
 

@@ -64,7 +64,13 @@ def _recurrent(
     )
     for depth, layer_units in enumerate(units):
         layer = cell(layer_units, return_sequences=depth < len(units) - 1)
-        x = keras.layers.Bidirectional(layer)(x) if bidirectional else layer(x)
+        if bidirectional:
+            # keras_seqzoo's Bidirectional runs a fused layer's two directions in one
+            # scan where the backend allows (JAX); plain Keras layers get Keras' own.
+            fused = isinstance(layer, (fused_layers.LSTM, fused_layers.GRU))
+            wrapper = fused_layers.Bidirectional if fused else keras.layers.Bidirectional
+            layer = wrapper(layer)
+        x = layer(x)
     outputs = classification_head(
         x, dense_units=dense_units, dropout=dropout, num_classes=num_classes
     )
