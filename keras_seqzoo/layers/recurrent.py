@@ -28,25 +28,25 @@ call ran in :attr:`LSTM.kernel_name`, and the module logger
 (``keras_seqzoo.layers.recurrent``) says at DEBUG level which kernel ran
 and why whenever that changes.
 
-Serialization: the classes are registered as ``keras_seqzoo>LSTM`` and
-``keras_seqzoo>GRU`` with Keras' own config, so a ``.keras`` file loads wherever
+Serialization: the classes are registered as ``keras_seqzoo>LSTM``,
+``keras_seqzoo>GRU`` and ``keras_seqzoo>Bidirectional`` with Keras' own config, so a ``.keras`` file loads wherever
 ``keras_seqzoo`` is imported (no ``custom_objects``), and weights interchange
 with plain ``keras.layers.LSTM`` / ``GRU`` in both directions (same variable
 shapes and paths: ``save_weights`` / ``load_weights``, ``get_weights`` /
 ``set_weights``). Without ``keras_seqzoo``, plain Keras loads such a file with
 ``custom_objects=keras_seqzoo.layers.PLAIN_KERAS_OBJECTS``
-(which maps the two names to ``keras.layers.LSTM`` / ``GRU``); a plain Keras
+(which maps the names to Keras' own classes); a plain Keras
 file loads into keras_seqzoo as it is (plain layers).
 
 Example:
 
 ```python
 import keras
-from keras_seqzoo.layers import LSTM
+from keras_seqzoo.layers import LSTM, Bidirectional
 
-layer = keras.layers.Bidirectional(LSTM(32))
+layer = Bidirectional(LSTM(32))
 outputs = layer(keras.random.normal((4, 10, 8)))
-layer.forward_layer.kernel_name  # e.g. "jax-scan"
+layer.forward_layer.kernel_name  # e.g. "jax-scan-bidirectional"
 ```
 """
 
