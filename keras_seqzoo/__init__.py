@@ -41,6 +41,10 @@ from keras_seqzoo._registry import (
 )
 from keras_seqzoo.compiling import compile_model
 
+# Registers the fused recurrent layers with Keras' serialization, so that a saved
+# builder model loads after a plain ``import keras_seqzoo`` (imports only Keras).
+from keras_seqzoo import layers  # noqa: E402,F401  (isort: skip)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -59,6 +63,7 @@ __all__ = [
     "format_description",
     "get_model",
     "get_preset",
+    "layers",
     "list_models",
     "register",
     "register_preset",

@@ -218,3 +218,20 @@ def test_weights_and_files_interchange_with_keras(cls, tmp_path):
         "jax-scan-bidirectional" if BACKEND == "jax" else EXPECTED_KERNEL["none"]}
     assert type(loaded.layers[1]) is Bidirectional
     assert recurrent_kernels(as_plain) == {}
+
+
+@pytest.mark.one_backend
+def test_import_keras_seqzoo_registers_the_layers_for_loading():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import keras, keras_seqzoo; names = keras.saving.get_custom_objects(); "
+            "print(sorted(n for n in names if n.startswith('keras_seqzoo>')))")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    names = result.stdout.strip().splitlines()[-1]
+    for name in PLAIN_KERAS_OBJECTS:
+        assert repr(name) in names
