@@ -441,11 +441,10 @@ class Bidirectional(keras.layers.Bidirectional):
             return False
         if fwd.cell.units != bwd.cell.units or (fwd.cell.bias is None) != (bwd.cell.bias is None):
             return False
-        if any(getattr(fwd.cell, a) is not getattr(bwd.cell, a) and getattr(fwd.cell, a)
-               != getattr(bwd.cell, a)
-               for a in ("activation", "recurrent_activation", "reset_after")
-               if hasattr(fwd.cell, a)):
-            return False
+        # One step function serves both directions: their cells must agree.
+        for attribute in ("activation", "recurrent_activation", "reset_after"):
+            if getattr(fwd.cell, attribute, None) != getattr(bwd.cell, attribute, None):
+                return False
         if fwd._why_not_fused(training) or bwd._why_not_fused(training):
             return False
         return not _jax_gpu()
