@@ -42,10 +42,16 @@ from keras_seqzoo._registry import (
 from keras_seqzoo._version import __version__
 
 if TYPE_CHECKING:  # loaded on first use (they import Keras), see __getattr__
-    from keras_seqzoo import callbacks, comparison, datasets, plots, space, tuning
+    from keras_seqzoo import callbacks, comparison, datasets, layers, plots, space, tuning
     from keras_seqzoo._model import SeqzooModel
     from keras_seqzoo.comparison import compare, reproduce
     from keras_seqzoo.compiling import compile_model
+
+# Keras' serialization learns keras_seqzoo's layers (keras_seqzoo.layers) as soon as Keras
+# is imported, so saved builder models load without custom_objects; Keras is not imported here.
+from keras_seqzoo import _keras_hook  # noqa: E402
+
+_keras_hook.install()
 
 # `from keras_seqzoo import *` gives what the core install has: submodules that need an
 # extra (datasets: [data], tuning: [tuner], plots: [plots]) are imported by name.
@@ -63,6 +69,7 @@ __all__ = [
     "format_description",
     "get_model",
     "get_preset",
+    "layers",
     "list_models",
     "register",
     "register_preset",
@@ -70,7 +77,9 @@ __all__ = [
     "unregister",
 ]
 
-_LAZY_SUBMODULES = {"callbacks", "comparison", "datasets", "plots", "results", "space", "tuning"}
+_LAZY_SUBMODULES = {
+    "callbacks", "comparison", "datasets", "layers", "plots", "results", "space", "tuning"
+}
 # Names whose modules import Keras, TensorFlow or matplotlib: loaded on first use, so that
 # `import keras_seqzoo` (and `seqzoo --help`) stays light.
 _LAZY_NAMES = {

@@ -1,4 +1,10 @@
-"""Recurrent models: (bidirectional) LSTM, stacked LSTMs and GRU."""
+"""Recurrent models: (bidirectional) LSTM, stacked LSTMs and GRU.
+
+The builders use :class:`keras_seqzoo.layers.LSTM` / :class:`~keras_seqzoo.layers.GRU`
+by default: Keras' layers with the same variables and outputs and a fused kernel
+per backend (see the "Recurrent kernels" guide). ``fused=False`` builds plain
+``keras.layers.LSTM`` / ``GRU`` instead (the same weights and summary).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import keras
 
 from keras_seqzoo._arguments import Range
 from keras_seqzoo._registry import register, register_preset
+from keras_seqzoo.layers import recurrent as fused_layers
 from keras_seqzoo.models._parts import (
     MaxLength,
     NumClasses,
@@ -28,6 +35,11 @@ _SPACE = {
     "dense_units": Choice([6, 24, 64]),
     "dropout": Float(0.0, 0.5, step=0.1),
 }
+
+
+def _cell(name: str, fused: bool) -> type:
+    """keras_seqzoo's fused layer class ``name`` ("LSTM" / "GRU"), or Keras' own."""
+    return getattr(fused_layers if fused else keras.layers, name)
 
 
 def _recurrent(
@@ -52,7 +64,13 @@ def _recurrent(
     )
     for depth, layer_units in enumerate(units):
         layer = cell(layer_units, return_sequences=depth < len(units) - 1)
-        x = keras.layers.Bidirectional(layer)(x) if bidirectional else layer(x)
+        if bidirectional:
+            # keras_seqzoo's Bidirectional runs a fused layer's two directions in one
+            # scan where the backend allows (JAX); plain Keras layers get Keras' own.
+            fused = isinstance(layer, (fused_layers.LSTM, fused_layers.GRU))
+            wrapper = fused_layers.Bidirectional if fused else keras.layers.Bidirectional
+            layer = wrapper(layer)
+        x = layer(x)
     outputs = classification_head(
         x, dense_units=dense_units, dropout=dropout, num_classes=num_classes
     )
@@ -71,6 +89,9 @@ _ARGS_DOC = """
             (``False`` gives the unidirectional variant).
         mask_zero: treat token id 0 as padding, so the recurrence skips it.
         num_classes: 2 for one sigmoid output, more for a softmax.
+        fused: use keras_seqzoo's fused ``LSTM`` / ``GRU`` layers (the default;
+            same weights and outputs as Keras' layers, faster kernels); ``False``
+            builds plain ``keras.layers.LSTM`` / ``GRU``.
 
     Returns:
         An uncompiled ``keras.Model``.
@@ -95,9 +116,10 @@ def bilstm(
     bidirectional: bool = True,
     mask_zero: bool = False,
     num_classes: NumClasses = 2,
+    fused: bool = True,
 ) -> keras.Model:
     return _recurrent(
-        "bilstm", keras.layers.LSTM, units=(units,), vocab_size=vocab_size,
+        "bilstm", _cell("LSTM", fused), units=(units,), vocab_size=vocab_size,
         embedding_dim=embedding_dim, max_length=max_length, dense_units=dense_units,
         dropout=dropout, bidirectional=bidirectional, mask_zero=mask_zero,
         num_classes=num_classes,
@@ -133,9 +155,10 @@ def stacked_bilstm(
     bidirectional: bool = True,
     mask_zero: bool = False,
     num_classes: NumClasses = 2,
+    fused: bool = True,
 ) -> keras.Model:
     return _recurrent(
-        "stacked_bilstm", keras.layers.LSTM, units=tuple(units), vocab_size=vocab_size,
+        "stacked_bilstm", _cell("LSTM", fused), units=tuple(units), vocab_size=vocab_size,
         embedding_dim=embedding_dim, max_length=max_length, dense_units=dense_units,
         dropout=dropout, bidirectional=bidirectional, mask_zero=mask_zero,
         num_classes=num_classes,
@@ -167,9 +190,10 @@ def bigru(
     bidirectional: bool = True,
     mask_zero: bool = False,
     num_classes: NumClasses = 2,
+    fused: bool = True,
 ) -> keras.Model:
     return _recurrent(
-        "bigru", keras.layers.GRU, units=(units,), vocab_size=vocab_size,
+        "bigru", _cell("GRU", fused), units=(units,), vocab_size=vocab_size,
         embedding_dim=embedding_dim, max_length=max_length, dense_units=dense_units,
         dropout=dropout, bidirectional=bidirectional, mask_zero=mask_zero,
         num_classes=num_classes,

@@ -1,0 +1,237 @@
+"""keras_seqzoo.layers.LSTM / GRU against keras.layers.LSTM / GRU on the backend under test."""
+
+from __future__ import annotations
+
+import logging
+
+import keras
+import numpy as np
+import pytest
+
+from keras_seqzoo.layers import GRU, LSTM, PLAIN_KERAS_OBJECTS, Bidirectional, recurrent_kernels
+
+BACKEND = keras.backend.backend()
+PLAIN = {LSTM: keras.layers.LSTM, GRU: keras.layers.GRU,
+         Bidirectional: keras.layers.Bidirectional}
+BATCH, STEPS, FEATURES, UNITS = 3, 6, 4, 5
+
+# Masks: none; right-padded (lengths 6, 4, 1); with a hole (not right-padded).
+MASKS = {
+    "none": None,
+    "right_padded": np.arange(STEPS)[None, :] < np.array([[6], [4], [1]]),
+    "hole": np.array([[1, 1, 0, 1, 1, 1], [1, 1, 1, 1, 0, 0], [0, 1, 1, 1, 1, 1]], bool),
+}
+# The kernel each backend's fused layer is expected to run, by mask.
+EXPECTED_KERNEL = {
+    "jax": {"none": "jax-scan", "right_padded": "jax-scan", "hole": "jax-scan"},
+    "torch": {"none": "torch-fused", "right_padded": "torch-fused-packed", "hole": "keras"},
+    "tensorflow": {"none": "keras", "right_padded": "keras", "hole": "keras"},
+}[BACKEND]
+
+
+def _pair(cls, wrap: str, return_sequences: bool, **kwargs):
+    """(fast, plain) layers with the same weights; wrap is forward / backwards / bidirectional."""
+    layers = []
+    for klass in (cls, PLAIN[cls]):
+        layer = klass(UNITS, return_sequences=return_sequences,
+                      go_backwards=wrap == "backwards", **kwargs)
+        if wrap == "bidirectional":
+            layer = (Bidirectional if klass is cls else keras.layers.Bidirectional)(layer)
+        layer.build((BATCH, STEPS, FEATURES))
+        layers.append(layer)
+    fast, plain = layers
+    rng = np.random.default_rng(1)
+    weights = [rng.normal(scale=0.5, size=w.shape).astype("float32") for w in plain.get_weights()]
+    plain.set_weights(weights)
+    fast.set_weights(weights)
+    return fast, plain
+
+
+def _outputs_and_grads(layer, x, mask, weights):
+    """Outputs, gradient of sum(outputs * weights) w.r.t. each trainable variable and the input."""
+    if BACKEND == "jax":
+        import jax
+
+        trainable = [v.value for v in layer.trainable_variables]
+        non_trainable = [v.value for v in layer.non_trainable_variables]
+
+        def loss(trainable, x):
+            out, _ = layer.stateless_call(trainable, non_trainable, x, mask=mask)
+            return (out * weights).sum(), out
+
+        # Without jit the scans run step by step: the same numbers, without
+        # compiling a fresh scan for every layer (that took minutes in all).
+        with jax.disable_jit():
+            (_, out), (grads, x_grad) = jax.value_and_grad(
+                loss, argnums=(0, 1), has_aux=True)(trainable, x)
+        return [np.asarray(a) for a in (out, *grads, x_grad)]
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.convert_to_tensor(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = layer(x, mask=None if mask is None else tf.constant(mask))
+            total = tf.reduce_sum(out * weights)
+        grads = tape.gradient(total, [*layer.trainable_variables, x])
+        return [np.asarray(a) for a in (out, *grads)]
+    import torch
+
+    x = torch.tensor(x, requires_grad=True)
+    for variable in layer.trainable_variables:
+        variable.value.grad = None
+    out = layer(x, mask=None if mask is None else torch.tensor(mask))
+    (out * torch.tensor(weights)).sum().backward()
+    grads = [v.value.grad for v in layer.trainable_variables]
+    return [a.detach().cpu().numpy() for a in (out, *grads, x.grad)]
+
+
+def _fused_layers(layer):
+    return [l for l in (layer, getattr(layer, "forward_layer", None),
+                        getattr(layer, "backward_layer", None)) if isinstance(l, (LSTM, GRU))]
+
+
+# go_backwards alone only with the right-padded mask: Bidirectional covers it otherwise.
+CASES = [(wrap, mask) for wrap in ("forward", "bidirectional") for mask in MASKS] + [
+    ("backwards", "right_padded")]
+
+
+@pytest.mark.parametrize(("wrap", "mask_name"), CASES)
+@pytest.mark.parametrize("cls", [LSTM, GRU], ids=["lstm", "gru"])
+def test_same_outputs_and_gradients_as_keras(cls, wrap, mask_name):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
+    mask = MASKS[mask_name]
+    for return_sequences in (True, False):
+        fast, plain = _pair(cls, wrap, return_sequences)
+        shape = (BATCH, STEPS) if return_sequences else (BATCH,)
+        width = UNITS * (2 if wrap == "bidirectional" else 1)
+        weights = rng.normal(size=(*shape, width)).astype("float32")
+        got = _outputs_and_grads(fast, x, mask, weights)
+        want = _outputs_and_grads(plain, x, mask, weights)
+        names = ["outputs"] + [v.path for v in plain.trainable_variables] + ["input"]
+        assert len(got) == len(want) == len(names)
+        for name, a, b in zip(names, got, want):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5, err_msg=f"{name}, "
+                                       f"return_sequences={return_sequences}")
+        kernels = {l.kernel_name for l in _fused_layers(fast)}
+        expected = EXPECTED_KERNEL[mask_name]
+        if wrap == "bidirectional" and BACKEND == "jax":
+            expected = "jax-scan-bidirectional"  # both directions in one scan
+        assert kernels == {expected}
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU], ids=["lstm", "gru"])
+def test_states_and_initial_state_match_keras(cls):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
+    n_states = 2 if cls is LSTM else 1
+    initial = [rng.normal(size=(BATCH, UNITS)).astype("float32") for _ in range(n_states)]
+    for mask in (None, MASKS["right_padded"]):
+        fast, plain = _pair(cls, "forward", True, return_state=True)
+        got = fast(x, initial_state=initial, mask=mask)
+        want = plain(x, initial_state=initial, mask=mask)
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(keras.ops.convert_to_numpy(a),
+                                       keras.ops.convert_to_numpy(b), rtol=1e-5, atol=1e-5)
+
+
+def test_gru_reset_before_and_no_bias_match_keras():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
+    for kwargs in ({"reset_after": False}, {"use_bias": False}):
+        fast, plain = _pair(GRU, "bidirectional", True, **kwargs)
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(fast(x)),
+                                   keras.ops.convert_to_numpy(plain(x)), rtol=1e-5, atol=1e-5)
+    fast, plain = _pair(LSTM, "forward", False, use_bias=False)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(fast(x)),
+                               keras.ops.convert_to_numpy(plain(x)), rtol=1e-5, atol=1e-5)
+
+
+def test_dropout_falls_back_to_keras_and_logs_it(caplog):
+    layer = LSTM(UNITS, dropout=0.5)
+    with caplog.at_level(logging.DEBUG, logger="keras_seqzoo.layers.recurrent"):
+        layer(np.zeros((BATCH, STEPS, FEATURES), "float32"))
+    assert layer.kernel_name == "keras"
+    assert "kernel keras (dropout or recurrent_dropout)" in caplog.text
+
+
+def test_same_variables_and_config_as_keras():
+    for cls in (LSTM, GRU):
+        fast, plain = _pair(cls, "bidirectional", False)
+        assert [(v.name, tuple(v.shape)) for v in fast.weights] == [
+            (v.name, tuple(v.shape)) for v in plain.weights]
+        assert fast.count_params() == plain.count_params()
+        config, plain_config = fast.forward_layer.get_config(), plain.forward_layer.get_config()
+        assert {**config, "name": None} == {**plain_config, "name": None}
+
+
+def _predict(model, x):
+    return keras.ops.convert_to_numpy(model(x))
+
+
+def _model(cls):
+    wrapper = Bidirectional if cls in (LSTM, GRU) else keras.layers.Bidirectional
+    inputs = keras.Input((STEPS, FEATURES))
+    x = wrapper(cls(UNITS, return_sequences=True))(inputs)
+    outputs = wrapper(cls(UNITS))(x)
+    return keras.Model(inputs, outputs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cls", [LSTM, GRU], ids=["lstm", "gru"])
+def test_weights_and_files_interchange_with_keras(cls, tmp_path):
+    x = np.random.default_rng(4).normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
+    fast, plain = _model(cls), _model(PLAIN[cls])
+    # save_weights / load_weights both ways.
+    fast.save_weights(tmp_path / "fast.weights.h5")
+    plain.load_weights(tmp_path / "fast.weights.h5")
+    np.testing.assert_allclose(_predict(plain, x), _predict(fast, x),
+                               rtol=1e-5, atol=1e-5)
+    other = _model(PLAIN[cls])
+    other.save_weights(tmp_path / "plain.weights.h5")
+    fast.load_weights(tmp_path / "plain.weights.h5")
+    expected = _predict(other, x)
+    np.testing.assert_allclose(_predict(fast, x), expected, rtol=1e-5, atol=1e-5)
+    # A .keras file of the fast layers loads without custom_objects (keras_seqzoo
+    # is imported) as fast layers, and in plain Keras with PLAIN_KERAS_OBJECTS.
+    fast.save(tmp_path / "fast.keras")
+    loaded = keras.saving.load_model(tmp_path / "fast.keras")
+    assert type(loaded.layers[1].forward_layer) is cls
+    np.testing.assert_allclose(_predict(loaded, x), expected, rtol=1e-5, atol=1e-5)
+    # Plain Keras (keras_seqzoo's registrations taken out of Keras' global table).
+    registered = keras.saving.get_custom_objects()
+    saved = {name: registered.pop(name) for name in PLAIN_KERAS_OBJECTS}
+    try:
+        with pytest.raises(TypeError, match="keras_seqzoo>"):
+            keras.saving.load_model(tmp_path / "fast.keras")
+        as_plain = keras.saving.load_model(tmp_path / "fast.keras",
+                                           custom_objects=PLAIN_KERAS_OBJECTS)
+    finally:
+        registered.update(saved)
+    assert type(as_plain.layers[1].forward_layer) is PLAIN[cls]
+    assert type(as_plain.layers[1]) is keras.layers.Bidirectional
+    np.testing.assert_allclose(_predict(as_plain, x), expected, rtol=1e-5, atol=1e-5)
+    kernels = recurrent_kernels(loaded)
+    print(kernels)
+    assert len(kernels) == 4 and set(kernels.values()) == {
+        "jax-scan-bidirectional" if BACKEND == "jax" else EXPECTED_KERNEL["none"]}
+    assert type(loaded.layers[1]) is Bidirectional
+    assert recurrent_kernels(as_plain) == {}
+
+
+@pytest.mark.one_backend
+def test_import_keras_seqzoo_registers_the_layers_for_loading():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import keras, keras_seqzoo; names = keras.saving.get_custom_objects(); "
+            "print(sorted(n for n in names if n.startswith('keras_seqzoo>')))")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    names = result.stdout.strip().splitlines()[-1]
+    for name in PLAIN_KERAS_OBJECTS:
+        assert repr(name) in names
