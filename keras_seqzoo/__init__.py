@@ -40,6 +40,7 @@ from keras_seqzoo._registry import (
     unregister,
 )
 from keras_seqzoo.compiling import compile_model
+from keras_seqzoo import layers  # noqa: F401,E402 - registers the custom layers for load_model
 
 __version__ = "0.1.0"
 
@@ -59,6 +60,7 @@ __all__ = [
     "format_description",
     "get_model",
     "get_preset",
+    "layers",
     "list_models",
     "register",
     "register_preset",
