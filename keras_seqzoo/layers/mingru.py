@@ -37,6 +37,11 @@ def min_gru_scan(gates, candidates, mask=None):
     if mask is not None:
         gates = gates * ops.expand_dims(ops.cast(mask, gates.dtype), -1)
     _, states = ops.associative_scan(_compose, (1.0 - gates, gates * candidates), axis=1)
+    if keras.backend.backend() == "tensorflow":
+        # TensorFlow's scan loses the static shape in graph mode; the next layer needs it.
+        import tensorflow as tf
+
+        states = tf.ensure_shape(states, gates.shape)
     return states
 
 
