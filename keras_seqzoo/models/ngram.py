@@ -35,7 +35,6 @@ Buckets = Annotated[int, Range(min_value=1, max_value=HASH_PRIME)]
     search_space={
         "embedding_dim": Choice([8, 16, 32]),
         "num_buckets": Choice([2000, 11600, 30000]),
-        "ngram_orders": Choice([(1,), (1, 2), (1, 2, 3)]),
         "dense_units": Choice([6, 24, 64]),
         "dropout": Float(0.0, 0.5, step=0.1),
     },

@@ -49,7 +49,6 @@ def receptive_field(kernel_size: int, dilations: tuple[int, ...], convolutions: 
         "embedding_dim": Choice([16, 32, 64]),
         "filters": Choice([16, 32, 64]),
         "kernel_size": Choice([2, 3, 5]),
-        "dilations": Choice([(1, 2, 4, 8), (1, 2, 4, 8, 16)]),
         "pooling": Choice(["average", "max", "last"]),
         "dense_units": Choice([6, 24, 64]),
         "dropout": Float(0.0, 0.5, step=0.1),
