@@ -34,6 +34,8 @@ def min_gru_scan(gates, candidates, mask=None):
     Returns:
         ``(batch, time, units)``: ``h_1 .. h_T``.
     """
+    gates = ops.convert_to_tensor(gates)
+    candidates = ops.convert_to_tensor(candidates, dtype=gates.dtype)
     if mask is not None:
         gates = gates * ops.expand_dims(ops.cast(mask, gates.dtype), -1)
     # Scan over a time-major copy: the scan slices its axis with strides, and on
