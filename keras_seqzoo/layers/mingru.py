@@ -45,12 +45,12 @@ def min_gru_scan(gates, candidates, mask=None):
     coefficients = ops.transpose(1.0 - gates, (1, 0, 2))
     values = ops.transpose(gates * candidates, (1, 0, 2))
     _, states = ops.associative_scan(_compose, (coefficients, values), axis=0)
-    states = ops.transpose(states, (1, 0, 2))
     if keras.backend.backend() == "tensorflow":
-        # TensorFlow's scan loses the static shape in graph mode; the next layer needs it.
+        # TensorFlow's scan loses the static shape in graph mode; the next ops need it.
         import tensorflow as tf
 
-        states = tf.ensure_shape(states, gates.shape)
+        states = tf.ensure_shape(states, values.shape)
+    states = ops.transpose(states, (1, 0, 2))
     return states
 
 

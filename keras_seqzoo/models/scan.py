@@ -17,6 +17,7 @@ from keras_seqzoo.models._parts import (
     classification_head,
     embedded_input,
     finish,
+    invalid,
 )
 from keras_seqzoo.space import Boolean, Choice, Float
 
@@ -72,7 +73,8 @@ def mingru(
     Args:
         vocab_size: number of token ids (>= 2).
         embedding_dim: size of each token vector.
-        max_length: sequence length, or ``None`` for variable-length input.
+        max_length: sequence length, or ``None`` for variable-length input
+            (JAX and PyTorch only: on TensorFlow the scan needs a fixed length).
         units: state size of each minGRU (per direction).
         num_layers: stacked minGRU layers.
         bidirectional: add a backward minGRU to each layer.
@@ -92,6 +94,12 @@ def mingru(
     model = keras_seqzoo.build("mingru", units=64, num_layers=1, pooling="last")
     ```
     """
+    if max_length is None and keras.backend.backend() == "tensorflow":
+        raise invalid(
+            "mingru", "max_length", max_length,
+            "an integer >= 1 on the TensorFlow backend (keras.ops.associative_scan needs a "
+            "static length in TensorFlow's graph mode; JAX and PyTorch accept None)",
+        )
     inputs, x = embedded_input(
         vocab_size=vocab_size, embedding_dim=embedding_dim, max_length=max_length,
         mask_zero=mask_zero,
