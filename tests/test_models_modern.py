@@ -87,7 +87,8 @@ def test_keras_io_preset_carries_the_published_setting():
     assert data["published_val_accuracy"] == 0.8745
 
 
-@pytest.mark.parametrize("name", NEW)
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.slow) if n == "bigru_attention" else n for n in NEW])
 def test_one_training_step_and_keras_round_trip(name, tmp_path):
     model = zoo.build(name, vocab_size=50, max_length=12, **TINY[name])
     zoo.compile_model(model)
@@ -238,6 +239,7 @@ def test_fasttext_refuses_repeated_orders():
 # --------------------------------------------------------------------------- tuning
 
 
+@pytest.mark.slow
 def test_hypermodel_searches_old_and_new_architectures(tmp_path):
     keras_tuner = pytest.importorskip("keras_tuner")
     from keras_seqzoo import tuning
