@@ -16,14 +16,16 @@ from keras_seqzoo.cli import main
 def test_list_plain_and_json(capsys):
     assert main(["list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == [
-        "bigru", "bilstm", "conv1d", "embedding_flatten", "embedding_pooling", "stacked_bilstm"
+        "bigru", "bigru_attention", "bilstm", "conv1d", "embedding_flatten", "embedding_pooling",
+        "fasttext", "mingru", "stacked_bilstm", "tcn", "transformer_encoder",
     ]
-    assert main(["list", "*gru*", "--presets"]) == 0
+    assert main(["list", "bigru*", "--presets"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["bigru", "bigru.imdb_words10k"]
+    assert [line.split()[0] for line in lines] == [
+        "bigru", "bigru.imdb_words10k", "bigru_attention", "bigru_attention.imdb_words10k"]
     assert "[T6]" in lines[1]
     assert main(["list", "--tag", "convolutional", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == ["conv1d"]
+    assert json.loads(capsys.readouterr().out) == ["conv1d", "tcn"]
 
 
 def test_summary_prints_the_keras_table(capsys):

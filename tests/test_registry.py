@@ -17,7 +17,8 @@ from keras_seqzoo import _registry
 
 def test_list_models_builders_sorted():
     assert zoo.list_models() == [
-        "bigru", "bilstm", "conv1d", "embedding_flatten", "embedding_pooling", "stacked_bilstm"
+        "bigru", "bigru_attention", "bilstm", "conv1d", "embedding_flatten", "embedding_pooling",
+        "fasttext", "mingru", "stacked_bilstm", "tcn", "transformer_encoder",
     ]
 
 
@@ -25,12 +26,14 @@ def test_list_models_wildcards_presets_and_tags():
     assert zoo.list_models("*lstm*") == ["bilstm", "stacked_bilstm"]
     lstm = zoo.list_models("*lstm*", presets=True)
     assert "bilstm.imdb_words10k" in lstm and "bigru.imdb_words10k" not in lstm
-    assert zoo.list_models(["conv*", "*gru"]) == ["bigru", "conv1d"]
-    assert zoo.list_models(tags="convolutional") == ["conv1d"]
+    assert zoo.list_models(["conv*", "*gru"]) == ["bigru", "conv1d", "mingru"]
+    assert zoo.list_models(tags="convolutional") == ["conv1d", "tcn"]
     assert zoo.list_models(tags=("recurrent", "lstm")) == ["bilstm", "stacked_bilstm"]
     assert zoo.list_models("*.imdb_words10k", presets=True) == [
-        "bigru.imdb_words10k", "bilstm.imdb_words10k", "conv1d.imdb_words10k",
-        "embedding_flatten.imdb_words10k", "embedding_pooling.imdb_words10k",
+        "bigru.imdb_words10k", "bigru_attention.imdb_words10k", "bilstm.imdb_words10k",
+        "conv1d.imdb_words10k", "embedding_flatten.imdb_words10k",
+        "embedding_pooling.imdb_words10k", "fasttext.imdb_words10k", "mingru.imdb_words10k",
+        "tcn.imdb_words10k", "transformer_encoder.imdb_words10k",
     ]
     assert zoo.list_models("nothing*") == []
 

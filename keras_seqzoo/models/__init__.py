@@ -1,5 +1,23 @@
 """The built-in model families; importing this package registers them."""
 
-from keras_seqzoo.models import convolutional, pooling, recurrent  # noqa: F401
+from keras_seqzoo.models import (  # noqa: F401
+    attention,
+    convolutional,
+    ngram,
+    pooling,
+    recurrent,
+    scan,
+    temporal,
+    transformer,
+)
 
-__all__ = ["convolutional", "pooling", "recurrent"]
+__all__ = [
+    "attention",
+    "convolutional",
+    "ngram",
+    "pooling",
+    "recurrent",
+    "scan",
+    "temporal",
+    "transformer",
+]
