@@ -1,4 +1,4 @@
-"""Registers keras_seqzoo's layers with Keras' serialization once Keras is imported.
+"""Registers keras_seqzoo's model class and layers with Keras once Keras is imported.
 
 ``import keras_seqzoo`` does not import Keras (so that ``seqzoo --help`` stays
 fast), yet a ``.keras`` file saved from a builder must load with
@@ -21,6 +21,7 @@ _logger = logging.getLogger(__name__)
 
 def _register() -> None:
     try:
+        import keras_seqzoo._model  # noqa: F401  (SeqzooModel, registers on import)
         import keras_seqzoo.layers  # noqa: F401  (registers on import)
     except Exception as error:  # never break `import keras` because of us
         _logger.warning("keras_seqzoo could not register its layers: %s", error)

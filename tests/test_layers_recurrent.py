@@ -226,12 +226,14 @@ def test_import_keras_seqzoo_registers_the_layers_for_loading():
     import subprocess
     import sys
 
-    code = ("import keras, keras_seqzoo; names = keras.saving.get_custom_objects(); "
-            "print(sorted(n for n in names if n.startswith('keras_seqzoo>')))")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    names = result.stdout.strip().splitlines()[-1]
-    for name in PLAIN_KERAS_OBJECTS:
-        assert repr(name) in names
+    # keras_seqzoo is imported before Keras (its hook registers once Keras loads) and after.
+    for order in ("import keras_seqzoo, keras", "import keras, keras_seqzoo"):
+        code = (f"{order}; names = keras.saving.get_custom_objects(); "
+                "print(sorted(n for n in names if n.startswith('keras_seqzoo>')))")
+        env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
+        result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+        names = result.stdout.strip().splitlines()[-1]
+        for name in [*PLAIN_KERAS_OBJECTS, "SeqzooModel", "MinGRU", "HashedNgrams"]:
+            assert f"'keras_seqzoo>{name.split('>')[-1]}'" in names, (order, name, names)
