@@ -5,7 +5,7 @@ seqzoo list [PATTERN ...] [--tag TAG] [--presets] [--json]
 seqzoo describe NAME [--json]
 seqzoo summary NAME [--set ARG=VALUE ...] [--line-length N]
 seqzoo compare MODEL [MODEL ...] [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
-seqzoo reproduce {c1,c2,c3,c4} [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
+seqzoo reproduce {c1,c2,c3,c4,c5} [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
 seqzoo --version
 seqzoo results DIR [--csv] [--top N] [--output DIR]
 ```
@@ -235,8 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(p, defaults_from_experiment=False)
     p.set_defaults(run=_cmd_compare)
 
-    p = sub.add_parser("reproduce", help="run one of the slides' comparisons (c1-c4)")
-    p.add_argument("experiment", choices=("c1", "c2", "c3", "c4"))
+    p = sub.add_parser(
+        "reproduce",
+        help="run one of the recorded comparisons (c1-c4: the slides'; c5: every architecture)",
+    )
+    p.add_argument("experiment", choices=("c1", "c2", "c3", "c4", "c5"))
     _add_run_options(p, defaults_from_experiment=True)
     p.set_defaults(run=_cmd_reproduce)
 

@@ -363,24 +363,10 @@ def _histories(folders: list[Path]) -> Any:
     return [read_history(folder) for folder in folders]
 
 
-def _mean_history(histories: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    by_epoch: dict[int, list[dict[str, Any]]] = {}
-    for records in histories:
-        for record in records:
-            by_epoch.setdefault(record["epoch"], []).append(record)
-    mean = []
-    for epoch in sorted(by_epoch):
-        merged: dict[str, Any] = {"epoch": epoch}
-        for key in {k for r in by_epoch[epoch] for k in r if k != "epoch"}:
-            values = [r[key] for r in by_epoch[epoch] if _finite(r.get(key))]
-            if values:
-                merged[key] = statistics.fmean(values)
-        mean.append(merged)
-    return mean
-
-
 def write_report(directory: str | os.PathLike, models: Sequence[str] | None = None,
-                 *, title: str | None = None) -> Comparison:
+                 *, title: str | None = None,
+                 reference_seconds: Mapping[str, float] | None = None,
+                 reference_label: str = "slides") -> Comparison:
     """(Re)writes the table and figures of a comparison directory from its trials.
 
     Safe in several processes at once (each file is written to a temporary name
@@ -390,7 +376,10 @@ def write_report(directory: str | os.PathLike, models: Sequence[str] | None = No
     Args:
         directory: a comparison directory.
         models: the models, in order (see :func:`model_runs`).
-        title: a title for the figures.
+        title: what was compared, for the figures' titles (e.g. ``"C4"``).
+        reference_seconds: seconds per epoch measured elsewhere (the slides'), drawn
+            beside the measured ones as ratios to the fastest model.
+        reference_label: what the reference is (``"slides"``).
 
     Returns:
         The :class:`Comparison`.
@@ -414,18 +403,17 @@ def write_report(directory: str | os.PathLike, models: Sequence[str] | None = No
         per_seed = [s for s in per_seed if _finite(s)]
         if per_seed:
             times[r["model"]] = per_seed[0] if len(per_seed) == 1 else per_seed
-    for plot, data, name in ((plots.plot_history, curves, "curves.png"),
-                             (plots.plot_epoch_times, times, "epoch_times.png")):
-        if not data:
-            continue
-        with _atomic.replacing(directory / name) as tmp:
-            try:
-                plot(data, tmp, title=title)
-            except (TypeError, ValueError):
-                if not any(isinstance(v, list) for v in data.values()):
-                    raise
-                # keras_seqzoo.plots without per-seed lists (interface I2): draw the means.
-                plot({k: (_mean_history(v) if plot is plots.plot_history else statistics.median(v))
-                      if isinstance(v, list) else v for k, v in data.items()}, tmp, title=title)
-        made.append(directory / name)
+    prefix = f"{title}: " if title else ""
+    if curves:
+        with _atomic.replacing(directory / "curves.png") as tmp:
+            plots.plot_history(curves, tmp, title=f"{prefix}accuracy and loss per epoch")
+        made.append(directory / "curves.png")
+    if times:
+        with _atomic.replacing(directory / "epoch_times.png") as tmp:
+            plots.plot_epoch_times(
+                times, tmp, title=f"{prefix}seconds per epoch (steady state)",
+                reference_seconds=dict(reference_seconds) if reference_seconds else None,
+                reference_label=reference_label,
+            )
+        made.append(directory / "epoch_times.png")
     return Comparison(directory=directory, rows=rows, table_markdown=markdown, plots=made)

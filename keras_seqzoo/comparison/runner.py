@@ -631,7 +631,8 @@ def compare(
         if server is not None:
             server.stop(grace=2)
         # Interrupted or not, the table and figures describe exactly what is on disk.
-        result = report.write_report(directory, title=title)
+        result = report.write_report(directory, title=_figure_title(experiment, title),
+                                     reference_seconds=_reference_seconds(experiment))
     failed = [t for t in report.read_trials(directory) if t.get("status") == "FAILED"]
     if failed:
         messages = "\n".join(f"trial {t['trial_id']} ({report._values(t)}): "
@@ -641,3 +642,15 @@ def compare(
     if verbose:
         print(result.table_markdown)
     return result
+
+
+def _figure_title(experiment: str | None, title: str | None) -> str | None:
+    """The figures' title prefix: the experiment's name (``"C4"``), else the given title."""
+    return experiment.upper() if experiment else title
+
+
+def _reference_seconds(experiment: str | None) -> dict[str, float] | None:
+    from keras_seqzoo.comparison.experiments import EXPERIMENTS
+
+    known = EXPERIMENTS.get(experiment or "")
+    return dict(known.reference_seconds) if known and known.reference_seconds else None
