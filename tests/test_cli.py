@@ -120,7 +120,8 @@ def test_unknown_tag_is_refused_with_did_you_mean(capsys):
     err = capsys.readouterr().err
     assert err.startswith("seqzoo list: error: ")
     assert "unknown tag 'recurent'. Did you mean 'recurrent'?" in err
-    assert "Known tags: baseline, convolutional, gru, lstm, pooling, recurrent, stacked." in err
+    assert ("Known tags: attention, baseline, causal, convolutional, gru, lstm, modern, ngram, "
+            "parallel_scan, pooling, recurrent, stacked, transformer." in err)
 
 
 def test_suggestions_are_names_that_list_shows(capsys):

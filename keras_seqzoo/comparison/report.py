@@ -323,18 +323,22 @@ def table_markdown(rows: list[dict[str, Any]]) -> str:
     """Returns the comparison rows as a Markdown table (mean ± std with several seeds)."""
     header = ("| model | seeds | params | epochs | s/epoch | x fastest | best val acc (epoch) "
               "| final val acc | best val loss (epoch) | final val loss |")
+
+    def epoch(value: Any) -> str:  # counted from 1, as Keras prints them
+        return _fmt(value + 1 if _finite(value) else value, 1)
+
     lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         seconds = _spread(r, "seconds_per_epoch", 2) + (" *" if r["seconds_include_warmup"] else "")
         lines.append(
             f"| {r['model']} | {r['seeds']} | {_fmt(r['params'])} | {r['epochs']} | {seconds} "
             f"| {_fmt(r['ratio_to_fastest'], 2)} "
-            f"| {_spread(r, 'best_val_accuracy')} ({_fmt(r['best_val_accuracy_epoch'])}) "
+            f"| {_spread(r, 'best_val_accuracy')} ({epoch(r['best_val_accuracy_epoch'])}) "
             f"| {_spread(r, 'final_val_accuracy')} "
-            f"| {_spread(r, 'best_val_loss')} ({_fmt(r['best_val_loss_epoch'])}) "
+            f"| {_spread(r, 'best_val_loss')} ({epoch(r['best_val_loss_epoch'])}) "
             f"| {_spread(r, 'final_val_loss')} |"
         )
-    notes = []
+    notes = ["Epochs are counted from 1, as Keras prints them."]
     if any(r["seeds"] > 1 for r in rows):
         notes.append("Values are the mean ± sample standard deviation over the seeds.")
     if any(r["seconds_include_warmup"] for r in rows):

@@ -302,6 +302,7 @@ def _make_tuner_class():
                     callbacks=[timer, exporter, backup, ReportEpoch(self, trial)],
                     verbose=trainer.verbose,
                 )
+            _record_kernels(folder, model)
             if trainer.verbose:
                 print(f"[trial {trial.trial_id}] {name}, seed {seed}: done in "
                       f"{time.monotonic() - started:.1f} s", flush=True)
@@ -654,3 +655,16 @@ def _reference_seconds(experiment: str | None) -> dict[str, float] | None:
 
     known = EXPERIMENTS.get(experiment or "")
     return dict(known.reference_seconds) if known and known.reference_seconds else None
+
+
+def _record_kernels(folder: Path, model: keras.Model) -> None:
+    """Adds the kernel each fused recurrent layer ran (``keras_seqzoo.layers``) to run.json."""
+    from keras_seqzoo.layers import recurrent_kernels
+
+    kernels = recurrent_kernels(model)
+    path = folder / "run.json"
+    if not kernels or not path.exists():
+        return
+    run = json.loads(path.read_text(encoding="utf-8"))
+    run["recurrent_kernels"] = kernels
+    _atomic.write_text(path, json.dumps(run, indent=1, allow_nan=False) + "\n")
