@@ -98,7 +98,7 @@ def _normalize_runs(runs: Any) -> dict[str, list[list[Mapping[str, Any]]]]:
     if isinstance(runs, Sequence) and not isinstance(runs, (str, bytes)) and runs:
         if _is_records(runs):  # one run given as records
             return {"run": [load(runs)]}
-        labels = [Path(r).name or os.fspath(r) if isinstance(r, (str, os.PathLike)) else None
+        labels: list[Any] = [Path(r).name or os.fspath(r) if isinstance(r, (str, os.PathLike)) else None
                   for r in runs]
         if None in labels:
             raise TypeError(
@@ -254,7 +254,7 @@ def plot_history(
         from matplotlib.lines import Line2D
 
         seeds = max(len(h) for h in data.values())
-        handles = [Line2D([], [], color=TRAIN_COLOR, linestyle="-"),
+        handles: list[Any] = [Line2D([], [], color=TRAIN_COLOR, linestyle="-"),
                    Line2D([], [], color=VALIDATION_COLOR, linestyle="--")]
         names = ["training", "validation"]
         if seeds > 1:
@@ -359,11 +359,11 @@ def plot_epoch_times(
     rows = list(range(len(order)))
 
     ax = axes[0]
-    value = [medians.get(label, 0.0) for label in order]
+    bar_values = [medians.get(label, 0.0) for label in order]
     low = [medians[label] - min(measured[label]) if label in measured else 0.0 for label in order]
     high = [max(measured[label]) - medians[label] if label in measured else 0.0 for label in order]
     spread = any(len(v) > 1 for v in measured.values())
-    bars = ax.barh(rows, value, color=MEASURED_COLOR, height=0.6,
+    bars = ax.barh(rows, bar_values, color=MEASURED_COLOR, height=0.6,
                    xerr=[low, high] if spread else None, capsize=3 if spread else 0)
     texts = []
     for label in order:
@@ -393,7 +393,8 @@ def plot_epoch_times(
         width = 0.38
         ours = [medians[label] / fastest if label in medians and fastest else 0.0
                 for label in order]
-        theirs = [reference[label] / fastest_reference if label in reference else 0.0
+        theirs = [reference[label] / fastest_reference
+                  if label in reference and fastest_reference else 0.0
                   for label in order]
         bars_ours = ax.barh([r - width / 2 for r in rows], ours, height=width,
                             color=MEASURED_COLOR, label="measured")

@@ -148,7 +148,7 @@ def _guess_objective(trials: list[dict[str, Any]]) -> tuple[str | None, str | No
             continue
         names = sorted(_observed(trial), key=lambda n: (not n.startswith("val_"), n))
         for name in names:
-            if any(s == step and math.isclose(v, score, rel_tol=1e-6, abs_tol=1e-9)
+            if any(s == step and math.isclose(v, float(score or 0.0), rel_tol=1e-6, abs_tol=1e-9)
                    for s, v in _observed(trial)[name]):
                 return name, _direction(name, trial)
     return None, None

@@ -113,7 +113,7 @@ def _candidates(value: space.Value) -> list[Any]:
         return [value.min_value, value.max_value]
     if isinstance(value, space.Boolean):
         return [True, False]
-    return [value.value]
+    return [getattr(value, "value")]  # space.Fixed
 
 
 def _with_default(value: space.Value, default: Any) -> space.Value:
@@ -153,7 +153,7 @@ def _declare(hp: keras_tuner.HyperParameters, name: str, value: space.Value, def
             return None if label is None else labels[label]
         return hp.Choice(name, list(value.values), default=default)
     if isinstance(value, space.Int):
-        step = value.step
+        step: int | None = value.step
         if value.sampling == "log" and step is not None and step <= 1:
             step = None  # keras-tuner: a log step is a factor, so 1 means "no step"
         return hp.Int(
@@ -631,18 +631,18 @@ def _apply_batch_size(batch_size: int, args: tuple, kwargs: dict) -> tuple[tuple
     def is_dataset(data: Any) -> bool:
         return tf is not None and isinstance(data, tf.data.Dataset)
 
-    args = list(args)
-    x = args[0] if args else kwargs.get("x")
+    positional = list(args)
+    x: Any = positional[0] if positional else kwargs.get("x")
     if is_dataset(x):
-        if args:
-            args[0] = x.rebatch(batch_size)
+        if positional:
+            positional[0] = x.rebatch(batch_size)
         else:
             kwargs["x"] = x.rebatch(batch_size)
         if is_dataset(kwargs.get("validation_data")):
             kwargs["validation_data"] = kwargs["validation_data"].rebatch(batch_size)
     else:
         kwargs["batch_size"] = batch_size
-    return tuple(args), kwargs
+    return tuple(positional), kwargs
 
 
 def _as_hypermodel(models: HyperModel | str | Sequence[str], arguments: dict) -> HyperModel:

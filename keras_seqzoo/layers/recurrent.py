@@ -105,6 +105,13 @@ class _FusedMixin:
     """The choice of kernel shared by :class:`LSTM` and :class:`GRU`."""
 
     _kernel_name: str | None = None
+    # Provided by the Keras RNN layer this mixin is combined with (for type checkers).
+    name: str
+    cell: Any
+    unroll: bool
+    go_backwards: bool
+    built: bool
+    compute_dtype: Any
 
     @property
     def kernel_name(self) -> str | None:
