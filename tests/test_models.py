@@ -107,8 +107,10 @@ def test_build_fit_predict_save_round_trip(name, tmp_path):
     assert model.inputs[0].shape[1] in (None, zoo.build(name).inputs[0].shape[1])
     zoo.compile_model(model)
     x, y = tiny_tokens(model, n=8)
+    before = [w.copy() for w in model.get_weights()]
     history = model.fit(x, y, epochs=1, batch_size=4, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+    assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
     predictions = model.predict(x, verbose=0)
     assert predictions.shape == (8, 1)
     assert np.all((predictions >= 0) & (predictions <= 1))

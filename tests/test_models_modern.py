@@ -87,22 +87,9 @@ def test_keras_io_preset_carries_the_published_setting():
     assert data["published_val_accuracy"] == 0.8745
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.slow) if n == "bigru_attention" else n for n in NEW])
-def test_one_training_step_and_keras_round_trip(name, tmp_path):
-    model = zoo.build(name, vocab_size=50, max_length=12, **TINY[name])
-    zoo.compile_model(model)
-    x, y = _tokens()
-    before = [w.copy() for w in model.get_weights()]
-    model.fit(x, y, epochs=1, batch_size=8, verbose=0)  # one step
-    assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
-    predictions = model.predict(x, verbose=0)
-    assert predictions.shape == (8, 1) and np.all(np.isfinite(predictions))
-    path = tmp_path / f"{name}.keras"
-    model.save(path)
-    restored = keras.saving.load_model(path)  # no custom_objects
-    np.testing.assert_allclose(restored.predict(x, verbose=0), predictions, rtol=1e-6, atol=1e-6)
-    assert restored.seqzoo_config == model.seqzoo_config
+# Build, one training step and the .keras round trip (no custom_objects, identical
+# predictions) of every new builder and preset: tests/test_models.py's
+# test_build_fit_predict_save_round_trip, parametrized over everything registered.
 
 
 # --------------------------------------------------------------------------- minGRU
