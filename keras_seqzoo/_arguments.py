@@ -194,7 +194,7 @@ def arguments_of(fn: Callable) -> dict[str, Argument]:
     for param in inspect.signature(fn).parameters.values():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
-        annotation = hints.get(param.name, Any)
+        annotation = _without_implicit_optional(hints.get(param.name, Any))
         tp, constraints = _split(annotation)
         default = None if param.default is param.empty else param.default
         result[param.name] = Argument(
@@ -206,6 +206,17 @@ def arguments_of(fn: Callable) -> dict[str, Argument]:
             annotation=annotation,
         )
     return result
+
+
+def _without_implicit_optional(annotation: Any) -> Any:
+    """Undoes Python 3.10's ``get_type_hints``, which wraps the hint of an argument whose
+    default is ``None`` in ``Optional[...]``: ``Optional[Annotated[int | None, Range]]``
+    becomes the ``Annotated[int | None, Range]`` that was written (3.11 leaves it alone)."""
+    if typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1 and typing.get_origin(args[0]) is typing.Annotated:
+            return args[0]
+    return annotation
 
 
 def _matches(value: Any, tp: Any, constraints: list[Range]) -> bool:

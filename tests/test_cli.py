@@ -140,6 +140,8 @@ def test_suggestions_are_names_that_list_shows(capsys):
 
 
 def test_results_of_a_missing_directory_exits_2(tmp_path, capsys):
+    pytest.importorskip("pandas", reason="seqzoo results needs the [tuner] extra")
+    pytest.importorskip("keras_tuner", reason="seqzoo results needs the [tuner] extra")
     assert main(["results", str(tmp_path / "nothing")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("seqzoo results: error:") and "is not a directory" in err
