@@ -93,7 +93,8 @@ def _trial_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("trial_*/trial.json"))
 
 
-def _load_trial(path: Path) -> dict[str, Any]:
+def _load_trial(path: Path, caller: str = "trials_table") -> dict[str, Any]:
+    """Reads one keras-tuner ``trial.json``; a corrupt one is named with the way out."""
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
@@ -101,9 +102,10 @@ def _load_trial(path: Path) -> dict[str, Any]:
             raise ValueError("not a keras-tuner trial (no 'trial_id')")
     except (OSError, ValueError) as error:
         raise ValueError(
-            f"trials_table: the trial file {path.parent.name}/{path.name} in "
-            f"{os.fspath(path.parent.parent)!r} is corrupt ({error}). Restore or delete that "
-            "trial's folder; the other trials are read normally."
+            f"{caller}: the trial file {path.parent.name}/{path.name} in "
+            f"{os.fspath(path.parent.parent)!r} is corrupt ({error}). Nothing was changed. "
+            f"Restore it, or delete its folder {path.parent.name}/ (a comparison then trains "
+            "that trial again); the other trials are kept."
         ) from None
     return data
 

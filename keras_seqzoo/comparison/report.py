@@ -89,18 +89,11 @@ def read_trials(directory: str | os.PathLike) -> list[dict[str, Any]]:
     Raises:
         ValueError: a trial file that does not parse, named with the fix.
     """
+    from keras_seqzoo.results import _load_trial  # one reader of trial files
+
     trials = []
     for path in sorted(Path(directory).glob(f"trial_*/{TRIAL_FILE}")):
-        try:
-            data = _read_json(path)
-            if not isinstance(data, dict) or "trial_id" not in data:
-                raise ValueError("not a keras-tuner trial (no 'trial_id')")
-        except (OSError, ValueError) as error:
-            raise ValueError(
-                f"the trial file {path.parent.name}/{path.name} in {os.fspath(directory)!r} is "
-                f"corrupt ({error}). Nothing was changed. Restore it, or delete its folder "
-                f"{path.parent.name}/ to train that trial again (the other trials are kept)."
-            ) from None
+        data = _load_trial(path, caller="compare")
         data["folder"] = path.parent
         trials.append(data)
     return sorted(trials, key=lambda t: str(t["trial_id"]))
