@@ -3,8 +3,9 @@
 # into the docs' data folder, without backups or weights,
 # and records how it was made.
 #
-#   bash scripts/record_run.sh c4 "KERAS_BACKEND=jax seqzoo reproduce c4 --output runs/c4" \
-#       "2-core AMD EPYC (x86-64) VM, no GPU, 24 GiB"
+#   bash scripts/record_run.sh c4 \
+#       "KERAS_BACKEND=jax KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz seqzoo reproduce c4 -o runs/c4" \
+#       "2-core AMD EPYC (x86-64) VM, no GPU, 24 GiB; nothing else running"
 #
 # Arguments: the experiment (folder name under runs/ and docs/data/runs/), the exact
 # command that produced runs/NAME, and a one-line hardware description.
@@ -23,6 +24,6 @@ for model in "$src"/*/; do
     [ -f "$src/$model/$f" ] && cp "$src/$model/$f" "$dst/$model/"
   done
 done
-printf '%s\n' "$command && bash scripts/record_run.sh $name ..." > "$dst/COMMAND"
+printf '%s\n' "$command" > "$dst/COMMAND"
 printf '%s\n' "$hardware" > "$dst/HARDWARE"
 du -sh "$dst"
