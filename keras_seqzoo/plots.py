@@ -5,7 +5,7 @@ never with ``pyplot``: nothing opens a window, nothing blocks, and no global
 figure state is left behind (safe in scripts, servers, notebooks and threads).
 matplotlib is imported on first use.
 
-Both figures are 720 pixels wide, so a documentation page shows them at their
+The figures are 720 pixels wide, so a documentation page shows them at their
 natural size, and label the slides' presets by their short slide names
 (``"bilstm.imdb_words10k"`` is drawn as ``"T5 LSTM"``).
 """
@@ -19,7 +19,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Mapping, Sequence, Union
 
-__all__ = ["plot_epoch_times", "plot_history"]
+__all__ = ["plot_accuracy_vs_time", "plot_epoch_times", "plot_history"]
 
 RunSource = Union[str, os.PathLike, Sequence[Mapping[str, Any]]]
 
@@ -415,6 +415,101 @@ def plot_epoch_times(
         ax.legend(fontsize=7.5, loc="lower right", frameon=False)
     figure.suptitle(_wrap(title or "Time per epoch"), fontsize=10)
     return _save(figure, path)
+
+
+def plot_accuracy_vs_time(
+    results: Mapping[str, Mapping[str, Any]],
+    path: str | os.PathLike,
+    *,
+    title: str | None = None,
+    accuracy_label: str = "best validation accuracy",
+    short_labels: bool = True,
+) -> Path:
+    """Draws each model as a point: accuracy against seconds per epoch (log scale).
+
+    The cost/benefit view of a comparison: up is better, left is cheaper. A model
+    given several values (one per seed) is drawn at their mean with error bars
+    from the lowest to the highest value on each axis.
+
+    Args:
+        results: label -> ``{"seconds": s, "accuracy": a}``, each a number or a
+            list (one per seed), e.g. the steady-state ``epoch_time`` and the best
+            ``val_accuracy`` of each run.
+        path: the PNG file to write; parent folders are created.
+        title: the chart title (default: "Accuracy and time per epoch").
+        accuracy_label: the y axis label.
+        short_labels: label the slides' registered presets by their slide
+            names (``"T5 LSTM"``); other labels are drawn as given.
+
+    Returns:
+        The path of the PNG file.
+
+    Example:
+
+    ```python
+    from keras_seqzoo.plots import plot_accuracy_vs_time
+    plot_accuracy_vs_time({"LSTM": {"seconds": [12.1, 12.4], "accuracy": [0.822, 0.826]},
+                           "fastText": {"seconds": 1.1, "accuracy": 0.851}}, "cost.png")
+    ```
+    """
+    Figure, FigureCanvasAgg = _matplotlib()
+    if not isinstance(results, Mapping) or not results:
+        raise ValueError("`results` must be a non-empty dict label -> {'seconds': ..., "
+                         f"'accuracy': ...}}. Received: results={results!r}")
+    points = {}
+    for label, value in results.items():
+        if not isinstance(value, Mapping) or not {"seconds", "accuracy"} <= set(value):
+            raise ValueError(f"Each result must be a dict with 'seconds' and 'accuracy'. "
+                             f"Received: results[{label!r}]={value!r}")
+        points[str(label)] = tuple(_positive_numbers(label, key, value[key])
+                                   for key in ("seconds", "accuracy"))
+    _check_png(path)
+
+    figure = Figure(figsize=(WIDTH_INCHES, 4.2), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    ax = figure.subplots()
+    spread = any(len(s) > 1 or len(a) > 1 for s, a in points.values())
+    for index, (label, (seconds, accuracy)) in enumerate(points.items()):
+        x, y = statistics.fmean(seconds), statistics.fmean(accuracy)
+        color = f"C{index % 10}"
+        ax.errorbar(x, y, xerr=[[x - min(seconds)], [max(seconds) - x]],
+                    yerr=[[y - min(accuracy)], [max(accuracy) - y]],
+                    fmt="o", color=color, markersize=6, capsize=3 if spread else 0,
+                    elinewidth=1)
+        name = _short_label(label) if short_labels else label
+        ax.annotate(name, (x, y), xytext=(6, 5), textcoords="offset points", fontsize=8,
+                    color=color)
+    ax.set_xscale("log")
+    all_seconds = [v for s, _ in points.values() for v in s]
+    all_accuracy = [v for _, a in points.values() for v in a]
+    low, high = min(all_seconds), max(all_seconds)
+    ax.set_xlim(low / 1.5, high * 2.2)  # room for the labels right of the points
+    pad = max(0.005, (max(all_accuracy) - min(all_accuracy)) * 0.15)
+    ax.set_ylim(min(all_accuracy) - pad, max(all_accuracy) + pad)
+    ax.set_xlabel("seconds per epoch (log scale)"
+                  + (": mean, bars from the lowest to the highest seed" if spread else ""),
+                  fontsize=8.5)
+    ax.set_ylabel(accuracy_label, fontsize=8.5)
+    from matplotlib.ticker import FuncFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _seconds(v)))
+    ax.tick_params(labelsize=7.5)
+    ax.grid(True, which="both", alpha=0.3)
+    figure.suptitle(_wrap(title or "Accuracy and time per epoch"), fontsize=10)
+    return _save(figure, path)
+
+
+def _positive_numbers(label: str, key: str, value: Any) -> list[float]:
+    values = list(value) if isinstance(value, Sequence) and not isinstance(value, str) else [value]
+    if not values or any(
+        isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and v > 0)
+        for v in values
+    ):
+        raise ValueError(
+            f"Each {key!r} must be a positive number (or a non-empty list of them, one per "
+            f"seed). Received: results[{label!r}][{key!r}]={value!r}"
+        )
+    return [float(v) for v in values]
 
 
 def _wrap(title: str) -> str:

@@ -39,7 +39,7 @@ def test_cli_compare_writes_a_consistent_run_directory(tiny_imdb, tmp_path, caps
     argv = ["compare", *MODELS, "--epochs", "2", "--data", str(tiny_imdb), "-o", str(out), *FAST]
     assert main(argv) == 0
     for name in ["comparison.json", "comparison.md", "comparison.csv", "curves.png",
-                 "epoch_times.png"]:
+                 "epoch_times.png", "accuracy_vs_seconds.png"]:
         assert (out / name).stat().st_size > 0, name
     assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with open(out / "comparison.csv", newline="") as handle:

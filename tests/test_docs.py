@@ -209,7 +209,8 @@ def test_comparison_pages(html_dir):
         assert "..." not in command and "shared/" not in command, command
         assert "epochs count from 1" in _text(page)
         images = re.findall(r'<img[^>]+src="([^"]+)"', page)
-        wanted = {f"seqzoo-{experiment}-curves.png", f"seqzoo-{experiment}-epoch-times.png"}
+        wanted = {f"seqzoo-{experiment}-curves.png", f"seqzoo-{experiment}-epoch-times.png",
+                  f"seqzoo-{experiment}-accuracy-vs-seconds.png"}
         assert wanted <= {Path(src).name for src in images}, experiment
         for src in images:
             assert (html_dir / "comparisons" / src).resolve().is_file(), src

@@ -161,6 +161,23 @@ def test_seconds_per_seed_and_reference_ratios(tmp_path, monkeypatch):
     assert texts == ["35.0 s  (7.0x)", "5.0 s  (1.0x)", "not measured"]
 
 
+def test_accuracy_against_seconds_per_model(tmp_path, monkeypatch):
+    points = _Recorder(monkeypatch, "errorbar")
+    out = plots.plot_accuracy_vs_time(
+        {"bilstm.imdb_words10k": {"seconds": [10.0, 12.0, 14.0], "accuracy": [0.82, 0.83, 0.84]},
+         "fastText": {"seconds": 1.5, "accuracy": 0.85}},
+        tmp_path / "cost.png", title="C5")
+    assert _is_png(out) and _size(out)[0] == 720
+    (ax, (x, y), kwargs), (_, (x2, y2), kwargs2) = points.calls
+    assert (x, y) == pytest.approx((12.0, 0.83))  # the seeds' mean
+    # bars from the lowest to the highest seed
+    assert [v for (v,) in kwargs["xerr"]] == pytest.approx([2.0, 2.0])
+    assert [v for (v,) in kwargs["yerr"]] == pytest.approx([0.01, 0.01])
+    assert (x2, y2) == (1.5, 0.85) and kwargs2["xerr"] == [[0.0], [0.0]]
+    assert ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.texts] == ["T5 LSTM", "fastText"]
+
+
 @pytest.mark.parametrize(
     "call, error, match",
     [
@@ -179,6 +196,13 @@ def test_seconds_per_seed_and_reference_ratios(tmp_path, monkeypatch):
         (lambda p: plots.plot_epoch_times({"a": 1.0}, p, reference_seconds={}), ValueError,
          "reference_seconds"),
         (lambda p: plots.plot_history({"x": [_records(), 3]}, p), TypeError, "one per seed"),
+        (lambda p: plots.plot_accuracy_vs_time({}, p), ValueError, "non-empty"),
+        (lambda p: plots.plot_accuracy_vs_time({"a": {"seconds": 1.0}}, p), ValueError,
+         "'seconds' and 'accuracy'"),
+        (lambda p: plots.plot_accuracy_vs_time({"a": {"seconds": 0, "accuracy": 0.5}}, p),
+         ValueError, r"results\['a'\]\['seconds'\]=0"),
+        (lambda p: plots.plot_accuracy_vs_time({"a": {"seconds": 1, "accuracy": [0.5, None]}},
+                                               p), ValueError, r"\['accuracy'\]=\[0.5, None\]"),
     ],
 )
 def test_clear_errors(tmp_path, call, error, match):

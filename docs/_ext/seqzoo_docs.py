@@ -503,8 +503,9 @@ def copy_pasteable(command: str, width: int = 88) -> str:
 class seqzoo_figure(nodes.General, nodes.Element):
     """A PNG drawn at write time into the HTML output's ``_images/``.
 
-    Attributes: ``filename``, ``kind`` (``"history"`` or ``"times"``), ``runs``
-    (label -> directory) or ``times`` (label -> seconds), ``metrics``, ``title``, ``alt``.
+    Attributes: ``filename``, ``kind`` (``"history"``, ``"times"`` or ``"cost"``),
+    ``runs`` (label -> directory), ``times`` (label -> seconds) or ``results`` (label ->
+    seconds and accuracy), ``metrics``, ``title``, ``alt``.
     """
 
 
@@ -520,6 +521,8 @@ def _draw(node: seqzoo_figure, path: Path) -> None:
             metrics=tuple(node["metrics"]),
             title=node["title"],
         )
+    elif node["kind"] == "cost":
+        plots.plot_accuracy_vs_time(dict(node["results"]), path, title=node["title"])
     else:
         plots.plot_epoch_times(
             dict(node["times"]), path, title=node["title"],
@@ -700,6 +703,24 @@ class ComparisonDirective(SphinxDirective):
                         "epochs not flagged as warm-up (tracing and compilation), and its "
                         "ratio to the fastest model"
                         + (", next to the slides' ratios" if slide_seconds else "") + ".",
+                    classes=["seqzoo-figure"],
+                )
+            )
+        from keras_seqzoo.comparison.report import accuracy_and_seconds
+
+        cost = accuracy_and_seconds(directory, ordered)
+        if len(cost) > 1:
+            result.append(
+                seqzoo_figure(
+                    filename=f"seqzoo-{key}-accuracy-vs-seconds.png",
+                    kind="cost",
+                    results=cost,
+                    title=f"{key.upper()}: best validation accuracy against seconds per epoch",
+                    alt=f"{key.upper()}: each model as a point, its best validation accuracy "
+                        "against its steady-state seconds per epoch on a log scale"
+                        + (" (mean over the seeds, bars from the lowest to the highest)"
+                           if any(len(v["seconds"]) > 1 for v in cost.values()) else "")
+                        + ".",
                     classes=["seqzoo-figure"],
                 )
             )

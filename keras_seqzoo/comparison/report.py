@@ -10,6 +10,7 @@ be rebuilt at any time, by any process, after the run ended::
       comparison.csv      the table, for tools
       curves.png          accuracy and loss per epoch (the spread over seeds as a band)
       epoch_times.png     steady-state seconds per epoch
+      accuracy_vs_seconds.png  best validation accuracy against seconds per epoch
       oracle.json, *.json keras-tuner's own state (the oracle, each tuner)
       trial_N/            one keras-tuner trial per (model, seed): trial.json,
                           history.jsonl/.csv/.json and run.json (HistoryExporter),
@@ -360,6 +361,29 @@ def _histories(folders: list[Path]) -> Any:
     return [read_history(folder) for folder in folders]
 
 
+def accuracy_and_seconds(directory: str | os.PathLike,
+                         rows: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
+    """Each model's best validation accuracy and steady-state seconds, one value per seed.
+
+    Args:
+        directory: a comparison directory.
+        rows: its :func:`summarize` rows (the models, in order).
+
+    Returns:
+        model -> ``{"seconds": [...], "accuracy": [...]}`` for the models with both.
+    """
+    runs = model_runs(directory, [r["model"] for r in rows])
+    result = {}
+    for r in rows:
+        measured = [_one_run(folder) for folder in runs[r["model"]]]
+        pairs = [(m["seconds_per_epoch"], m["best_val_accuracy"]) for m in measured
+                 if _finite(m["seconds_per_epoch"]) and _finite(m["best_val_accuracy"])]
+        if pairs:
+            result[r["model"]] = {"seconds": [p[0] for p in pairs],
+                                  "accuracy": [p[1] for p in pairs]}
+    return result
+
+
 def write_report(directory: str | os.PathLike, models: Sequence[str] | None = None,
                  *, title: str | None = None,
                  reference_seconds: Mapping[str, float] | None = None,
@@ -413,4 +437,10 @@ def write_report(directory: str | os.PathLike, models: Sequence[str] | None = No
                 reference_label=reference_label,
             )
         made.append(directory / "epoch_times.png")
+    cost = accuracy_and_seconds(directory, rows)
+    if len(cost) > 1:
+        with _atomic.replacing(directory / "accuracy_vs_seconds.png") as tmp:
+            plots.plot_accuracy_vs_time(
+                cost, tmp, title=f"{prefix}best validation accuracy against seconds per epoch")
+        made.append(directory / "accuracy_vs_seconds.png")
     return Comparison(directory=directory, rows=rows, table_markdown=markdown, plots=made)
