@@ -118,15 +118,7 @@ def test_same_outputs_and_gradients_as_keras(cls, wrap, mask_name):
         expected = EXPECTED_KERNEL[mask_name]
         if wrap == "bidirectional" and BACKEND == "jax":
             expected = "jax-scan-bidirectional"  # both directions in one scan
-        if wrap == "bidirectional" and BACKEND == "torch" and mask_name != "hole":
-            # Both directions in one call of torch's op, except a right-padded mask with
-            # return_sequences (each direction's packed call then).
-            expected = {
-                "none": "torch-fused-bidirectional",
-                "right_padded": "torch-fused-packed" if return_sequences
-                else "torch-fused-packed-bidirectional",
-            }[mask_name]
-        assert kernels == {expected}, f"return_sequences={return_sequences}"
+        assert kernels == {expected}
 
 
 @pytest.mark.parametrize("cls", [LSTM, GRU], ids=["lstm", "gru"])
@@ -222,9 +214,8 @@ def test_weights_and_files_interchange_with_keras(cls, tmp_path):
     np.testing.assert_allclose(_predict(as_plain, x), expected, rtol=1e-5, atol=1e-5)
     kernels = recurrent_kernels(loaded)
     print(kernels)
-    both = {"jax": "jax-scan-bidirectional", "torch": "torch-fused-bidirectional"}
     assert len(kernels) == 4 and set(kernels.values()) == {
-        both.get(BACKEND, EXPECTED_KERNEL["none"])}
+        "jax-scan-bidirectional" if BACKEND == "jax" else EXPECTED_KERNEL["none"]}
     assert type(loaded.layers[1]) is Bidirectional
     assert recurrent_kernels(as_plain) == {}
 

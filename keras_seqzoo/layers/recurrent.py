@@ -9,11 +9,7 @@ outputs; only the loop over time steps runs differently:
   the op behind ``torch.nn.LSTM`` / ``GRU``: oneDNN on a CPU, cuDNN on CUDA)
   with Keras' weights mapped onto it, gradients flowing back to the Keras
   variables. Right-padded masks run through a packed sequence; other masks
-  fall back to Keras' loop. Kernel names ``"torch-fused"``, ``"torch-fused-packed"``;
-  under :class:`Bidirectional`, ``"torch-fused-bidirectional"`` and
-  ``"torch-fused-packed-bidirectional"``: both directions in one call of the op with
-  ``bidirectional=True``, as ``nn.LSTM(bidirectional=True)`` does (a right-padded mask
-  with ``return_sequences`` runs one packed call per direction).
+  fall back to Keras' loop. Kernel names ``"torch-fused"``, ``"torch-fused-packed"``.
 - JAX: on a GPU with no mask, Keras' own cuDNN path (``"keras"``); otherwise
   ``"jax-scan"``, a ``jax.lax.scan`` with Keras' mask semantics (any mask), and
   under :class:`Bidirectional` ``"jax-scan-bidirectional"``: both directions
@@ -105,24 +101,6 @@ def _scan(step, xs, masks, states, zero_output: bool, reverse: bool = False):
     return jax.lax.scan(masked_body, states, (xs, masks), reverse=reverse)
 
 
-def _right_padded_lengths(mask, steps: int):
-    """torch: each row's length when ``mask`` is right-padded; ``None`` when nothing is
-    masked; ``False`` when the fused op cannot take the mask (padding before or inside
-    the text, or an empty row)."""
-    if mask is None:
-        return None
-    import torch
-
-    mask = ops.convert_to_tensor(mask).bool()
-    lengths = mask.sum(dim=1)
-    expected = torch.arange(steps, device=mask.device)[None, :] < lengths[:, None]
-    if bool((lengths == 0).any()) or not bool(torch.equal(mask, expected)):
-        return False
-    if bool((lengths == steps).all()):
-        return None  # nothing padded: the plain fused op
-    return lengths
-
-
 class _FusedMixin:
     """The choice of kernel shared by :class:`LSTM` and :class:`GRU`."""
 
@@ -139,11 +117,9 @@ class _FusedMixin:
     def kernel_name(self) -> str | None:
         """The kernel the layer's last call ran (``None`` before the first call).
 
-        One of ``"torch-fused"``, ``"torch-fused-packed"`` (and, under
-        :class:`Bidirectional`, ``"torch-fused-bidirectional"``,
-        ``"torch-fused-packed-bidirectional"``), ``"jax-scan"``,
-        ``"jax-scan-bidirectional"``, ``"keras"`` (Keras' own path: its cuDNN
-        kernel where it takes it, else its loop over time steps).
+        One of ``"torch-fused"``, ``"torch-fused-packed"``, ``"jax-scan"``,
+        ``"keras"`` (Keras' own path: its cuDNN kernel where it takes it, else
+        its loop over time steps).
         """
         return self._kernel_name
 
@@ -217,20 +193,22 @@ class _FusedMixin:
         return kernel, recurrent, bias, None
 
     # -- PyTorch -----------------------------------------------------------
-    def _torch_call(self, x, packed, hx, params):
-        out, finals = self._torch_op(x, packed, hx, params)
-        return out, [state[0] for state in finals]
-
     def _torch_fused(self, sequences, initial_state, mask):
         """Runs torch's fused op; ``None`` when the mask is not right-padded."""
+        import torch
+
         kernel = ops.convert_to_tensor(self.cell.kernel)
         x = ops.convert_to_tensor(sequences).to(kernel.dtype)
         batch, steps = x.shape[0], x.shape[1]
-        lengths = _right_padded_lengths(mask, steps)
-        if lengths is False:
-            return None
-        import torch
-
+        lengths = None
+        if mask is not None:
+            mask = ops.convert_to_tensor(mask).bool()
+            lengths = mask.sum(dim=1)
+            expected = torch.arange(steps, device=mask.device)[None, :] < lengths[:, None]
+            if bool((lengths == 0).any()) or not bool(torch.equal(mask, expected)):
+                return None
+            if bool((lengths == steps).all()):
+                lengths = None  # nothing padded: the plain fused op
         params = self._torch_params()
         hx = [ops.convert_to_tensor(s).to(kernel.dtype)[None] for s in initial_state]
         if lengths is None:
@@ -318,20 +296,19 @@ class LSTM(_FusedMixin, keras.layers.LSTM):
         bias = zeros if cell.bias is None else ops.convert_to_tensor(cell.bias)
         return [kernel.T, recurrent.T, bias, zeros]
 
-    def _torch_op(self, x, packed, hx, params, bidirectional=False):
-        """torch's fused LSTM; final states keep their leading direction axis."""
+    def _torch_call(self, x, packed, hx, params):
         import torch
 
         if packed is None:
             out, h, c = torch._VF.lstm(x, tuple(hx), params, True, 1, 0.0,
-                                       torch.is_grad_enabled(), bidirectional, True)
+                                       torch.is_grad_enabled(), False, True)
         else:
             out, h, c = torch._VF.lstm(x, packed.batch_sizes, tuple(hx), params, True, 1,
-                                       0.0, torch.is_grad_enabled(), bidirectional)
+                                       0.0, torch.is_grad_enabled(), False)
             # Final states come back in the packed (sorted) order.
             h, c = h.index_select(1, packed.unsorted_indices), c.index_select(
                 1, packed.unsorted_indices)
-        return out, [h, c]
+        return out, [h[0], c[0]]
 
 
 @keras.saving.register_keras_serializable(package="keras_seqzoo")
@@ -413,39 +390,31 @@ class GRU(_FusedMixin, keras.layers.GRU):
             input_bias, recurrent_bias = reorder(bias[0]), reorder(bias[1])
         return [reorder(kernel).T, reorder(recurrent).T, input_bias, recurrent_bias]
 
-    def _torch_op(self, x, packed, hx, params, bidirectional=False):
-        """torch's fused GRU; the final state keeps its leading direction axis."""
+    def _torch_call(self, x, packed, hx, params):
         import torch
 
         if packed is None:
             out, h = torch._VF.gru(x, hx[0], params, True, 1, 0.0,
-                                   torch.is_grad_enabled(), bidirectional, True)
+                                   torch.is_grad_enabled(), False, True)
         else:
             out, h = torch._VF.gru(x, packed.batch_sizes, hx[0], params, True, 1, 0.0,
-                                   torch.is_grad_enabled(), bidirectional)
+                                   torch.is_grad_enabled(), False)
             h = h.index_select(1, packed.unsorted_indices)
-        return out, [h]
+        return out, [h[0]]
 
 
 @keras.saving.register_keras_serializable(package="keras_seqzoo")
 class Bidirectional(keras.layers.Bidirectional):
-    """``keras.layers.Bidirectional`` that runs both directions of a fused layer in one call.
+    """``keras.layers.Bidirectional`` that runs both directions of a fused layer in one scan.
 
-    When it wraps a :class:`LSTM` or :class:`GRU` that its fused kernel can take
-    and no ``initial_state`` / ``return_state`` is asked for:
-
-    - on JAX (a CPU, or a GPU with a mask) the forward and backward directions
-      advance together in one ``jax.lax.scan`` (kernel
-      ``"jax-scan-bidirectional"``): one batched recurrent matmul per time step
-      instead of two loops;
-    - on PyTorch both directions run in one call of torch's fused op with
-      ``bidirectional=True`` (``"torch-fused-bidirectional"``, or
-      ``"torch-fused-packed-bidirectional"`` for a right-padded mask without
-      ``return_sequences``).
-
-    Everything else, and TensorFlow, runs ``keras.layers.Bidirectional``
-    unchanged (the fused op per direction, for instance). Same arguments,
-    variables, config and outputs as ``keras.layers.Bidirectional``.
+    On JAX (a CPU, or a GPU with a mask), when it wraps a :class:`LSTM` or
+    :class:`GRU` that its fused kernel can take and no ``initial_state`` /
+    ``return_state`` is asked for, the forward and backward directions advance
+    together in one ``jax.lax.scan`` (kernel ``"jax-scan-bidirectional"``): one
+    batched recurrent matmul per time step instead of two loops. Everything else,
+    and every other backend, runs ``keras.layers.Bidirectional`` unchanged
+    (PyTorch's fused op per direction, for instance). Same arguments, variables,
+    config and outputs as ``keras.layers.Bidirectional``.
 
     Args:
         layer: the recurrent layer to wrap.
@@ -462,20 +431,14 @@ class Bidirectional(keras.layers.Bidirectional):
     """
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
-        backend = keras.backend.backend()
-        if backend == "jax" and self._fusable_pair(initial_state, training) and not _jax_gpu():
+        if self._can_scan_both(initial_state, training):
             return self._scan_both(sequences, mask)
-        if backend == "torch" and self._fusable_pair(initial_state, training):
-            outputs = self._torch_both(sequences, mask)
-            if outputs is not None:
-                return outputs
         return super().call(sequences, initial_state=initial_state, mask=mask,
                             training=training)
 
-    def _fusable_pair(self, initial_state, training) -> bool:
-        """Whether both directions are fused layers that one call can run together."""
+    def _can_scan_both(self, initial_state, training) -> bool:
         fwd, bwd = self.forward_layer, self.backward_layer
-        if initial_state is not None:
+        if keras.backend.backend() != "jax" or initial_state is not None:
             return False
         if self.return_state or self.stateful or type(fwd) is not type(bwd):
             return False
@@ -491,59 +454,7 @@ class Bidirectional(keras.layers.Bidirectional):
                 return False
         if fwd._why_not_fused(training) or bwd._why_not_fused(training):
             return False
-        return True
-
-    def _torch_both(self, sequences, mask):
-        """Both directions in one call of torch's fused op (``bidirectional=True``).
-
-        Returns ``None`` (Keras' per-direction path runs instead) for a mask the
-        fused op cannot take, or a right-padded mask with ``return_sequences``
-        (whose padded steps follow Keras' own conventions per direction).
-        """
-        import torch
-
-        fwd, bwd = self.forward_layer, self.backward_layer
-        kernel = ops.convert_to_tensor(fwd.cell.kernel)
-        x = ops.convert_to_tensor(sequences).to(kernel.dtype)
-        batch, steps = x.shape[0], x.shape[1]
-        lengths = _right_padded_lengths(mask, steps)
-        if lengths is False or (lengths is not None and self.return_sequences):
-            return None
-        units = fwd.cell.units
-        params = fwd._torch_params() + bwd._torch_params()
-        count = len(fwd.cell.state_size) if isinstance(
-            fwd.cell.state_size, (list, tuple)) else 1
-        hx = [torch.zeros(2, batch, units, dtype=x.dtype, device=x.device)] * count
-        if lengths is None:
-            out, finals = fwd._torch_op(x, None, hx, params, bidirectional=True)
-            kernel_name = "torch-fused-bidirectional"
-        else:
-            packed = torch.nn.utils.rnn.pack_padded_sequence(
-                x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-            _, finals = fwd._torch_op(packed.data, packed, hx, params, bidirectional=True)
-            kernel_name = "torch-fused-packed-bidirectional"
-        for layer in (fwd, bwd):
-            layer._note_kernel(kernel_name, "both directions in one call of torch's op")
-        if self.return_sequences:
-            # torch's backward half is already in the input's time order, as Keras
-            # puts it after reversing the backward layer's outputs.
-            y, y_rev = out[..., :units], out[..., units:]
-        else:
-            y, y_rev = finals[0][0], finals[0][1]
-        return self._merge(ops.cast(y, self.compute_dtype), ops.cast(y_rev, self.compute_dtype))
-
-    def _merge(self, y, y_rev):
-        if self.merge_mode == "concat":
-            return ops.concatenate([y, y_rev], axis=-1)
-        if self.merge_mode == "sum":
-            return y + y_rev
-        if self.merge_mode == "ave":
-            return (y + y_rev) / 2
-        if self.merge_mode == "mul":
-            return y * y_rev
-        if self.merge_mode is None:
-            return (y, y_rev)
-        raise ValueError(f"Unrecognized value for `merge_mode`. Received: {self.merge_mode}")
+        return not _jax_gpu()
 
     def _scan_both(self, sequences, mask):
         import jax.numpy as jnp
@@ -577,7 +488,19 @@ class Bidirectional(keras.layers.Bidirectional):
             y, y_rev = jnp.swapaxes(y, 0, 1), jnp.swapaxes(y_rev, 0, 1)
         else:
             y, y_rev = outputs[-1, 0], outputs[-1, 1]
-        return self._merge(ops.cast(y, self.compute_dtype), ops.cast(y_rev, self.compute_dtype))
+        y = ops.cast(y, self.compute_dtype)
+        y_rev = ops.cast(y_rev, self.compute_dtype)
+        if self.merge_mode == "concat":
+            return ops.concatenate([y, y_rev], axis=-1)
+        if self.merge_mode == "sum":
+            return y + y_rev
+        if self.merge_mode == "ave":
+            return (y + y_rev) / 2
+        if self.merge_mode == "mul":
+            return y * y_rev
+        if self.merge_mode is None:
+            return (y, y_rev)
+        raise ValueError(f"Unrecognized value for `merge_mode`. Received: {self.merge_mode}")
 
 
 PLAIN_KERAS_OBJECTS: dict[str, Any] = {
