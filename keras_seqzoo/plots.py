@@ -41,7 +41,8 @@ def _matplotlib():
 
 
 def _short_label(label: str) -> str:
-    """A registered slide preset's short name ("T5 LSTM"); any other label unchanged."""
+    """A registered slide preset's short name ("T5 LSTM"), a newer preset's builder name
+    ("transformer_encoder"); any other label unchanged."""
     if "." not in label:
         return label
     try:
@@ -52,6 +53,8 @@ def _short_label(label: str) -> str:
         return label
     if preset is None or not preset.slide:
         return label
+    if preset.slide.startswith("Not in the slides"):
+        return preset.arch  # the newer architectures: their builder's name
     name = preset.slide
     for prefix in ("IMDB with ", "IMDB subwords, ", "IMDB "):
         if name.startswith(prefix):
@@ -469,25 +472,26 @@ def plot_accuracy_vs_time(
     FigureCanvasAgg(figure)
     ax = figure.subplots()
     spread = any(len(s) > 1 or len(a) > 1 for s, a in points.values())
+    markers = "osD^vP*Xhp"
     for index, (label, (seconds, accuracy)) in enumerate(points.items()):
         x, y = statistics.fmean(seconds), statistics.fmean(accuracy)
-        color = f"C{index % 10}"
+        # Named in the legend, not next to the point: points of similar cost and
+        # accuracy would put their names on top of each other.
         ax.errorbar(x, y, xerr=[[x - min(seconds)], [max(seconds) - x]],
                     yerr=[[y - min(accuracy)], [max(accuracy) - y]],
-                    fmt="o", color=color, markersize=6, capsize=3 if spread else 0,
-                    elinewidth=1)
-        name = _short_label(label) if short_labels else label
-        ax.annotate(name, (x, y), xytext=(6, 5), textcoords="offset points", fontsize=8,
-                    color=color)
+                    fmt=markers[index % len(markers)], color=f"C{index % 10}", markersize=6,
+                    capsize=3 if spread else 0, elinewidth=1,
+                    label=_short_label(label) if short_labels else label)
     ax.set_xscale("log")
     all_seconds = [v for s, _ in points.values() for v in s]
     all_accuracy = [v for _, a in points.values() for v in a]
-    low, high = min(all_seconds), max(all_seconds)
-    ax.set_xlim(low / 1.5, high * 2.2)  # room for the labels right of the points
-    pad = max(0.005, (max(all_accuracy) - min(all_accuracy)) * 0.15)
+    ax.set_xlim(min(all_seconds) / 1.4, max(all_seconds) * 1.4)
+    pad = max(0.005, (max(all_accuracy) - min(all_accuracy)) * 0.08)
     ax.set_ylim(min(all_accuracy) - pad, max(all_accuracy) + pad)
+    ax.legend(fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_xlabel("seconds per epoch (log scale)"
-                  + (": mean, bars from the lowest to the highest seed" if spread else ""),
+                  + ("\nmean over the seeds; bars from the lowest to the highest seed"
+                     if spread else ""),
                   fontsize=8.5)
     ax.set_ylabel(accuracy_label, fontsize=8.5)
     from matplotlib.ticker import FuncFormatter

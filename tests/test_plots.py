@@ -115,6 +115,7 @@ def test_preset_names_get_their_short_slide_labels(tmp_path, monkeypatch):
     assert plots._short_label("bilstm.imdb_words10k") == "T5 LSTM"
     assert plots._short_label("stacked_bilstm.imdb_subwords8k") == "T2 2-layer LSTM"
     assert plots._short_label("embedding_pooling.imdb_words10k") == "Without LSTM"
+    assert plots._short_label("transformer_encoder.imdb_words10k") == "transformer_encoder"
     assert plots._short_label("my run") == "my run"
     assert plots._short_label("not.registered") == "not.registered"
     plot = _Recorder(monkeypatch, "plot")
@@ -175,7 +176,7 @@ def test_accuracy_against_seconds_per_model(tmp_path, monkeypatch):
     assert [v for (v,) in kwargs["yerr"]] == pytest.approx([0.01, 0.01])
     assert (x2, y2) == (1.5, 0.85) and kwargs2["xerr"] == [[0.0], [0.0]]
     assert ax.get_xscale() == "log"
-    assert [t.get_text() for t in ax.texts] == ["T5 LSTM", "fastText"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["T5 LSTM", "fastText"]
 
 
 @pytest.mark.parametrize(
