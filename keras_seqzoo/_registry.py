@@ -101,8 +101,8 @@ class Preset:
         arch: the builder's registered name.
         arguments: the arguments that differ from, or pin, the builder's defaults.
         description: one line.
-        reference: the table it reproduces (e.g. ``"T5"``), if any.
-        slide: the slide section, in words.
+        reference: the table or published model it reproduces (e.g. ``"T5"``), if any.
+        slide: the slide section, in words; ``None`` for a preset not from the slides.
         data: the data the preset expects (``encoding``, ``vocab_size``,
             ``max_length``), so a runner can load matching data.
         slide_summary: the slide's ``model.summary()`` rows as

@@ -41,8 +41,7 @@ def _matplotlib():
 
 
 def _short_label(label: str) -> str:
-    """A registered slide preset's short name ("T5 LSTM"), a newer preset's builder name
-    ("transformer_encoder"); any other label unchanged."""
+    """A registered slide preset's short name ("T5 LSTM"); any other label unchanged."""
     if "." not in label:
         return label
     try:
@@ -53,8 +52,6 @@ def _short_label(label: str) -> str:
         return label
     if preset is None or not preset.slide:
         return label
-    if preset.slide.startswith("Not in the slides"):
-        return preset.arch  # the newer architectures: their builder's name
     name = preset.slide
     for prefix in ("IMDB with ", "IMDB subwords, ", "IMDB "):
         if name.startswith(prefix):

@@ -115,7 +115,9 @@ def test_preset_names_get_their_short_slide_labels(tmp_path, monkeypatch):
     assert plots._short_label("bilstm.imdb_words10k") == "T5 LSTM"
     assert plots._short_label("stacked_bilstm.imdb_subwords8k") == "T2 2-layer LSTM"
     assert plots._short_label("embedding_pooling.imdb_words10k") == "Without LSTM"
-    assert plots._short_label("transformer_encoder.imdb_words10k") == "transformer_encoder"
+    # A preset not from the slides keeps its registered name.
+    assert (plots._short_label("transformer_encoder.imdb_words10k")
+            == "transformer_encoder.imdb_words10k")
     assert plots._short_label("my run") == "my run"
     assert plots._short_label("not.registered") == "not.registered"
     plot = _Recorder(monkeypatch, "plot")

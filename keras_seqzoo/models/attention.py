@@ -91,6 +91,5 @@ register_preset(
      "attention_units": 32, "dense_units": 6, "mask_zero": True},
     description="IMDB words at the T5 BiLSTM's budget: Bidirectional(GRU(32)) over every "
                 "step, attention pooling (32), Dense(6).",
-    slide="Not in the slides: the T6 BiGRU with attention pooling",
     data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
 )

@@ -111,6 +111,5 @@ register_preset(
      "num_buckets": 11600, "dense_units": 6},
     description="IMDB words at the T5 BiLSTM's budget: unigrams + 11,600 hashed bigram "
                 "buckets, 8-dimensional vectors, averaged, Dense(6).",
-    slide="Not in the slides: a fastText bag of bigrams sized to the IMDB-with-LSTM budget",
     data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
 )

@@ -125,6 +125,5 @@ register_preset(
     description="IMDB words at the T5 BiLSTM's budget: a bidirectional minGRU(64) "
                 "(one parallel scan for both directions, padding masked), states averaged, "
                 "Dense(6).",
-    slide="Not in the slides: a minGRU sized to the IMDB-with-LSTM budget",
     data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
 )

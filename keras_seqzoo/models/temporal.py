@@ -143,6 +143,5 @@ register_preset(
      "dense_units": 6},
     description="IMDB words at the T5 BiLSTM's budget: 5 residual blocks of causal "
                 "Conv1D(16, 3), dilations 1-16 (receptive field 125), average pooling, Dense(6).",
-    slide="Not in the slides: a TCN sized to the IMDB-with-LSTM budget",
     data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
 )

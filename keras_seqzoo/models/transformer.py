@@ -133,7 +133,6 @@ register_preset(
      "ff_dim": 128, "num_blocks": 2, "block_dropout": 0.1, "dense_units": 6},
     description="IMDB words at the T5 BiLSTM's budget: embedding 16, 2 encoder blocks "
                 "(2 heads, feed-forward 128), average pooling, Dense(6).",
-    slide="Not in the slides: a Transformer sized to the IMDB-with-LSTM budget (172,941)",
     data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
 )
 
@@ -145,7 +144,7 @@ register_preset(
     description="keras.io 'Text classification with Transformer': vocabulary 20,000, "
                 "length 200, embedding 32, 2 heads (key_dim 32), feed-forward 32, "
                 "Dense(20); 0.8745 validation accuracy after 2 epochs there.",
-    slide="keras.io example 'Text classification with Transformer' (Apoorv Nandan, 2020)",
+    reference="keras.io example 'Text classification with Transformer' (Apoorv Nandan, 2020)",
     data={
         "encoding": "words",
         "vocab_size": 20000,
