@@ -708,7 +708,7 @@ class ComparisonDirective(SphinxDirective):
             )
         from keras_seqzoo.comparison.report import accuracy_and_seconds
 
-        cost = accuracy_and_seconds(directory, ordered)
+        cost = accuracy_and_seconds(ordered)
         if len(cost) > 1:
             result.append(
                 seqzoo_figure(

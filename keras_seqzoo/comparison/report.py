@@ -37,6 +37,7 @@ from keras_seqzoo import _atomic
 
 __all__ = [
     "Comparison",
+    "accuracy_and_seconds",
     "model_runs",
     "read_trials",
     "steady_seconds",
@@ -215,6 +216,7 @@ def _one_run(folder: Path) -> dict[str, Any]:
     }
 
 
+_BY_SEED = ("seconds_per_epoch", "best_val_accuracy")
 _AVERAGED = ("seconds_per_epoch", "best_val_accuracy", "final_val_accuracy", "best_val_loss",
              "final_val_loss", "final_accuracy", "final_loss")
 
@@ -256,7 +258,8 @@ def summarize(directory: str | os.PathLike, models: Sequence[str] | None = None)
         ``final_val_accuracy``, ``best_val_loss`` (and its epoch),
         ``final_val_loss``, ``final_accuracy``, ``final_loss``; each averaged
         value also has ``<key>_std`` (the sample standard deviation over seeds,
-        0 for one seed).
+        0 for one seed); ``seconds_per_epoch_by_seed`` and ``best_val_accuracy_by_seed``
+        list each run's value, in seed order.
 
     Example:
 
@@ -281,6 +284,8 @@ def summarize(directory: str | os.PathLike, models: Sequence[str] | None = None)
         }
         for key in _AVERAGED:
             row[key], row[f"{key}_std"] = _mean_std([r[key] for r in runs])
+        for key in _BY_SEED:
+            row[f"{key}_by_seed"] = [r[key] for r in runs]
         if len(runs) == 1:
             row["best_val_accuracy_epoch"] = runs[0]["best_val_accuracy_epoch"]
             row["best_val_loss_epoch"] = runs[0]["best_val_loss_epoch"]
@@ -346,7 +351,10 @@ def table_markdown(rows: list[dict[str, Any]]) -> str:
 def _table_csv(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        # One value per cell: the per-seed lists stay in comparison.json.
+        fields = [k for k in rows[0] if not k.endswith("_by_seed")]
+        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n",
+                                extrasaction="ignore")
         writer.writeheader()
         for row in rows:
             writer.writerow({k: "" if v is None else v for k, v in row.items()})
@@ -361,23 +369,21 @@ def _histories(folders: list[Path]) -> Any:
     return [read_history(folder) for folder in folders]
 
 
-def accuracy_and_seconds(directory: str | os.PathLike,
-                         rows: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
-    """Each model's best validation accuracy and steady-state seconds, one value per seed.
+def accuracy_and_seconds(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
+    """Each model's steady-state seconds and best validation accuracy, one value per seed.
 
     Args:
-        directory: a comparison directory.
-        rows: its :func:`summarize` rows (the models, in order).
+        rows: :func:`summarize` rows.
 
     Returns:
-        model -> ``{"seconds": [...], "accuracy": [...]}`` for the models with both.
+        model -> ``{"seconds": [...], "accuracy": [...]}`` (the runs that have both), the
+        input of :func:`keras_seqzoo.plots.plot_accuracy_vs_time`.
     """
-    runs = model_runs(directory, [r["model"] for r in rows])
     result = {}
     for r in rows:
-        measured = [_one_run(folder) for folder in runs[r["model"]]]
-        pairs = [(m["seconds_per_epoch"], m["best_val_accuracy"]) for m in measured
-                 if _finite(m["seconds_per_epoch"]) and _finite(m["best_val_accuracy"])]
+        pairs = [(s, a) for s, a in zip(r["seconds_per_epoch_by_seed"],
+                                        r["best_val_accuracy_by_seed"])
+                 if _finite(s) and _finite(a)]
         if pairs:
             result[r["model"]] = {"seconds": [p[0] for p in pairs],
                                   "accuracy": [p[1] for p in pairs]}
@@ -420,8 +426,7 @@ def write_report(directory: str | os.PathLike, models: Sequence[str] | None = No
     curves = {r["model"]: _histories(runs[r["model"]]) for r in rows if r["epochs"]}
     times: dict[str, Any] = {}
     for r in rows:
-        per_seed = [_one_run(f)["seconds_per_epoch"] for f in runs[r["model"]]]
-        per_seed = [s for s in per_seed if _finite(s)]
+        per_seed = [s for s in r["seconds_per_epoch_by_seed"] if _finite(s)]
         if per_seed:
             times[r["model"]] = per_seed[0] if len(per_seed) == 1 else per_seed
     prefix = f"{title}: " if title else ""
@@ -437,7 +442,7 @@ def write_report(directory: str | os.PathLike, models: Sequence[str] | None = No
                 reference_label=reference_label,
             )
         made.append(directory / "epoch_times.png")
-    cost = accuracy_and_seconds(directory, rows)
+    cost = accuracy_and_seconds(rows)
     if len(cost) > 1:
         with _atomic.replacing(directory / "accuracy_vs_seconds.png") as tmp:
             plots.plot_accuracy_vs_time(
