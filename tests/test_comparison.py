@@ -72,6 +72,19 @@ def test_cli_compare_writes_a_consistent_run_directory(tiny_imdb, tmp_path, caps
     assert str(tmp_path) not in (out / "comparison.json").read_text()  # no absolute path
 
 
+def test_a_trial_sees_the_same_data_alone_or_after_other_trials(tiny_imdb, tmp_path):
+    # Each trial shuffles by its own seed in a pipeline of its own: run second in a
+    # process (after conv1d's two epochs) or alone, embedding_pooling trains the same.
+    # (With one shared pipeline it got the run's third and fourth reshuffles.)
+    common = ["--epochs", "2", "--data", str(tiny_imdb), *FAST]
+    assert main(["compare", *MODELS, "-o", str(tmp_path / "both"), *common]) == 0
+    assert main(["compare", MODELS[1], "-o", str(tmp_path / "alone"), *common]) == 0
+    after = read_history(comparison.model_runs(tmp_path / "both")[MODELS[1]][0])
+    alone = read_history(comparison.model_runs(tmp_path / "alone")[MODELS[1]][0])
+    for key in ("loss", "accuracy", "val_loss"):
+        assert [r[key] for r in after] == pytest.approx([r[key] for r in alone], rel=1e-5), key
+
+
 def _process(*args: str) -> subprocess.CompletedProcess:
     import keras
 

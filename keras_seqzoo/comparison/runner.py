@@ -31,6 +31,7 @@ print(result.table_markdown)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -284,7 +285,12 @@ def _make_tuner_class():
                 print(f"[trial {trial.trial_id}] {name}, seed {seed}", flush=True)
             started = time.monotonic()
             model = trainer.build(name, seed)
+            # A pipeline of its own, shuffled by the trial's seed: the trial sees the same
+            # data order whether it runs first, after other trials in this process, or alone
+            # (one shared pipeline would hand it the n-th reshuffle of the run).
             data = trainer.data
+            if dataclasses.is_dataclass(data) and getattr(data, "shuffle", False):
+                data = dataclasses.replace(data, seed=int(seed))
             timer = EpochTimer(batch_size=data.batch_size, sequence_length=data.max_length,
                                verbose=bool(trainer.verbose))
             exporter = HistoryExporter(
