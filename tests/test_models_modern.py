@@ -76,6 +76,36 @@ def test_preset_parameter_counts_are_pinned(preset):
         assert model.inputs[0].shape == (None, 120)
 
 
+@pytest.mark.parametrize("preset", ["transformer_encoder.imdb_words10k",
+                                    "bigru_attention.imdb_words10k"])
+def test_a_silent_head_still_trains_the_model_below_it(preset):
+    # In C5 one seed of each of these presets (ReLU head then) never learned: all six
+    # hidden units below 0 for every review, so ReLU passed no gradient down and nothing
+    # could bring them back (benchmarks/head_collapse.py). Pushed below 0 by hand, a ReLU
+    # head freezes the embedding; the presets' leaky ReLU head still trains it.
+    from tests.conftest import tiny_tokens
+
+    assert zoo.get_preset(preset).arguments["head_activation"] == "leaky_relu"
+    for activation, trains in (("relu", False), ("leaky_relu", True)):
+        keras.utils.set_random_seed(0)
+        small = {"num_blocks": 1} if preset.startswith("transformer") else {}
+        model = zoo.build(preset, vocab_size=50, max_length=16, head_activation=activation,
+                          **small)
+        hidden = model.layers[-2]
+        kernel, bias = hidden.get_weights()
+        # -10: below zero for every input here (checked), yet not so far that the sigmoid
+        # saturates, which would stop every gradient whatever the head.
+        hidden.set_weights([kernel, np.full_like(bias, -10.0)])
+        zoo.compile_model(model)
+        x, y = tiny_tokens(model, n=8)
+        features = keras.Model(model.inputs, hidden.input).predict(x, verbose=0)
+        assert (np.asarray(features) @ kernel - 10.0).max() < 0
+        before = model.layers[1].get_weights()[0].copy()
+        model.train_on_batch(x, y)
+        moved = not np.array_equal(model.layers[1].get_weights()[0], before)
+        assert moved is trains, activation
+
+
 def test_keras_io_preset_carries_the_published_setting():
     model = zoo.build("transformer_encoder.keras_io")
     assert model.inputs[0].shape == (None, 200)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import keras
 
@@ -15,6 +15,9 @@ Positive = Annotated[int, Range(min_value=1)]
 MaxLength = Annotated[int | None, Range(min_value=1)]
 FixedLength = Annotated[int, Range(min_value=1)]
 Rate = Annotated[float, Range(min_value=0.0, max_value=1.0, max_inclusive=False)]
+# The hidden layer of a head: ReLU (the slides'), or one whose gradient never vanishes
+# for every example at once (leaky ReLU), or GELU.
+HeadActivation = Literal["relu", "leaky_relu", "gelu"]
 NumClasses = Annotated[int, Range(min_value=2)]
 
 
@@ -35,8 +38,12 @@ def embedded_input(
     return inputs, embedded
 
 
-def classification_head(x, *, dense_units: int, dropout: float, num_classes: int):
-    """Dropout (when > 0), a ReLU ``Dense``, then sigmoid (2 classes) or softmax.
+def classification_head(
+    x, *, dense_units: int, dropout: float, num_classes: int, activation: str = "relu"
+):
+    """Dropout (when > 0), a hidden ``Dense`` (``activation``), then sigmoid or softmax.
+
+    Sigmoid for 2 classes, softmax for more.
 
     A NaN or out-of-range ``dropout`` raises (``build`` refuses it earlier; this
     catches a builder called directly), rather than leaving the layer out.
@@ -47,7 +54,7 @@ def classification_head(x, *, dense_units: int, dropout: float, num_classes: int
         )
     if dropout > 0:
         x = keras.layers.Dropout(dropout)(x)
-    x = keras.layers.Dense(dense_units, activation="relu")(x)
+    x = keras.layers.Dense(dense_units, activation=activation)(x)
     if num_classes == 2:
         return keras.layers.Dense(1, activation="sigmoid")(x)
     return keras.layers.Dense(num_classes, activation="softmax")(x)

@@ -7,6 +7,7 @@ import keras
 from keras_seqzoo._registry import register, register_preset
 from keras_seqzoo.layers import AttentionPooling
 from keras_seqzoo.models._parts import (
+    HeadActivation,
     MaxLength,
     NumClasses,
     Positive,
@@ -41,6 +42,7 @@ def bigru_attention(
     units: Positive = 32,
     attention_units: Positive = 32,
     dense_units: Positive = 6,
+    head_activation: HeadActivation = "relu",
     dropout: Rate = 0.0,
     mask_zero: bool = True,
     num_classes: NumClasses = 2,
@@ -58,7 +60,9 @@ def bigru_attention(
         max_length: sequence length, or ``None`` for variable-length input.
         units: units of the GRU (per direction).
         attention_units: size of the attention's scoring layer.
-        dense_units: units of the hidden ReLU layer.
+        dense_units: units of the hidden layer.
+        head_activation: that layer's activation: ``"relu"``, ``"leaky_relu"``
+            (slope 0.2 below 0, so it never stops every gradient) or ``"gelu"``.
         dropout: dropout rate before the hidden layer (0 adds no layer).
         mask_zero: treat token id 0 as padding: the GRU skips it and the
             attention gives it weight 0.
@@ -80,7 +84,8 @@ def bigru_attention(
     x = keras.layers.Bidirectional(keras.layers.GRU(units, return_sequences=True))(x)
     x = AttentionPooling(attention_units)(x)
     outputs = classification_head(
-        x, dense_units=dense_units, dropout=dropout, num_classes=num_classes
+        x, dense_units=dense_units, dropout=dropout, num_classes=num_classes,
+        activation=head_activation,
     )
     return finish(inputs, outputs, "bigru_attention")
 
@@ -88,8 +93,9 @@ def bigru_attention(
 register_preset(
     "bigru_attention.imdb_words10k",
     {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "units": 32,
-     "attention_units": 32, "dense_units": 6, "mask_zero": True},
+     "attention_units": 32, "dense_units": 6, "head_activation": "leaky_relu",
+     "mask_zero": True},
     description="IMDB words at the T5 BiLSTM's budget: Bidirectional(GRU(32)) over every "
-                "step, attention pooling (32), Dense(6).",
+                "step, attention pooling (32), Dense(6, leaky ReLU).",
     data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
 )

@@ -11,6 +11,7 @@ from keras_seqzoo._registry import register, register_preset
 from keras_seqzoo.layers import TokenAndPositionEmbedding, TransformerEncoderBlock
 from keras_seqzoo.models._parts import (
     FixedLength,
+    HeadActivation,
     NumClasses,
     Positive,
     Rate,
@@ -49,6 +50,7 @@ def transformer_encoder(
     block_dropout: Rate = 0.1,
     pooling: Literal["average", "max"] = "average",
     dense_units: Positive = 6,
+    head_activation: HeadActivation = "relu",
     dropout: Rate = 0.0,
     mask_zero: bool = False,
     num_classes: NumClasses = 2,
@@ -60,9 +62,10 @@ def transformer_encoder(
     self-attention and a feed-forward layer, each followed by dropout, a
     residual connection and layer normalization
     (:class:`keras_seqzoo.layers.TransformerEncoderBlock`). The head is
-    dropout, a ReLU ``Dense``, dropout again and the output layer (keras.io's
-    head; one sigmoid unit for 2 classes where keras.io has a 2-way softmax,
-    which is the same classifier with 21 parameters fewer at ``dense_units=20``).
+    dropout, a hidden ``Dense`` (ReLU by default), dropout again and the output
+    layer (keras.io's head; one sigmoid unit for 2 classes where keras.io has a
+    2-way softmax, which is the same classifier with 21 parameters fewer at
+    ``dense_units=20``).
 
     Args:
         vocab_size: number of token ids (>= 2).
@@ -76,7 +79,10 @@ def transformer_encoder(
         block_dropout: dropout inside each block.
         pooling: ``"average"`` (GlobalAveragePooling1D, which skips masked
             padding) or ``"max"`` over time.
-        dense_units: units of the hidden ReLU layer of the head.
+        dense_units: units of the hidden layer of the head.
+        head_activation: that layer's activation: ``"relu"`` (keras.io's),
+            ``"leaky_relu"`` (slope 0.2 below 0, so it never stops every
+            gradient) or ``"gelu"``.
         dropout: dropout rate before and after the hidden layer (0 adds no layer).
         mask_zero: treat token id 0 as padding: attention ignores padded keys
             and average pooling averages the real tokens only.
@@ -117,7 +123,7 @@ def transformer_encoder(
         x = keras.layers.GlobalMaxPooling1D()(x)
     if dropout > 0:
         x = keras.layers.Dropout(dropout)(x)
-    x = keras.layers.Dense(dense_units, activation="relu")(x)
+    x = keras.layers.Dense(dense_units, activation=head_activation)(x)
     if dropout > 0:
         x = keras.layers.Dropout(dropout)(x)
     if num_classes == 2:
@@ -130,9 +136,10 @@ def transformer_encoder(
 register_preset(
     "transformer_encoder.imdb_words10k",
     {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "num_heads": 2,
-     "ff_dim": 128, "num_blocks": 2, "block_dropout": 0.1, "dense_units": 6},
+     "ff_dim": 128, "num_blocks": 2, "block_dropout": 0.1, "dense_units": 6,
+     "head_activation": "leaky_relu"},
     description="IMDB words at the T5 BiLSTM's budget: embedding 16, 2 encoder blocks "
-                "(2 heads, feed-forward 128), average pooling, Dense(6).",
+                "(2 heads, feed-forward 128), average pooling, Dense(6, leaky ReLU).",
     data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
 )
 
