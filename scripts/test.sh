@@ -2,9 +2,11 @@
 # Sets up a virtual environment from the project's own files (if needed) and runs
 # the test suite under each Keras backend:
 #   tensorflow  every test, the real-IMDB ones included (when KERAS_SEQZOO_IMDB is set)
-#   jax         every test but the real-IMDB ones (the data code is backend-independent)
-#               and those marked one_backend (the docs build, and subprocesses that choose
-#               their own backend or test installation and imports)
+#   jax         every test but the real-IMDB ones and those marked one_backend: tests of
+#               code that is the same under every backend (the data code, the registry,
+#               the command line, figures, reading keras-tuner files, the runner's rules,
+#               the docs build) and subprocesses that choose their own backend or test
+#               installation and imports
 #   torch       the fast tests, but not those marked one_backend
 #
 #   bash scripts/test.sh                 # all three backends

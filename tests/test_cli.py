@@ -12,6 +12,9 @@ import pytest
 
 from keras_seqzoo.cli import main
 
+# The command line is the same under every Keras backend (scripts/test.sh runs it under one).
+pytestmark = pytest.mark.one_backend
+
 
 def test_list_plain_and_json(capsys):
     assert main(["list", "--json"]) == 0

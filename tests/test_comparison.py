@@ -1,12 +1,15 @@
 """The comparison runner and `seqzoo compare/reproduce`, end to end on tiny data.
 
 The CLI tests read a tiny generated IMDB; the others pass tiny random data
-(tests/_comparison_process.py) so that they need no data pipeline.
+(tests/_comparison_process.py) so that they need no data pipeline. One end-to-end run
+trains under each Keras backend; the runner's own rules (resuming, refusing, reporting)
+are the same under every backend and are marked one_backend.
 """
 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import subprocess
@@ -72,6 +75,7 @@ def test_cli_compare_writes_a_consistent_run_directory(tiny_imdb, tmp_path, caps
     assert str(tmp_path) not in (out / "comparison.json").read_text()  # no absolute path
 
 
+@pytest.mark.one_backend
 def test_a_trial_sees_the_same_data_alone_or_after_other_trials(tiny_imdb, tmp_path):
     # Each trial shuffles by its own seed in a pipeline of its own: run second in a
     # process (after conv1d's two epochs) or alone, embedding_pooling trains the same.
@@ -89,12 +93,15 @@ def _process(*args: str) -> subprocess.CompletedProcess:
     import keras
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
-    env["KERAS_BACKEND"] = keras.backend.backend()
+    # The runner's default backend when installed (the fastest here); the test is about
+    # resuming, the same under every backend.
+    env["KERAS_BACKEND"] = "jax" if importlib.util.find_spec("jax") else keras.backend.backend()
     script = os.path.join(os.path.dirname(__file__), "_comparison_process.py")
     return subprocess.run([sys.executable, script, *args], capture_output=True, text=True,
                           timeout=600, env=env)
 
 
+@pytest.mark.one_backend
 @pytest.mark.slow
 def test_killed_run_resumes_without_retraining_completed_epochs(tmp_path):
     out = tmp_path / "run"
@@ -124,6 +131,7 @@ def _tiny_compare(out, **options):
     return comparison.compare(["embedding_pooling"], data=tiny_data(), output_dir=out, **options)
 
 
+@pytest.mark.one_backend
 def test_rerun_skips_finished_trials_and_adds_new_seeds(tmp_path):
     out = tmp_path / "run"
     first = _tiny_compare(out)
@@ -142,6 +150,7 @@ def test_rerun_skips_finished_trials_and_adds_new_seeds(tmp_path):
     assert "±" in grown.table_markdown
 
 
+@pytest.mark.one_backend
 def test_another_comparison_in_the_directory_is_refused_unless_overwrite(tmp_path):
     out = tmp_path / "run"
     _tiny_compare(out)
@@ -153,6 +162,7 @@ def test_another_comparison_in_the_directory_is_refused_unless_overwrite(tmp_pat
     assert result.rows[0]["epochs"] == 2
 
 
+@pytest.mark.one_backend
 def test_a_keras_tuner_search_is_not_taken_for_a_comparison(tmp_path):
     (tmp_path / "run" / "trial_0").mkdir(parents=True)
     (tmp_path / "run" / "oracle.json").write_text("{}")
@@ -160,6 +170,7 @@ def test_a_keras_tuner_search_is_not_taken_for_a_comparison(tmp_path):
         _tiny_compare(tmp_path / "run")
 
 
+@pytest.mark.one_backend
 def test_a_corrupt_trial_file_is_named_and_nothing_is_lost(tmp_path):
     out = tmp_path / "run"
     _tiny_compare(out, seeds=(0, 1))
@@ -180,6 +191,7 @@ def test_a_corrupt_trial_file_is_named_and_nothing_is_lost(tmp_path):
     assert [t["status"] for t in report.read_trials(out)] == ["COMPLETED", "COMPLETED"]
 
 
+@pytest.mark.one_backend
 def test_results_table_of_a_comparison_from_disk(tmp_path):
     from keras_seqzoo import results
 
@@ -199,6 +211,7 @@ def test_results_table_of_a_comparison_from_disk(tmp_path):
         assert row["epochs"] == 2
 
 
+@pytest.mark.one_backend
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -220,6 +233,7 @@ def test_bad_arguments_exit_2(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.one_backend
 def test_missing_data_names_every_option(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / ".keras"))
@@ -237,6 +251,7 @@ def test_missing_data_names_every_option(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "run").exists()  # nothing half-made
 
 
+@pytest.mark.one_backend
 def test_api_rejects_bad_settings_before_any_work(tmp_path):
     with pytest.raises(ValueError, match="compare: epochs must be an integer >= 1"):
         comparison.compare(["conv1d"], epochs=0, output_dir=tmp_path / "x")
@@ -253,6 +268,7 @@ def test_api_rejects_bad_settings_before_any_work(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.one_backend
 def test_experiments_match_the_slides():
     c4 = comparison.EXPERIMENTS["c4"]
     assert c4.models == ("embedding_flatten.imdb_words10k", "bilstm.imdb_words10k",
@@ -262,6 +278,7 @@ def test_experiments_match_the_slides():
         "embedding_pooling.imdb_words10k", "bilstm.imdb_words10k_dense24")
 
 
+@pytest.mark.one_backend
 def test_reproduce_runs_a_named_experiment(tiny_imdb, tmp_path):
     result = comparison.reproduce(
         "c3", output_dir=tmp_path / "c3", epochs=1, source=str(tiny_imdb), vocab_size=60,

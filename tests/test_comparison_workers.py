@@ -1,13 +1,16 @@
 """Distributed comparisons the keras-tuner way: a chief oracle and workers on 127.0.0.1.
 
 The end-to-end tests start real processes (tests/_comparison_process.py, tiny
-random data, no TensorFlow data pipeline) on the backend pytest runs under; the
+random data, no TensorFlow data pipeline) on JAX when it is installed (the runner's
+default backend, and the fastest here); the rest is the same under every backend, so
+scripts/test.sh runs this module under one. The
 unit tests drive the comparison oracle's rules (grid order, take-over of a
 silent worker's trial, forgetting a deleted trial) without training anything.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import socket
@@ -23,6 +26,9 @@ from keras_seqzoo.comparison import report, runner
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tests" / "_comparison_process.py"
+BACKEND = "jax" if importlib.util.find_spec("jax") else keras.backend.backend()
+
+pytestmark = pytest.mark.one_backend
 
 
 def _free_port() -> int:
@@ -33,7 +39,7 @@ def _free_port() -> int:
 
 def _start(tuner_id: str | None, port: int, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
-    env.update({"KERAS_BACKEND": keras.backend.backend(), "TF_CPP_MIN_LOG_LEVEL": "3",
+    env.update({"KERAS_BACKEND": BACKEND, "TF_CPP_MIN_LOG_LEVEL": "3",
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                             os.environ.get("PYTHONPATH")]))})
     if tuner_id is not None:

@@ -16,6 +16,10 @@ from keras_seqzoo import datasets
 from keras_seqzoo.datasets import imdb as imdb_module
 from keras_seqzoo.datasets._data import bucket_boundaries
 
+# The data code is the same under every Keras backend (scripts/test.sh runs it under one);
+# tests/test_datasets_fit.py feeds the pipelines to model.fit under each backend.
+pytestmark = pytest.mark.one_backend
+
 POSITIVE = "good great wonderful superb moving delightful brilliant".split()
 NEGATIVE = "bad awful boring terrible dull clumsy dreadful".split()
 NEUTRAL = "the a of and film movie plot actor acting story scene director it was".split()
@@ -367,23 +371,6 @@ def test_damaged_cache_entry_is_rebuilt(tarball, clean_env):
 def test_use_cache_false_writes_nothing(tarball, clean_env, tmp_path):
     data = datasets.load_imdb(source=tarball, cache_dir=tmp_path / "none", use_cache=False)
     assert data.info["cache"]["path"] is None and not (tmp_path / "none").exists()
-
-
-# -- Keras accepts the pipelines -----------------------------------------------------------
-
-
-@pytest.mark.parametrize("encoding", ["words", "subwords"])
-def test_model_fit_accepts_the_pipelines(tarball, clean_env, encoding):
-    import keras
-
-    data = datasets.load_imdb(encoding, source=tarball, batch_size=8)
-    inputs = keras.Input((data.max_length,), dtype="int32")
-    x = keras.layers.Embedding(data.vocab_size, 4)(inputs)
-    x = keras.layers.GlobalAveragePooling1D()(x)
-    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
-    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
-    history = model.fit(data.train, validation_data=data.validation, epochs=1, verbose=0)
-    assert np.isfinite(history.history["loss"][0])
 
 
 # -- your own files ------------------------------------------------------------------------

@@ -14,6 +14,9 @@ from keras_seqzoo import datasets
 from keras_seqzoo.datasets import encoders
 from keras_seqzoo.datasets import imdb as imdb_module
 
+# The same under every Keras backend (scripts/test.sh runs it under one).
+pytestmark = pytest.mark.one_backend
+
 
 @pytest.fixture()
 def offline_home(monkeypatch, tmp_path):

@@ -8,6 +8,9 @@ import pytest
 from keras_seqzoo.datasets import SubwordEncoder, WordEncoder, make_encoder
 from keras_seqzoo.datasets._data import bucket_boundaries
 
+# The encoders are the same under every Keras backend (scripts/test.sh runs them under one).
+pytestmark = pytest.mark.one_backend
+
 TEXTS = [
     "A good film, a great plot!",
     "A bad film. The plot was dull.",

@@ -11,6 +11,9 @@ pytest.importorskip("matplotlib")
 
 from keras_seqzoo import plots  # noqa: E402
 
+# Figures only: the same under every Keras backend (scripts/test.sh runs them under one).
+pytestmark = pytest.mark.one_backend
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 

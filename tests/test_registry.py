@@ -14,6 +14,11 @@ import pytest
 import keras_seqzoo as zoo
 from keras_seqzoo import _registry
 
+# The registry's listing, metadata and argument checks are the same under every Keras
+# backend (scripts/test.sh runs them under one); tests/test_models.py builds and trains
+# every builder under each backend.
+pytestmark = pytest.mark.one_backend
+
 
 def test_list_models_builders_sorted():
     assert zoo.list_models() == [
