@@ -491,10 +491,14 @@ def plot_accuracy_vs_time(
                      if spread else ""),
                   fontsize=8.5)
     ax.set_ylabel(accuracy_label, fontsize=8.5)
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator
 
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _seconds(v)))
-    ax.tick_params(labelsize=7.5)
+    # Ticks at 1, 2 and 5 times a power of ten, all labelled alike ("2 s", "50 s"):
+    # matplotlib's default labels the minor ticks of a narrow range as "2 x 10^2".
+    ax.xaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick_seconds(v)))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: _tick_seconds(v)))
+    ax.tick_params(which="both", labelsize=7.5)
     ax.grid(True, which="both", alpha=0.3)
     figure.suptitle(_wrap(title or "Accuracy and time per epoch"), fontsize=10)
     return _save(figure, path)
@@ -516,6 +520,11 @@ def _positive_numbers(label: str, key: str, value: Any) -> list[float]:
 def _wrap(title: str) -> str:
     """Wraps a long title so that it is never cut at the figure's edges."""
     return "\n".join(textwrap.wrap(title, 88)) or title
+
+
+def _tick_seconds(value: float) -> str:
+    """An axis tick of seconds at 1, 2 or 5 times a power of ten: "0.5 s", "20 s"."""
+    return f"{value:g} s" if value >= 0.1 else f"{value * 1000:g} ms"
 
 
 def _seconds(value: float) -> str:

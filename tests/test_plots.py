@@ -184,6 +184,21 @@ def test_accuracy_against_seconds_per_model(tmp_path, monkeypatch):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["T5 LSTM", "fastText"]
 
 
+def test_accuracy_against_seconds_labels_every_tick_in_seconds(tmp_path, monkeypatch):
+    # C1's range (113 s and 197 s) is less than a decade: matplotlib alone labelled its
+    # minor tick "2 x 10^2" beside a major "100 s".
+    points = _Recorder(monkeypatch, "errorbar")
+    plots.plot_accuracy_vs_time({"T1": {"seconds": 112.6, "accuracy": 0.832},
+                                 "T2": {"seconds": 196.8, "accuracy": 0.859}},
+                                tmp_path / "c1.png")
+    ax = points.calls[0][0]
+    low, high = ax.get_xlim()
+    labels = {t.get_text() for minor in (False, True)
+              for t, v in zip(ax.xaxis.get_ticklabels(minor=minor),
+                              ax.xaxis.get_ticklocs(minor=minor)) if low <= v <= high}
+    assert labels == {"100 s", "200 s"}
+
+
 @pytest.mark.parametrize(
     "call, error, match",
     [
