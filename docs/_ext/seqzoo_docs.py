@@ -618,6 +618,13 @@ class ComparisonDirective(SphinxDirective):
         command_hint = f"seqzoo reproduce {key} -o {shown}"
 
         result: list[nodes.Node] = [self._definition(experiment)]
+        # The figures are drawn by keras_seqzoo.plots and the tables by the report: a
+        # change there redraws the page on the next (incremental) build too.
+        from keras_seqzoo import plots
+        from keras_seqzoo.comparison import report
+
+        for module in (plots, report):
+            self.env.note_dependency(os.path.abspath(module.__file__))
         config = {}
         if (directory / "comparison.json").exists():
             self.env.note_dependency(str(directory / "comparison.json"))
