@@ -496,8 +496,9 @@ def plot_accuracy_vs_time(
     # Ticks at 1, 2 and 5 times a power of ten, all labelled alike ("2 s", "50 s"):
     # matplotlib's default labels the minor ticks of a narrow range as "2 x 10^2".
     ax.xaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick_seconds(v)))
-    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: _tick_seconds(v)))
+    in_seconds = FuncFormatter(lambda v, _: _tick_seconds(v))
+    ax.xaxis.set_major_formatter(in_seconds)
+    ax.xaxis.set_minor_formatter(in_seconds)
     ax.tick_params(which="both", labelsize=7.5)
     ax.grid(True, which="both", alpha=0.3)
     figure.suptitle(_wrap(title or "Accuracy and time per epoch"), fontsize=10)
