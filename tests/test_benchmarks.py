@@ -71,3 +71,40 @@ def test_runner_workers_shares_the_models_out_and_checks_each_is_trained_once(tm
     [row] = json.loads(out.read_text())["rows"]
     assert row["workers"] == 2 and sum(row["trials_per_worker"]) == 2
     assert row["seconds_wall"] > 0
+
+
+def test_torch_twins_times_each_way_against_its_plain_pytorch_twin(tmp_path):
+    for module in ("jax", "torch"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"needs {module}")
+    out = tmp_path / "out"
+    _run(tmp_path, "torch_twins.py", "--synthetic", "--configs", "jax", "--models", "T5",
+         "--sequences", "64", "--rounds", "2", "--with-keras",
+         "--json", str(out / "t.json"), "--rst", str(out / "t.rst"))
+    rows = json.loads((out / "t.json").read_text())["rows"]
+    assert [(r["model"], r["backend"], r["way"]) for r in rows] == [
+        ("T5 BiLSTM(32)", "jax", "seqzoo"), ("T5 BiLSTM(32)", "jax", "keras")]
+    assert [r["kernels"] for r in rows] == [["jax-scan-bidirectional"], ["keras"]]
+    for row in rows:
+        # The slides' T5 table: 160,000 + 12,544 + 390 + 7 parameters; torch's LSTM
+        # carries a second bias vector per gate (2 x 4 x 32 x 2 = 256 more).
+        assert row["params"] == 172_941 and row["torch_params"] == 172_941 + 256
+        assert len(row["epochs"]) == len(row["torch_epochs"]) == 2
+        assert row["ratio_best"] == pytest.approx(row["best"] / row["torch_best"])
+    assert "T5 BiLSTM(32)" in (out / "t.rst").read_text()
+
+
+def test_train_step_overhead_reports_each_backend(tmp_path):
+    for module in ("jax", "torch"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"needs {module}")
+    report = tmp_path / "overhead.txt"
+    _run(tmp_path, "train_step_overhead.py", "--synthetic", "--configs", "jax",
+         "--sequences", "64", "--rounds", "2", "--output", str(report))
+    lines = report.read_text().splitlines()
+    [row] = [line for line in lines if line.startswith("jax ")]
+    numbers = [float(n) for n in row.split()[1:6]]
+    assert len(numbers) == 5 and all(n > 0 for n in numbers[:4])
+    assert numbers[4] == pytest.approx(numbers[1] - numbers[3], abs=0.011)  # medians
+    [versions] = [line for line in lines if line.startswith("jax: ")]
+    assert "keras 3." in versions and "jax 0." in versions

@@ -29,6 +29,15 @@ EXPECTED_KERNEL = {
 }[BACKEND]
 
 
+def _bidirectional_kernel(mask_name: str) -> str:
+    """The kernel both directions of a Bidirectional run, by mask."""
+    if BACKEND == "jax":
+        return "jax-scan-bidirectional"  # both directions in one scan, any mask
+    kernel = EXPECTED_KERNEL[mask_name]
+    # PyTorch: both directions in one call of torch's op.
+    return kernel + "-bidirectional" if kernel.startswith("torch-fused") else kernel
+
+
 def _pair(cls, wrap: str, return_sequences: bool, **kwargs):
     """(fast, plain) layers with the same weights; wrap is forward / backwards / bidirectional."""
     layers = []
@@ -47,43 +56,50 @@ def _pair(cls, wrap: str, return_sequences: bool, **kwargs):
     return fast, plain
 
 
-def _outputs_and_grads(layer, x, mask, weights):
-    """Outputs, gradient of sum(outputs * weights) w.r.t. each trainable variable and the input."""
+def _outputs_and_grads(layer, x, mask, weights, initial=None):
+    """Outputs, gradient of sum(outputs * weights) w.r.t. each trainable variable, the
+    input and (when given) each initial state."""
+    initial = list(initial or [])
     if BACKEND == "jax":
         import jax
 
         trainable = [v.value for v in layer.trainable_variables]
         non_trainable = [v.value for v in layer.non_trainable_variables]
 
-        def loss(trainable, x):
-            out, _ = layer.stateless_call(trainable, non_trainable, x, mask=mask)
+        def loss(trainable, x, initial):
+            out, _ = layer.stateless_call(trainable, non_trainable, x, mask=mask,
+                                          **({"initial_state": initial} if initial else {}))
             return (out * weights).sum(), out
 
         # Without jit the scans run step by step: the same numbers, without
         # compiling a fresh scan for every layer (that took minutes in all).
         with jax.disable_jit():
-            (_, out), (grads, x_grad) = jax.value_and_grad(
-                loss, argnums=(0, 1), has_aux=True)(trainable, x)
-        return [np.asarray(a) for a in (out, *grads, x_grad)]
+            (_, out), (grads, x_grad, state_grads) = jax.value_and_grad(
+                loss, argnums=(0, 1, 2), has_aux=True)(trainable, x, initial)
+        return [np.asarray(a) for a in (out, *grads, x_grad, *state_grads)]
     if BACKEND == "tensorflow":
         import tensorflow as tf
 
         x = tf.convert_to_tensor(x)
+        initial = [tf.convert_to_tensor(s) for s in initial]
         with tf.GradientTape() as tape:
-            tape.watch(x)
-            out = layer(x, mask=None if mask is None else tf.constant(mask))
+            tape.watch([x, *initial])
+            out = layer(x, mask=None if mask is None else tf.constant(mask),
+                        **({"initial_state": initial} if initial else {}))
             total = tf.reduce_sum(out * weights)
-        grads = tape.gradient(total, [*layer.trainable_variables, x])
+        grads = tape.gradient(total, [*layer.trainable_variables, x, *initial])
         return [np.asarray(a) for a in (out, *grads)]
     import torch
 
     x = torch.tensor(x, requires_grad=True)
+    initial = [torch.tensor(s, requires_grad=True) for s in initial]
     for variable in layer.trainable_variables:
         variable.value.grad = None
-    out = layer(x, mask=None if mask is None else torch.tensor(mask))
+    out = layer(x, mask=None if mask is None else torch.tensor(mask),
+                **({"initial_state": initial} if initial else {}))
     (out * torch.tensor(weights)).sum().backward()
     grads = [v.value.grad for v in layer.trainable_variables]
-    return [a.detach().cpu().numpy() for a in (out, *grads, x.grad)]
+    return [a.detach().cpu().numpy() for a in (out, *grads, x.grad, *(s.grad for s in initial))]
 
 
 def _fused_layers(layer):
@@ -115,9 +131,8 @@ def test_same_outputs_and_gradients_as_keras(cls, wrap, mask_name):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5, err_msg=f"{name}, "
                                        f"return_sequences={return_sequences}")
         kernels = {l.kernel_name for l in _fused_layers(fast)}
-        expected = EXPECTED_KERNEL[mask_name]
-        if wrap == "bidirectional" and BACKEND == "jax":
-            expected = "jax-scan-bidirectional"  # both directions in one scan
+        expected = (_bidirectional_kernel(mask_name) if wrap == "bidirectional"
+                    else EXPECTED_KERNEL[mask_name])
         assert kernels == {expected}
 
 
@@ -134,6 +149,27 @@ def test_states_and_initial_state_match_keras(cls):
         for a, b in zip(got, want):
             np.testing.assert_allclose(keras.ops.convert_to_numpy(a),
                                        keras.ops.convert_to_numpy(b), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU], ids=["lstm", "gru"])
+def test_gradients_through_initial_states_and_without_bias_match_keras(cls):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
+    weights = rng.normal(size=(BATCH, STEPS, UNITS)).astype("float32")
+    n_states = 2 if cls is LSTM else 1
+    initial = [rng.normal(size=(BATCH, UNITS)).astype("float32") for _ in range(n_states)]
+    for mask_name in ("none", "right_padded"):
+        for kwargs in ({}, {"use_bias": False}):
+            fast, plain = _pair(cls, "forward", True, **kwargs)
+            got = _outputs_and_grads(fast, x, MASKS[mask_name], weights, initial)
+            want = _outputs_and_grads(plain, x, MASKS[mask_name], weights, initial)
+            names = (["outputs"] + [v.path for v in plain.trainable_variables] + ["input"]
+                     + [f"initial state {i}" for i in range(n_states)])
+            assert len(got) == len(want) == len(names)
+            for name, a, b in zip(names, got, want):
+                np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5,
+                                           err_msg=f"{name}, mask {mask_name}, {kwargs}")
+            assert {l.kernel_name for l in _fused_layers(fast)} == {EXPECTED_KERNEL[mask_name]}
 
 
 def test_gru_reset_before_and_no_bias_match_keras():
@@ -214,8 +250,7 @@ def test_weights_and_files_interchange_with_keras(cls, tmp_path):
     np.testing.assert_allclose(_predict(as_plain, x), expected, rtol=1e-5, atol=1e-5)
     kernels = recurrent_kernels(loaded)
     print(kernels)
-    assert len(kernels) == 4 and set(kernels.values()) == {
-        "jax-scan-bidirectional" if BACKEND == "jax" else EXPECTED_KERNEL["none"]}
+    assert len(kernels) == 4 and set(kernels.values()) == {_bidirectional_kernel("none")}
     assert type(loaded.layers[1]) is Bidirectional
     assert recurrent_kernels(as_plain) == {}
 

@@ -9,7 +9,10 @@ outputs; only the loop over time steps runs differently:
   the op behind ``torch.nn.LSTM`` / ``GRU``: oneDNN on a CPU, cuDNN on CUDA)
   with Keras' weights mapped onto it, gradients flowing back to the Keras
   variables. Right-padded masks run through a packed sequence; other masks
-  fall back to Keras' loop. Kernel names ``"torch-fused"``, ``"torch-fused-packed"``.
+  fall back to Keras' loop. Under :class:`Bidirectional` both directions go
+  into one call with ``bidirectional=True``, as ``nn.LSTM`` does. Kernel names
+  ``"torch-fused"``, ``"torch-fused-packed"`` and, under ``Bidirectional``,
+  ``"torch-fused-bidirectional"``, ``"torch-fused-packed-bidirectional"``.
 - JAX: on a GPU with no mask, Keras' own cuDNN path (``"keras"``); otherwise
   ``"jax-scan"``, a ``jax.lax.scan`` with Keras' mask semantics (any mask), and
   under :class:`Bidirectional` ``"jax-scan-bidirectional"``: both directions
@@ -17,7 +20,13 @@ outputs; only the loop over time steps runs differently:
   input projection stays inside the scan: hoisted out as one matmul over all
   time steps it measured about 30% slower on XLA's CPU backend (forward and
   gradient), while the one scan for both directions measured about 15% faster
-  than two.
+  than two. Also measured and not kept (CPU): unrolling the scan (2 steps per
+  iteration: 1.14x the time, 8: 3.4x) and hand-written gradients
+  (``jax.custom_vjp`` with one matmul per step backwards and the weight
+  gradients as matmuls over all steps, as cuDNN does): about 13% faster for a
+  lone layer whose every output is used, but 1.1-1.3x slower in the T5 BiLSTM
+  and T6 BiGRU models, whose loss sees only the last output (alternating
+  epochs, with another training job on the machine).
 - TensorFlow: Keras' own path (``"keras"``: cuDNN on a GPU, its loop on a CPU).
 
 Whatever the fused kernel cannot take (dropout, ``unroll=True``, activations
@@ -79,6 +88,27 @@ def _jax_gpu() -> bool:
     return jax.default_backend() == "gpu"
 
 
+def _torch_lengths(mask, steps: int):
+    """``(usable, lengths)`` of a mask for torch's fused op.
+
+    ``(True, None)``: no mask, or nothing masked (the plain op); ``(True, lengths)``:
+    a right-padded mask (a packed sequence); ``(False, None)``: any other mask, or a
+    row with no step (Keras' loop).
+    """
+    import torch
+
+    if mask is None:
+        return True, None
+    mask = ops.convert_to_tensor(mask).bool()
+    lengths = mask.sum(dim=1)
+    expected = torch.arange(steps, device=mask.device)[None, :] < lengths[:, None]
+    if bool((lengths == 0).any()) or not bool(torch.equal(mask, expected)):
+        return False, None
+    if bool((lengths == steps).all()):
+        return True, None
+    return True, lengths
+
+
 def _scan(step, xs, masks, states, zero_output: bool, reverse: bool = False):
     """``jax.lax.scan`` of ``step`` over time with Keras' mask semantics (backend.rnn on
     JAX): masked steps keep the states and output zeros or the previous output."""
@@ -110,6 +140,7 @@ class _FusedMixin:
     cell: Any
     unroll: bool
     go_backwards: bool
+    zero_output_for_mask: bool
     built: bool
     compute_dtype: Any
 
@@ -117,7 +148,8 @@ class _FusedMixin:
     def kernel_name(self) -> str | None:
         """The kernel the layer's last call ran (``None`` before the first call).
 
-        One of ``"torch-fused"``, ``"torch-fused-packed"``, ``"jax-scan"``,
+        One of ``"torch-fused"``, ``"torch-fused-packed"`` (and their
+        ``-bidirectional`` forms), ``"jax-scan"``, ``"jax-scan-bidirectional"``,
         ``"keras"`` (Keras' own path: its cuDNN kernel where it takes it, else
         its loop over time steps).
         """
@@ -170,16 +202,25 @@ class _FusedMixin:
 
         kernel, recurrent, input_bias, recurrent_bias = self._jax_weights()
         x = jnp.asarray(sequences).astype(kernel.dtype)
-        step = self._jax_step(kernel, input_bias, recurrent, recurrent_bias)
         xs = jnp.swapaxes(x, 0, 1)  # (time, batch, features)
         masks = None if mask is None else jnp.swapaxes(
             jnp.asarray(mask).astype(bool), 0, 1)[..., None]
         states = tuple(jnp.asarray(s) for s in initial_state)
-        final, outputs = _scan(step, xs, masks, states, self.zero_output_for_mask,
-                               reverse=self.go_backwards)
+        final, outputs = self._jax_run((kernel, recurrent, input_bias, recurrent_bias), xs,
+                                       masks, states, reverse=self.go_backwards)
         if self.go_backwards:
             outputs = jnp.flip(outputs, axis=0)  # Keras' order: as processed
         return outputs[-1], jnp.swapaxes(outputs, 0, 1), list(final)
+
+    def _jax_run(self, weights, xs, masks, states, reverse: bool = False):
+        """``(final states, outputs)`` of the scan of the cell's step over ``xs``."""
+        kernel, recurrent, input_bias, recurrent_bias = weights
+        step = self._jax_step(kernel, input_bias, recurrent, recurrent_bias)
+        return _scan(step, xs, masks, states, self.zero_output_for_mask, reverse=reverse)
+
+    def _jax_step(self, kernel, input_bias, recurrent, recurrent_bias):
+        """One time step of the cell (see :class:`LSTM`, :class:`GRU`)."""
+        raise NotImplementedError
 
     def _jax_weights(self):
         import jax.numpy as jnp
@@ -200,15 +241,9 @@ class _FusedMixin:
         kernel = ops.convert_to_tensor(self.cell.kernel)
         x = ops.convert_to_tensor(sequences).to(kernel.dtype)
         batch, steps = x.shape[0], x.shape[1]
-        lengths = None
-        if mask is not None:
-            mask = ops.convert_to_tensor(mask).bool()
-            lengths = mask.sum(dim=1)
-            expected = torch.arange(steps, device=mask.device)[None, :] < lengths[:, None]
-            if bool((lengths == 0).any()) or not bool(torch.equal(mask, expected)):
-                return None
-            if bool((lengths == steps).all()):
-                lengths = None  # nothing padded: the plain fused op
+        usable, lengths = _torch_lengths(mask, steps)
+        if not usable:
+            return None
         params = self._torch_params()
         hx = [ops.convert_to_tensor(s).to(kernel.dtype)[None] for s in initial_state]
         if lengths is None:
@@ -216,7 +251,7 @@ class _FusedMixin:
                 x = torch.flip(x, dims=[1])
             outputs, final = self._torch_call(x, None, hx, params)
             self._note_kernel("torch-fused", "torch's fused RNN op")
-            return outputs[:, -1], outputs, final
+            return outputs[:, -1], outputs, [state[0] for state in final]
         # Right-padded: reverse each row's valid part for go_backwards, run the
         # packed op, and rebuild Keras' outputs for the padded steps.
         index = torch.arange(steps, device=x.device)[None, :].expand(batch, steps)
@@ -228,6 +263,7 @@ class _FusedMixin:
             x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         hx = [h.index_select(1, packed.sorted_indices) for h in hx]
         packed_out, final = self._torch_call(packed.data, packed, hx, params)
+        final = [state[0] for state in final]
         outputs, _ = torch.nn.utils.rnn.pad_packed_sequence(
             torch.nn.utils.rnn.PackedSequence(
                 packed_out, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices),
@@ -245,6 +281,10 @@ class _FusedMixin:
             outputs = torch.where(valid[..., None], outputs, last[:, None, :])
         self._note_kernel("torch-fused-packed", "right-padded mask as a packed sequence")
         return outputs[:, -1], outputs, final
+
+    def _torch_call(self, x, packed, hx, params, bidirectional: bool = False):
+        """Runs torch's fused op: ``(outputs, final states (directions, batch, units))``."""
+        raise NotImplementedError
 
 
 @keras.saving.register_keras_serializable(package="keras_seqzoo")
@@ -296,19 +336,19 @@ class LSTM(_FusedMixin, keras.layers.LSTM):
         bias = zeros if cell.bias is None else ops.convert_to_tensor(cell.bias)
         return [kernel.T, recurrent.T, bias, zeros]
 
-    def _torch_call(self, x, packed, hx, params):
+    def _torch_call(self, x, packed, hx, params, bidirectional: bool = False):
         import torch
 
         if packed is None:
             out, h, c = torch._VF.lstm(x, tuple(hx), params, True, 1, 0.0,
-                                       torch.is_grad_enabled(), False, True)
+                                       torch.is_grad_enabled(), bidirectional, True)
         else:
             out, h, c = torch._VF.lstm(x, packed.batch_sizes, tuple(hx), params, True, 1,
-                                       0.0, torch.is_grad_enabled(), False)
+                                       0.0, torch.is_grad_enabled(), bidirectional)
             # Final states come back in the packed (sorted) order.
             h, c = h.index_select(1, packed.unsorted_indices), c.index_select(
                 1, packed.unsorted_indices)
-        return out, [h[0], c[0]]
+        return out, [h, c]
 
 
 @keras.saving.register_keras_serializable(package="keras_seqzoo")
@@ -390,31 +430,38 @@ class GRU(_FusedMixin, keras.layers.GRU):
             input_bias, recurrent_bias = reorder(bias[0]), reorder(bias[1])
         return [reorder(kernel).T, reorder(recurrent).T, input_bias, recurrent_bias]
 
-    def _torch_call(self, x, packed, hx, params):
+    def _torch_call(self, x, packed, hx, params, bidirectional: bool = False):
         import torch
 
         if packed is None:
             out, h = torch._VF.gru(x, hx[0], params, True, 1, 0.0,
-                                   torch.is_grad_enabled(), False, True)
+                                   torch.is_grad_enabled(), bidirectional, True)
         else:
             out, h = torch._VF.gru(x, packed.batch_sizes, hx[0], params, True, 1, 0.0,
-                                   torch.is_grad_enabled(), False)
+                                   torch.is_grad_enabled(), bidirectional)
             h = h.index_select(1, packed.unsorted_indices)
-        return out, [h[0]]
+        return out, [h]
 
 
 @keras.saving.register_keras_serializable(package="keras_seqzoo")
 class Bidirectional(keras.layers.Bidirectional):
-    """``keras.layers.Bidirectional`` that runs both directions of a fused layer in one scan.
+    """``keras.layers.Bidirectional`` that runs both directions of a fused layer in one kernel.
 
-    On JAX (a CPU, or a GPU with a mask), when it wraps a :class:`LSTM` or
-    :class:`GRU` that its fused kernel can take and no ``initial_state`` /
-    ``return_state`` is asked for, the forward and backward directions advance
-    together in one ``jax.lax.scan`` (kernel ``"jax-scan-bidirectional"``): one
-    batched recurrent matmul per time step instead of two loops. Everything else,
-    and every other backend, runs ``keras.layers.Bidirectional`` unchanged
-    (PyTorch's fused op per direction, for instance). Same arguments, variables,
-    config and outputs as ``keras.layers.Bidirectional``.
+    When it wraps a :class:`LSTM` or :class:`GRU` that its fused kernel can take
+    and no ``initial_state`` / ``return_state`` is asked for:
+
+    - JAX (a CPU, or a GPU with a mask): the forward and backward directions
+      advance together in one ``jax.lax.scan`` (kernel
+      ``"jax-scan-bidirectional"``): one batched recurrent matmul per time step
+      instead of two loops.
+    - PyTorch: one call of torch's fused op with ``bidirectional=True``
+      (``"torch-fused-bidirectional"``; a right-padded mask as one packed
+      sequence, ``"torch-fused-packed-bidirectional"``); any other mask runs
+      each direction through Keras' loop.
+
+    Everything else, and TensorFlow, runs ``keras.layers.Bidirectional``
+    unchanged. Same arguments, variables, config and outputs as
+    ``keras.layers.Bidirectional``.
 
     Args:
         layer: the recurrent layer to wrap.
@@ -431,14 +478,21 @@ class Bidirectional(keras.layers.Bidirectional):
     """
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
-        if self._can_scan_both(initial_state, training):
-            return self._scan_both(sequences, mask)
+        if self._can_run_both(initial_state, training):
+            backend = keras.backend.backend()
+            if backend == "jax" and not _jax_gpu():
+                return self._scan_both(sequences, mask)
+            if backend == "torch":
+                result = self._torch_both(sequences, mask)
+                if result is not None:
+                    return result
         return super().call(sequences, initial_state=initial_state, mask=mask,
                             training=training)
 
-    def _can_scan_both(self, initial_state, training) -> bool:
+    def _can_run_both(self, initial_state, training) -> bool:
+        """Whether one fused kernel (JAX's scan, torch's op) can run both directions."""
         fwd, bwd = self.forward_layer, self.backward_layer
-        if keras.backend.backend() != "jax" or initial_state is not None:
+        if keras.backend.backend() not in ("jax", "torch") or initial_state is not None:
             return False
         if self.return_state or self.stateful or type(fwd) is not type(bwd):
             return False
@@ -452,9 +506,48 @@ class Bidirectional(keras.layers.Bidirectional):
         for attribute in ("activation", "recurrent_activation", "reset_after"):
             if getattr(fwd.cell, attribute, None) != getattr(bwd.cell, attribute, None):
                 return False
-        if fwd._why_not_fused(training) or bwd._why_not_fused(training):
-            return False
-        return not _jax_gpu()
+        return not (fwd._why_not_fused(training) or bwd._why_not_fused(training))
+
+    def _torch_both(self, sequences, mask):
+        """Both directions in one call of torch's bidirectional fused op (``None``: a mask
+        it cannot take)."""
+        import torch
+        from torch.nn.utils import rnn
+
+        fwd, bwd = self.forward_layer, self.backward_layer
+        kernel = ops.convert_to_tensor(fwd.cell.kernel)
+        x = ops.convert_to_tensor(sequences).to(kernel.dtype)
+        batch, steps, units = x.shape[0], x.shape[1], fwd.cell.units
+        usable, lengths = _torch_lengths(mask, steps)
+        if not usable:
+            return None
+        params = fwd._torch_params() + bwd._torch_params()
+        n_states = 2 if isinstance(fwd, LSTM) else 1
+        hx = [torch.zeros(2, batch, units, dtype=x.dtype, device=x.device)] * n_states
+        if lengths is None:
+            outputs, final = fwd._torch_call(x, None, hx, params, bidirectional=True)
+            name, reason = "torch-fused-bidirectional", "torch's bidirectional fused RNN op"
+        else:
+            # Keras' semantics for a right-padded mask are the packed op's: the
+            # backward direction starts at each row's last step, padded steps output
+            # zeros (return_sequences) and the final states are each row's last ones.
+            packed = rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True,
+                                              enforce_sorted=False)
+            packed_out, final = fwd._torch_call(packed.data, packed, hx, params,
+                                                bidirectional=True)
+            outputs, _ = rnn.pad_packed_sequence(
+                rnn.PackedSequence(packed_out, packed.batch_sizes, packed.sorted_indices,
+                                   packed.unsorted_indices),
+                batch_first=True, total_length=steps)
+            name, reason = ("torch-fused-packed-bidirectional",
+                            "right-padded mask as a packed sequence, both directions")
+        for layer in (fwd, bwd):
+            layer._note_kernel(name, reason)
+        if self.return_sequences:
+            y, y_rev = outputs[..., :units], outputs[..., units:]
+        else:
+            y, y_rev = final[0][0], final[0][1]
+        return self._merge(y, y_rev)
 
     def _scan_both(self, sequences, mask):
         import jax.numpy as jnp
@@ -471,7 +564,6 @@ class Bidirectional(keras.layers.Bidirectional):
             both = jnp.stack([weights[0][i], weights[1][i]])
             return both[:, None, :] if expand else both
 
-        step = fwd._jax_step(stacked(0), stacked(2, True), stacked(1), stacked(3, True))
         masks = None
         if mask is not None:
             m = jnp.swapaxes(jnp.asarray(mask).astype(bool), 0, 1)  # (time, batch)
@@ -480,7 +572,8 @@ class Bidirectional(keras.layers.Bidirectional):
         zeros = jnp.zeros((2, batch, units), x.dtype)
         states = (zeros,) * len(fwd.cell.state_size if isinstance(
             fwd.cell.state_size, (list, tuple)) else [fwd.cell.state_size])
-        _, outputs = _scan(step, xs, masks, states, fwd.zero_output_for_mask)
+        _, outputs = fwd._jax_run((stacked(0), stacked(1), stacked(2, True), stacked(3, True)),
+                                  xs, masks, states)
         for layer in (fwd, bwd):
             layer._note_kernel("jax-scan-bidirectional", "both directions in one scan")
         if self.return_sequences:
@@ -488,6 +581,10 @@ class Bidirectional(keras.layers.Bidirectional):
             y, y_rev = jnp.swapaxes(y, 0, 1), jnp.swapaxes(y_rev, 0, 1)
         else:
             y, y_rev = outputs[-1, 0], outputs[-1, 1]
+        return self._merge(y, y_rev)
+
+    def _merge(self, y, y_rev):
+        """Keras' ``merge_mode`` of the two directions' outputs."""
         y = ops.cast(y, self.compute_dtype)
         y_rev = ops.cast(y_rev, self.compute_dtype)
         if self.merge_mode == "concat":

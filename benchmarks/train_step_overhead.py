@@ -1,0 +1,158 @@
+"""What a Keras training step costs around the model, per backend, against plain PyTorch.
+
+The recurrent twins (``torch_twins.py``) time the whole training step. To see how
+much of the gap to plain PyTorch is the recurrence and how much is the rest of the
+step (Keras' fit loop, the functional model's layer calls, loss, metrics, optimizer
+update), this script trains T5 with its BiLSTM taken out: Embedding(10000, 16) ->
+GlobalAveragePooling1D -> Dense(6) -> Dense(1) (``keras_seqzoo.build("embedding_pooling",
+...)``), and its plain PyTorch twin (``nn.Embedding``, mean over time, two
+``nn.Linear``, ``torch.optim.Adam``, a plain loop), on the same batches, one process per
+Keras backend, epochs alternating as in ``torch_twins.py``. What this model costs is
+almost all overhead: its arithmetic is tiny.
+
+Run:
+
+```bash
+KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz python benchmarks/train_step_overhead.py \\
+    --configs jax torch tensorflow --rounds 7 --output docs/data/benchmarks/train_step_overhead.txt
+```
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from torch_twins import BATCH, CONFIGS, LENGTH, _cpu_model, _data  # noqa: E402
+
+
+def worker(args) -> None:
+    """Runs in a process whose KERAS_BACKEND is fixed; prints one JSON line."""
+    import keras
+    import torch
+    from torch import nn
+
+    import keras_seqzoo as zoo
+
+    x, y = _data(args)
+    steps = len(x) // BATCH
+    keras.utils.set_random_seed(0)
+    model = zoo.build("embedding_pooling", vocab_size=10000, embedding_dim=16,
+                      max_length=LENGTH, pooling="average", dense_units=6)
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+
+    def keras_epoch():
+        model.fit(x[: steps * BATCH], y[: steps * BATCH], batch_size=BATCH, epochs=1,
+                  verbose=0, shuffle=False)
+
+    class Twin(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(10000, 16)
+            self.dense = nn.Linear(16, 6)
+            self.out = nn.Linear(6, 1)
+
+        def forward(self, tokens):
+            h = self.embedding(tokens).mean(dim=1)
+            return torch.sigmoid(self.out(torch.relu(self.dense(h)))).squeeze(-1)
+
+    torch.manual_seed(0)
+    twin = Twin()
+    optimizer = torch.optim.Adam(twin.parameters(), lr=1e-3)
+    loss_fn = nn.BCELoss()
+    xt, yt = torch.tensor(x, dtype=torch.long), torch.tensor(y)
+
+    def torch_epoch():
+        for i in range(0, steps * BATCH, BATCH):
+            optimizer.zero_grad()
+            loss_fn(twin(xt[i:i + BATCH]), yt[i:i + BATCH]).backward()
+            optimizer.step()
+
+    runs = {"keras_seqzoo": keras_epoch, "plain PyTorch": torch_epoch}
+    for run in runs.values():
+        run()  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    names = list(runs)
+    for round_index in range(args.rounds):
+        for name in names if round_index % 2 == 0 else names[::-1]:
+            start = time.perf_counter()
+            runs[name]()
+            times[name].append(time.perf_counter() - start)
+    versions = {"keras": keras.__version__, "torch": torch.__version__}
+    if keras.backend.backend() == "jax":
+        import jax
+
+        versions["jax"] = jax.__version__
+    elif keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        versions["tensorflow"] = tf.__version__
+    print("RESULT " + json.dumps({"times": times, "steps": steps, "versions": versions}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=None, help="IMDB folder or tarball ($KERAS_SEQZOO_IMDB)")
+    parser.add_argument("--synthetic", action="store_true",
+                        help="random tokens and labels instead of IMDB (smoke runs)")
+    parser.add_argument("--sequences", type=int, default=6400)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--configs", nargs="*", default=list(CONFIGS), choices=CONFIGS)
+    parser.add_argument("--output", default=None, help="also write the report here")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args)
+        return
+    lines = [
+        "Training step without the recurrence: Embedding(10000, 16) -> GlobalAveragePooling1D",
+        f"-> Dense(6) -> Dense(1); {args.sequences} sequences x {LENGTH} tokens, batch {BATCH},",
+        f"{args.rounds} alternating rounds after a warm-up epoch. Milliseconds per step.",
+        f"Machine: {_cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "",
+        f"{'backend':<12} {'keras_seqzoo':<18} {'plain PyTorch':<18} extra per step",
+        f"{'':<12} {'best':>6} {'median':>8}   {'best':>6} {'median':>8}   (medians)",
+    ]
+    version_lines = []
+    for config in args.configs:
+        command = [sys.executable, os.path.abspath(__file__), "--worker", "--sequences",
+                   str(args.sequences), "--rounds", str(args.rounds)]
+        if args.data:
+            command += ["--data", args.data]
+        if args.synthetic:
+            command.append("--synthetic")
+        env = {**os.environ, "KERAS_BACKEND": config, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        print(f"running {config} ...", flush=True)
+        out = subprocess.run(command, env=env, capture_output=True, text=True)
+        result = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
+        if out.returncode != 0 or not result:
+            print(out.stderr[-3000:])
+            raise SystemExit(f"{config} failed")
+        payload = json.loads(result[0][len("RESULT "):])
+        per_step = {name: [1000 * t / payload["steps"] for t in values]
+                    for name, values in payload["times"].items()}
+        ours, theirs = per_step["keras_seqzoo"], per_step["plain PyTorch"]
+        extra = statistics.median(ours) - statistics.median(theirs)
+        lines.append(
+            f"{config:<12} {min(ours):>6.2f} {statistics.median(ours):>8.2f}   "
+            f"{min(theirs):>6.2f} {statistics.median(theirs):>8.2f}   {extra:>5.2f} ms")
+        version_lines.append(
+            f"{config}: " + ", ".join(f"{k} {v}" for k, v in payload["versions"].items()))
+    lines += [""] + version_lines
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if args.output:
+        with open(args.output, "w") as handle:
+            handle.write(report)
+
+
+if __name__ == "__main__":
+    main()
