@@ -238,8 +238,8 @@ def _rst(rows, hardware, versions, command, args, steps) -> str:
         f"epoch, no validation), {args.rounds} alternating rounds after a warm-up epoch. "
         "Seconds per epoch, best and median; ratio: keras_seqzoo / plain PyTorch (below 1: "
         "keras_seqzoo is faster). Layers: keras_seqzoo's fused layers (seqzoo) or Keras' own "
-        "(Keras, ``fused=False``), with the kernel they ran (jax-scan-bidi: one scan for both "
-        "directions).",
+        "(Keras, ``fused=False``), with the kernel they ran (-bidi: both directions in one "
+        "scan on JAX, in one call of torch's op on PyTorch).",
         "",
         ".. list-table::",
         "   :header-rows: 1",

@@ -617,7 +617,8 @@ def recurrent_kernels(model) -> dict[str, str | None]:
     Returns:
         ``{path: kernel_name}`` for every :class:`LSTM` / :class:`GRU` inside
         ``model`` (including those wrapped in ``Bidirectional``), e.g.
-        ``{"bidirectional/forward_lstm": "jax-scan", ...}``; empty when there is none.
+        ``{"bidirectional/forward_lstm": "jax-scan-bidirectional", ...}`` on JAX;
+        empty when there is none.
 
     Example:
 
