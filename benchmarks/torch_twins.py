@@ -264,6 +264,19 @@ def _rst(rows, hardware, versions, command, args, steps) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_worker(command: list[str], config: str) -> dict:
+    """Runs a benchmark's ``--worker`` process under Keras backend ``config`` and returns
+    the JSON it prints on its ``RESULT`` line (exits with its stderr when it fails)."""
+    env = {**os.environ, "KERAS_BACKEND": config, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    print(f"running {config} ...", flush=True)
+    out = subprocess.run(command, env=env, capture_output=True, text=True)
+    line = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
+    if out.returncode != 0 or not line:
+        print(out.stderr[-3000:])
+        raise SystemExit(f"{config} failed")
+    return json.loads(line[0][len("RESULT "):])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None, help="IMDB folder or tarball ($KERAS_SEQZOO_IMDB)")
@@ -306,14 +319,7 @@ def main() -> None:
             command.append("--with-keras")
         if args.models:
             command += ["--models", *args.models]
-        env = {**os.environ, "KERAS_BACKEND": config, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        print(f"running {config} ...", flush=True)
-        out = subprocess.run(command, env=env, capture_output=True, text=True)
-        line = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
-        if out.returncode != 0 or not line:
-            print(out.stderr[-3000:])
-            raise SystemExit(f"{config} failed")
-        payload = json.loads(line[0][len("RESULT "):])
+        payload = run_worker(command, config)
         measured[config] = payload["results"]
         versions[config] = payload["versions"]
         steps = payload["steps_per_epoch"]

@@ -25,13 +25,12 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from torch_twins import BATCH, CONFIGS, LENGTH, _cpu_model, _data  # noqa: E402
+from torch_twins import BATCH, CONFIGS, LENGTH, _cpu_model, _data, run_worker  # noqa: E402
 
 
 def worker(args) -> None:
@@ -129,14 +128,7 @@ def main() -> None:
             command += ["--data", args.data]
         if args.synthetic:
             command.append("--synthetic")
-        env = {**os.environ, "KERAS_BACKEND": config, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        print(f"running {config} ...", flush=True)
-        out = subprocess.run(command, env=env, capture_output=True, text=True)
-        result = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
-        if out.returncode != 0 or not result:
-            print(out.stderr[-3000:])
-            raise SystemExit(f"{config} failed")
-        payload = json.loads(result[0][len("RESULT "):])
+        payload = run_worker(command, config)
         per_step = {name: [1000 * t / payload["steps"] for t in values]
                     for name, values in payload["times"].items()}
         ours, theirs = per_step["keras_seqzoo"], per_step["plain PyTorch"]
