@@ -246,6 +246,28 @@ def test_words_pipeline(tarball, clean_env):
     json.dumps(data.info)  # JSON-ready
 
 
+def test_with_seed_gives_a_fresh_pipeline_shuffled_by_the_seed(tarball, clean_env):
+    data = datasets.load_imdb("words", source=tarball, vocab_size=40, max_length=12,
+                              batch_size=20, seed=0)
+
+    def first_epoch(d):
+        return np.concatenate([x.numpy() for x, _ in d.train])
+
+    used = first_epoch(data)  # this object's pipeline is now one epoch in
+    again = data.with_seed(0)
+    other = data.with_seed(1)
+    assert again is not data and again.seed == 0 and other.seed == 1 and data.seed == 0
+    assert again.encoder is data.encoder
+    np.testing.assert_array_equal(first_epoch(again), used)  # not the second reshuffle
+    other_epoch = first_epoch(other)
+    assert not np.array_equal(other_epoch, used)
+    fresh = datasets.load_imdb("words", source=tarball, vocab_size=40, max_length=12,
+                               batch_size=20, seed=1)
+    np.testing.assert_array_equal(first_epoch(fresh), other_epoch)
+    # a second epoch of the same object is the next reshuffle, not the first again
+    assert not np.array_equal(first_epoch(other), other_epoch)
+
+
 def test_default_settings_match_the_slides(tarball, clean_env):
     data = datasets.load_imdb(source=tarball)
     assert data.max_length == 120 and data.info["encoder"]["vocab_size"] == 10000

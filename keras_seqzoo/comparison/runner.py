@@ -31,7 +31,6 @@ print(result.table_markdown)
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
@@ -289,8 +288,8 @@ def _make_tuner_class():
             # data order whether it runs first, after other trials in this process, or alone
             # (one shared pipeline would hand it the n-th reshuffle of the run).
             data = trainer.data
-            if dataclasses.is_dataclass(data) and getattr(data, "shuffle", False):
-                data = dataclasses.replace(data, seed=int(seed))
+            if getattr(data, "shuffle", False) and hasattr(data, "with_seed"):
+                data = data.with_seed(int(seed))
             timer = EpochTimer(batch_size=data.batch_size, sequence_length=data.max_length,
                                verbose=bool(trainer.verbose))
             exporter = HistoryExporter(
