@@ -30,6 +30,11 @@ KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz python benchmarks/torch_twins.py \\
     --configs jax torch tensorflow --rounds 7 \\
     --json docs/data/benchmarks/torch_twins.json --rst docs/data/benchmarks/torch_twins.rst
 ```
+
+``--update`` re-measures part of a recording (say ``--configs torch`` after a change
+to the PyTorch kernels): the rows it measures replace those of ``--json``, the others
+stay, and the table says which recording each row comes from (every ratio is still
+against the plain PyTorch twin timed in the same process).
 """
 
 from __future__ import annotations
@@ -227,17 +232,52 @@ def _rows(measured: dict) -> list[dict]:
     return rows
 
 
-def _rst(rows, hardware, versions, command, args, steps) -> str:
+def _key(row: dict) -> tuple:
+    return row["model"], row["backend"], row["way"]
+
+
+def _merge_recordings(old: dict, new: dict) -> dict:
+    """``new``'s rows replace ``old``'s rows of the same (model, backend, way); the
+    other old rows stay, each still naming the recording that measured it."""
+    recordings = old.get("recordings") or [
+        {key: old[key] for key in ("command", "hardware", "versions", "sequences", "rounds")}
+        | {"recorded": old.get("recorded")}]
+    offset = len(recordings)
+    replaced = {_key(r) for r in new["rows"]}
+    rows = [{"recording": 0, **r} for r in old["rows"] if _key(r) not in replaced]
+    rows += [{**r, "recording": r.get("recording", 0) + offset} for r in new["rows"]]
+    order = {key: i for i, key in enumerate(_key(r) for r in old["rows"])}
+    rows.sort(key=lambda r: order.get(_key(r), len(order)))
+    return {**new, "rows": rows, "recordings": recordings + new["recordings"]}
+
+
+def _recording_text(recording: dict) -> str:
+    hardware, versions = recording["hardware"], recording["versions"]
     version_text = "; ".join(
         f"{name}: " + ", ".join(f"{k} {v}" for k, v in v_.items() if k != "backend")
         for name, v_ in versions.items())
+    when = f" on {recording['recorded']}" if recording.get("recorded") else ""
+    return (f"Measured by ``{recording['command']}``{when}, {hardware['cpus']} CPUs "
+            f"({hardware['machine']}, {hardware['processor']}), Python "
+            f"{hardware['python']}; {version_text}. {recording['sequences']:,} sequences "
+            f"of {LENGTH} tokens, batch {BATCH} ({recording['sequences'] // BATCH} steps an "
+            f"epoch, no validation), {recording['rounds']} alternating rounds after a "
+            "warm-up epoch.")
+
+
+def _rst(result: dict) -> str:
+    rows, recordings = result["rows"], result["recordings"]
+    texts = [_recording_text(rec) for rec in recordings]
+    if len(recordings) > 1:
+        texts = [f"Recording {i + 1}: {text} Rows: " + "; ".join(
+            f"{r['model']}, {r['backend']}, {r['way']}" for r in rows
+            if r.get("recording", 0) == i) + "."
+            for i, text in enumerate(texts)]
     lines = [
-        f"Measured by ``{command}`` on {hardware['cpus']} CPUs ({hardware['machine']}, "
-        f"{hardware['processor']}), Python {hardware['python']}; {version_text}. "
-        f"{args.sequences:,} sequences of {LENGTH} tokens, batch {BATCH} ({steps} steps an "
-        f"epoch, no validation), {args.rounds} alternating rounds after a warm-up epoch. "
+        *[line for text in texts for line in (text, "")],
         "Seconds per epoch, best and median; ratio: keras_seqzoo / plain PyTorch (below 1: "
-        "keras_seqzoo is faster). Layers: keras_seqzoo's fused layers (seqzoo) or Keras' own "
+        "keras_seqzoo is faster), each row against the plain PyTorch twin of its own "
+        "recording. Layers: keras_seqzoo's fused layers (seqzoo) or Keras' own "
         "(Keras, ``fused=False``), with the kernel they ran (-bidi: both directions in one "
         "scan on JAX, in one call of torch's op on PyTorch).",
         "",
@@ -293,6 +333,9 @@ def main() -> None:
                         help="torch device of the twins (default: cuda if available, else cpu)")
     parser.add_argument("--json", default=None, help="write the results here")
     parser.add_argument("--rst", default=None, help="write the table as reStructuredText here")
+    parser.add_argument("--update", action="store_true",
+                        help="keep the rows of --json that this run does not measure "
+                             "(each row names the recording it comes from)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -303,7 +346,7 @@ def main() -> None:
 
     if importlib.util.find_spec("torch") is None:
         raise SystemExit("torch_twins.py needs PyTorch: pip install 'keras-seqzoo[torch]'")
-    measured, versions, steps = {}, {}, None
+    measured, versions = {}, {}
     for config in args.configs:
         if importlib.util.find_spec(config) is None:
             print(f"skip {config}: not installed")
@@ -322,7 +365,6 @@ def main() -> None:
         payload = run_worker(command, config)
         measured[config] = payload["results"]
         versions[config] = payload["versions"]
-        steps = payload["steps_per_epoch"]
     rows = _rows(measured)
     hardware = {"machine": platform.machine(), "processor": _cpu_model(),
                 "cpus": os.cpu_count(), "python": platform.python_version(),
@@ -337,16 +379,23 @@ def main() -> None:
         print(f"| {r['model']} | {r['backend']} | {r['way']} ({', '.join(r['kernels'])}) "
               f"| {r['best']:.2f} | {r['torch_best']:.2f} | {r['ratio_best']:.2f} "
               f"| {r['median']:.2f} | {r['torch_median']:.2f} | {r['ratio_median']:.2f} |")
+    recording = {"command": command, "hardware": hardware, "versions": versions,
+                 "sequences": args.sequences, "rounds": args.rounds,
+                 "recorded": time.strftime("%Y-%m-%d", time.gmtime())}
+    result = {"rows": rows, "recordings": [recording], **recording}
+    if args.update:
+        if not args.json or not os.path.exists(args.json):
+            raise SystemExit("--update needs --json naming an earlier recording")
+        with open(args.json) as handle:
+            result = _merge_recordings(json.load(handle), result)
     if args.rst:
         os.makedirs(os.path.dirname(os.path.abspath(args.rst)), exist_ok=True)
         with open(args.rst, "w") as handle:
-            handle.write(_rst(rows, hardware, versions, command, args, steps))
+            handle.write(_rst(result))
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as handle:
-            json.dump({"rows": rows, "hardware": hardware, "versions": versions,
-                       "sequences": args.sequences, "rounds": args.rounds,
-                       "command": command}, handle, indent=2)
+            json.dump(result, handle, indent=2)
 
 
 if __name__ == "__main__":

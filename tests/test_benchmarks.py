@@ -92,6 +92,17 @@ def test_torch_twins_times_each_way_against_its_plain_pytorch_twin(tmp_path):
         assert len(row["epochs"]) == len(row["torch_epochs"]) == 2
         assert row["ratio_best"] == pytest.approx(row["best"] / row["torch_best"])
     assert "T5 BiLSTM(32)" in (out / "t.rst").read_text()
+    # --update: a second recording replaces the rows it measures and keeps the others.
+    _run(tmp_path, "torch_twins.py", "--synthetic", "--configs", "jax", "--models", "T5",
+         "--sequences", "64", "--rounds", "3", "--update",
+         "--json", str(out / "t.json"), "--rst", str(out / "t.rst"))
+    result = json.loads((out / "t.json").read_text())
+    assert [(r["way"], r["recording"], len(r["epochs"])) for r in result["rows"]] == [
+        ("seqzoo", 1, 3), ("keras", 0, 2)]
+    assert [r["rounds"] for r in result["recordings"]] == [2, 3]
+    text = (out / "t.rst").read_text()
+    assert "Recording 1:" in text and "Recording 2:" in text
+    assert "Rows: T5 BiLSTM(32), jax, seqzoo." in text
 
 
 def test_train_step_overhead_reports_each_backend(tmp_path):
