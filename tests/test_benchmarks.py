@@ -119,3 +119,13 @@ def test_train_step_overhead_reports_each_backend(tmp_path):
     assert numbers[4] == pytest.approx(numbers[1] - numbers[3], abs=0.011)  # medians
     [versions] = [line for line in lines if line.startswith("jax: ")]
     assert "keras 3." in versions and "jax 0." in versions
+
+
+def test_torch_weight_layout_compares_the_same_computation(tmp_path):
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("needs torch")
+    out = _run(tmp_path, "torch_weight_layout.py", "--rounds", "2", "--steps", "2").stdout
+    assert "same outputs and gradients: True" in out
+    views, copies, ratio = (float(re.search(pattern, out).group(1)) for pattern in (
+        r"views\s+([\d.]+) ms", r"copies\s+([\d.]+) ms", r"views / copies: ([\d.]+)"))
+    assert ratio == pytest.approx(views / copies, abs=0.01)
