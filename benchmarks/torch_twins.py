@@ -269,9 +269,11 @@ def _rst(result: dict) -> str:
     rows, recordings = result["rows"], result["recordings"]
     texts = [_recording_text(rec) for rec in recordings]
     if len(recordings) > 1:
-        texts = [f"Recording {i + 1}: {text} Rows: " + "; ".join(
+        counts = [sum(r.get("recording", 0) == i for r in rows) for i in range(len(texts))]
+        main = counts.index(max(counts))  # named as "all other rows"
+        texts = [f"Recording {i + 1}: {text} Rows: " + ("all other rows." if i == main else "; ".join(
             f"{r['model']}, {r['backend']}, {r['way']}" for r in rows
-            if r.get("recording", 0) == i) + "."
+            if r.get("recording", 0) == i) + ".")
             for i, text in enumerate(texts)]
     lines = [
         *[line for text in texts for line in (text, "")],

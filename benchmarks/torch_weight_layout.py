@@ -78,8 +78,8 @@ def main() -> None:
             times[layout].append((time.perf_counter() - start) / args.steps * 1e3)
     medians = {layout: statistics.median(values) for layout, values in times.items()}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{platform.machine()}, Python {platform.python_version()}; batch {BATCH}, "
-          f"{STEPS} steps, {FEATURES} -> {UNITS} units, bidirectional; "
+          f"{platform.machine()}, Python {platform.python_version()}")
+    print(f"batch {BATCH}, {STEPS} steps, {FEATURES} -> {UNITS} units, bidirectional; "
           f"{args.rounds} alternating rounds of {args.steps} training steps")
     for layout, value in medians.items():
         print(f"{layout:7s} {value:7.3f} ms/step (median; best {min(times[layout]):.3f})")

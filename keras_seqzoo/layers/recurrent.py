@@ -7,9 +7,8 @@ outputs; only the loop over time steps runs differently:
 
 - PyTorch: ``torch``'s own fused RNN op (``torch._VF.lstm`` / ``torch._VF.gru``,
   the op behind ``torch.nn.LSTM`` / ``GRU``: oneDNN on a CPU, cuDNN on CUDA)
-  with Keras' weights mapped onto it (contiguous copies in torch's layout: oneDNN
-  runs slower on transposed views), gradients flowing back to the Keras
-  variables. Right-padded masks run through a packed sequence; other masks
+  with Keras' weights mapped onto it (contiguous copies in torch's layout, as
+  ``nn.LSTM`` holds them), gradients flowing back to the Keras variables. Right-padded masks run through a packed sequence; other masks
   fall back to Keras' loop. Under :class:`Bidirectional` both directions go
   into one call with ``bidirectional=True``, as ``nn.LSTM`` does. Kernel names
   ``"torch-fused"``, ``"torch-fused-packed"`` and, under ``Bidirectional``,
@@ -335,8 +334,8 @@ class LSTM(_FusedMixin, keras.layers.LSTM):
         # Keras' gate order i, f, c, o is torch's i, f, g, o.
         zeros = torch.zeros(4 * cell.units, dtype=kernel.dtype, device=kernel.device)
         bias = zeros if cell.bias is None else ops.convert_to_tensor(cell.bias)
-        # Contiguous (4 * units, features) copies, as nn.LSTM holds them: oneDNN's
-        # LSTM runs slower on transposed views (benchmarks/torch_weight_layout.py).
+        # Contiguous (4 * units, features) copies, as nn.LSTM holds them, rather than
+        # transposed views (benchmarks/torch_weight_layout.py compares the two).
         return [kernel.T.contiguous(), recurrent.T.contiguous(), bias, zeros]
 
     def _torch_call(self, x, packed, hx, params, bidirectional: bool = False):
