@@ -279,7 +279,8 @@ def _rst(result: dict) -> str:
         *[line for text in texts for line in (text, "")],
         "Seconds per epoch, best and median; ratio: keras_seqzoo / plain PyTorch (below 1: "
         "keras_seqzoo is faster), each row against the plain PyTorch twin of its own "
-        "recording. Layers: keras_seqzoo's fused layers (seqzoo) or Keras' own "
+        "recording" + (" (the number in brackets after the backend)" if len(recordings) > 1
+                       else "") + ". Layers: keras_seqzoo's fused layers (seqzoo) or Keras' own "
         "(Keras, ``fused=False``), with the kernel they ran (-bidi: both directions in one "
         "scan on JAX, in one call of torch's op on PyTorch).",
         "",
@@ -299,7 +300,8 @@ def _rst(result: dict) -> str:
     for r in rows:  # short cells: the table fits the docs' column at 1280 px
         layers = ("seqzoo" if r["way"] == "seqzoo" else "Keras") + \
             f" ({', '.join(k.replace('-bidirectional', '-bidi') for k in r['kernels'])})"
-        lines += [f"   * - {r['model']}", f"     - {r['backend']}", f"     - {layers}",
+        backend = r["backend"] + (f" [{r.get('recording', 0) + 1}]" if len(recordings) > 1 else "")
+        lines += [f"   * - {r['model']}", f"     - {backend}", f"     - {layers}",
                   f"     - {r['best']:.2f}", f"     - {r['torch_best']:.2f}",
                   f"     - {r['ratio_best']:.2f}", f"     - {r['median']:.2f}",
                   f"     - {r['torch_median']:.2f}", f"     - {r['ratio_median']:.2f}"]

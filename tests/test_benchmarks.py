@@ -103,6 +103,7 @@ def test_torch_twins_times_each_way_against_its_plain_pytorch_twin(tmp_path):
     text = (out / "t.rst").read_text()
     assert "Recording 1:" in text and "Recording 2:" in text
     assert "Rows: T5 BiLSTM(32), jax, seqzoo." in text
+    assert "     - jax [2]\n     - seqzoo" in text and "     - jax [1]\n     - Keras" in text
 
 
 def test_train_step_overhead_reports_each_backend(tmp_path):
