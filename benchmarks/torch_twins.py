@@ -350,6 +350,8 @@ def main() -> None:
 
     if importlib.util.find_spec("torch") is None:
         raise SystemExit("torch_twins.py needs PyTorch: pip install 'keras-seqzoo[torch]'")
+    if args.update and not (args.json and os.path.exists(args.json)):
+        raise SystemExit("--update needs --json naming an earlier recording to update")
     measured, versions = {}, {}
     for config in args.configs:
         if importlib.util.find_spec(config) is None:
@@ -388,8 +390,6 @@ def main() -> None:
                  "recorded": time.strftime("%Y-%m-%d", time.gmtime())}
     result = {"rows": rows, "recordings": [recording], **recording}
     if args.update:
-        if not args.json or not os.path.exists(args.json):
-            raise SystemExit("--update needs --json naming an earlier recording")
         with open(args.json) as handle:
             result = _merge_recordings(json.load(handle), result)
     if args.rst:
