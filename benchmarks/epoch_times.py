@@ -39,9 +39,12 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from torch_twins import run_worker  # noqa: E402
 
 MODELS = {
     "T4 Embedding + Flatten": "embedding_flatten.imdb_words10k",
@@ -218,14 +221,7 @@ def main() -> None:
             command += ["--models", *args.models]
         if jit is not None:
             command += ["--jit", "true" if jit else "false"]
-        env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        print(f"running {name} ...", flush=True)
-        out = subprocess.run(command, env=env, capture_output=True, text=True)
-        line = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
-        if out.returncode != 0 or not line:
-            print(out.stderr[-3000:])
-            raise SystemExit(f"{name} failed")
-        payload = json.loads(line[0][len("RESULT "):])
+        payload = run_worker(command, backend, label=name)
         measured[name] = payload["results"]
         versions[name] = payload["versions"]
 

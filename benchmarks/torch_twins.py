@@ -308,16 +308,18 @@ def _rst(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_worker(command: list[str], config: str) -> dict:
+def run_worker(command: list[str], config: str, label: str | None = None) -> dict:
     """Runs a benchmark's ``--worker`` process under Keras backend ``config`` and returns
-    the JSON it prints on its ``RESULT`` line (exits with its stderr when it fails)."""
+    the JSON it prints on its ``RESULT`` line (exits with its stderr when it fails);
+    ``label`` names the run in messages (default: ``config``)."""
+    label = label or config
     env = {**os.environ, "KERAS_BACKEND": config, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    print(f"running {config} ...", flush=True)
+    print(f"running {label} ...", flush=True)
     out = subprocess.run(command, env=env, capture_output=True, text=True)
     line = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
     if out.returncode != 0 or not line:
         print(out.stderr[-3000:])
-        raise SystemExit(f"{config} failed")
+        raise SystemExit(f"{label} failed")
     return json.loads(line[0][len("RESULT "):])
 
 
