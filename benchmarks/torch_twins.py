@@ -23,6 +23,11 @@ epoch. Reported per cell: the best epoch and the median epoch; the ratio
 keras_seqzoo / PyTorch best against best (the targets' figure: what each path
 does when the machine lets it) and of the medians.
 
+On a GPU (the twins on CUDA, Keras on its backend's GPU) each Keras row also says
+whether a cuDNN RNN ran; the same command records the GPU table (``--synthetic``
+where the IMDB archive is not on the GPU machine: without a mask, the recurrent
+kernels' time does not depend on the token values).
+
 Run (the lead's measurement; one process per backend, one after the other):
 
 ```bash
@@ -123,6 +128,23 @@ def _data(args):
     return x.astype("int32"), y.astype("float32")
 
 
+def _cudnn_ran(model, batch) -> bool:
+    """Whether a forward pass of a Keras model (torch or JAX backend, on a GPU) runs a
+    cuDNN RNN: torch's ``_cudnn_rnn`` op in a profile, or a cuDNN custom call in the
+    compiled JAX program."""
+    import keras
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return "cudnn" in jax.jit(lambda t: model(t)).lower(batch).as_text().lower()
+    import torch
+
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        model(batch)
+    return any("cudnn_rnn" in event.key for event in prof.key_averages())
+
+
 def worker(args) -> None:
     """Runs in a process whose KERAS_BACKEND is fixed; prints one JSON line."""
     import keras
@@ -133,6 +155,12 @@ def worker(args) -> None:
     from keras_seqzoo.layers import recurrent_kernels
 
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    # Keras' own device: a GPU when its backend sees one (TensorFlow: not checked).
+    gpu = keras.backend.backend() == "torch" and torch.cuda.is_available()
+    if keras.backend.backend() == "jax":
+        import jax
+
+        gpu = jax.default_backend() == "gpu"
     x, y = _data(args)
     steps = len(x) // BATCH
     runs = {}  # (label, way) -> a function that trains one epoch
@@ -178,8 +206,10 @@ def worker(args) -> None:
             epoch()  # warm-up: compilation, first allocations
             if way != "torch":
                 params[(label, way)] = model.count_params()
-                kernels[(label, way)] = sorted(set(recurrent_kernels(model).values())) or [
-                    "keras"]
+                kernels[(label, way)] = sorted(
+                    {k or "keras" for k in recurrent_kernels(model).values()}) or ["keras"]
+                if gpu and _cudnn_ran(model, xv[:BATCH]):
+                    kernels[(label, way)].append("cuDNN")
             runs[(label, way)] = epoch
     times = {key: [] for key in runs}
     keys = list(runs)
@@ -205,6 +235,7 @@ def worker(args) -> None:
     versions["torch_device"] = str(device)
     if device.type == "cuda":
         versions["gpu"] = torch.cuda.get_device_name(device)
+        versions["cudnn"] = torch.backends.cudnn.version()
     print("RESULT " + json.dumps({"results": result, "versions": versions,
                                   "steps_per_epoch": steps}))
 
@@ -254,12 +285,14 @@ def _merge_recordings(old: dict, new: dict) -> dict:
 def _recording_text(recording: dict) -> str:
     hardware, versions = recording["hardware"], recording["versions"]
     version_text = "; ".join(
-        f"{name}: " + ", ".join(f"{k} {v}" for k, v in v_.items() if k != "backend")
+        f"{name}: " + ", ".join(f"{k} {v}" for k, v in v_.items() if k not in ("backend", "gpu"))
         for name, v_ in versions.items())
     when = f" on {recording['recorded']}" if recording.get("recorded") else ""
+    gpu = f", GPU {hardware['gpu']}" if hardware.get("gpu") else ""
+    data = f" ({recording['data']})" if recording.get("data") else ""
     return (f"Measured by ``{recording['command']}``{when}, {hardware['cpus']} CPUs "
-            f"({hardware['machine']}, {hardware['processor']}), Python "
-            f"{hardware['python']}; {version_text}. {recording['sequences']:,} sequences "
+            f"({hardware['machine']}, {hardware['processor']}){gpu}, Python "
+            f"{hardware['python']}; {version_text}. {recording['sequences']:,} sequences{data} "
             f"of {LENGTH} tokens, batch {BATCH} ({recording['sequences'] // BATCH} steps an "
             f"epoch, no validation), {recording['rounds']} alternating rounds after a "
             "warm-up epoch.")
@@ -282,7 +315,9 @@ def _rst(result: dict) -> str:
         "recording" + (" (the number in brackets after the backend)" if len(recordings) > 1
                        else "") + ". Layers: keras_seqzoo's fused layers (seqzoo) or Keras' own "
         "(Keras, ``fused=False``), with the kernel they ran (-bidi: both directions in one "
-        "scan on JAX, in one call of torch's op on PyTorch).",
+        "scan on JAX, in one call of torch's op on PyTorch" + (
+            "; cuDNN: a cuDNN RNN ran, as found in a forward pass (torch's profiler, JAX's "
+            "compiled program)" if any("cuDNN" in r["kernels"] for r in rows) else "") + ").",
         "",
         ".. list-table::",
         "   :header-rows: 1",
@@ -377,6 +412,9 @@ def main() -> None:
     hardware = {"machine": platform.machine(), "processor": _cpu_model(),
                 "cpus": os.cpu_count(), "python": platform.python_version(),
                 "platform": platform.platform()}
+    gpus = {v["gpu"] for v in versions.values() if v.get("gpu")}
+    if gpus:
+        hardware["gpu"] = ", ".join(sorted(gpus))
     command = "python benchmarks/torch_twins.py " + " ".join(sys.argv[1:])
     print(f"\nhardware: {hardware}\nversions: {versions}")
     print(f"{args.sequences} sequences x {LENGTH} tokens, batch {BATCH}, {args.rounds} rounds\n")
@@ -389,6 +427,7 @@ def main() -> None:
               f"| {r['median']:.2f} | {r['torch_median']:.2f} | {r['ratio_median']:.2f} |")
     recording = {"command": command, "hardware": hardware, "versions": versions,
                  "sequences": args.sequences, "rounds": args.rounds,
+                 "data": "random tokens" if args.synthetic else "IMDB training reviews",
                  "recorded": time.strftime("%Y-%m-%d", time.gmtime())}
     result = {"rows": rows, "recordings": [recording], **recording}
     if args.update:

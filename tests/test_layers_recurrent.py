@@ -21,9 +21,19 @@ MASKS = {
     "right_padded": np.arange(STEPS)[None, :] < np.array([[6], [4], [1]]),
     "hole": np.array([[1, 1, 0, 1, 1, 1], [1, 1, 1, 1, 0, 0], [0, 1, 1, 1, 1, 1]], bool),
 }
-# The kernel each backend's fused layer is expected to run, by mask.
+
+def _jax_gpu() -> bool:
+    import jax
+
+    return jax.default_backend() == "gpu"
+
+
+JAX_GPU = BACKEND == "jax" and _jax_gpu()
+# The kernel each backend's fused layer is expected to run, by mask (JAX on a GPU:
+# Keras' cuDNN path without a mask).
 EXPECTED_KERNEL = {
-    "jax": {"none": "jax-scan", "right_padded": "jax-scan", "hole": "jax-scan"},
+    "jax": {"none": "keras" if JAX_GPU else "jax-scan", "right_padded": "jax-scan",
+            "hole": "jax-scan"},
     "torch": {"none": "torch-fused", "right_padded": "torch-fused-packed", "hole": "keras"},
     "tensorflow": {"none": "keras", "right_padded": "keras", "hole": "keras"},
 }[BACKEND]
@@ -31,6 +41,8 @@ EXPECTED_KERNEL = {
 
 def _bidirectional_kernel(mask_name: str) -> str:
     """The kernel both directions of a Bidirectional run, by mask."""
+    if JAX_GPU:  # Keras' Bidirectional: its cuDNN call, or each direction's scan
+        return EXPECTED_KERNEL[mask_name]
     if BACKEND == "jax":
         return "jax-scan-bidirectional"  # both directions in one scan, any mask
     kernel = EXPECTED_KERNEL[mask_name]
@@ -97,7 +109,7 @@ def _outputs_and_grads(layer, x, mask, weights, initial=None):
         variable.value.grad = None
     out = layer(x, mask=None if mask is None else torch.tensor(mask),
                 **({"initial_state": initial} if initial else {}))
-    (out * torch.tensor(weights)).sum().backward()
+    (out * torch.tensor(weights, device=out.device)).sum().backward()
     grads = [v.value.grad for v in layer.trainable_variables]
     return [a.detach().cpu().numpy() for a in (out, *grads, x.grad, *(s.grad for s in initial))]
 

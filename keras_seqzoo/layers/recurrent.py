@@ -184,7 +184,7 @@ class _FusedMixin:
         backend = keras.backend.backend()
         if reason is None and backend == "jax":
             if mask is None and _jax_gpu() and self.use_cudnn in ("auto", True):
-                reason = "JAX on a GPU: Keras' cuDNN path"
+                reason = "JAX on a GPU: Keras' own path (cuDNN for the LSTM)"
             else:
                 self._note_kernel("jax-scan", "lax.scan with Keras' mask semantics")
                 return self._jax_scan(sequences, initial_state, mask)
@@ -484,6 +484,12 @@ class Bidirectional(keras.layers.Bidirectional):
             backend = keras.backend.backend()
             if backend == "jax" and not _jax_gpu():
                 return self._scan_both(sequences, mask)
+            if backend == "jax" and mask is None:
+                # Keras' Bidirectional runs an LSTM's two directions in one cuDNN
+                # call here (a GRU's layer by layer, which notes the same name).
+                for layer in (self.forward_layer, self.backward_layer):
+                    layer._note_kernel(KERAS, "JAX on a GPU: Keras' own path "
+                                              "(cuDNN for the LSTM)")
             if backend == "torch":
                 result = self._torch_both(sequences, mask)
                 if result is not None:
