@@ -8,7 +8,8 @@ GlobalAveragePooling1D -> Dense(6) -> Dense(1) (``keras_seqzoo.build("embedding_
 ...)``), and its plain PyTorch twin (``nn.Embedding``, mean over time, two
 ``nn.Linear``, ``torch.optim.Adam``, a plain loop), on the same batches, one process per
 Keras backend, epochs alternating as in ``torch_twins.py``. What this model costs is
-almost all overhead: its arithmetic is tiny.
+almost all overhead: its arithmetic is tiny. On a GPU machine the twin runs on CUDA
+(``--device``) and Keras on its backend's GPU.
 
 Run:
 
@@ -63,17 +64,21 @@ def worker(args) -> None:
             h = self.embedding(tokens).mean(dim=1)
             return torch.sigmoid(self.out(torch.relu(self.dense(h)))).squeeze(-1)
 
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     torch.manual_seed(0)
-    twin = Twin()
+    twin = Twin().to(device)
     optimizer = torch.optim.Adam(twin.parameters(), lr=1e-3)
     loss_fn = nn.BCELoss()
-    xt, yt = torch.tensor(x, dtype=torch.long), torch.tensor(y)
+    xt = torch.tensor(x, dtype=torch.long, device=device)
+    yt = torch.tensor(y, device=device)
 
     def torch_epoch():
         for i in range(0, steps * BATCH, BATCH):
             optimizer.zero_grad()
             loss_fn(twin(xt[i:i + BATCH]), yt[i:i + BATCH]).backward()
             optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
 
     runs = {"keras_seqzoo": keras_epoch, "plain PyTorch": torch_epoch}
     for run in runs.values():
@@ -85,11 +90,15 @@ def worker(args) -> None:
             start = time.perf_counter()
             runs[name]()
             times[name].append(time.perf_counter() - start)
-    versions = {"keras": keras.__version__, "torch": torch.__version__}
+    versions = {"keras": keras.__version__, "torch": torch.__version__,
+                "torch_device": str(device)}
+    if device.type == "cuda":
+        versions["gpu"] = torch.cuda.get_device_name(device)
     if keras.backend.backend() == "jax":
         import jax
 
         versions["jax"] = jax.__version__
+        versions["jax_device"] = str(jax.devices()[0])
     elif keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
@@ -105,6 +114,8 @@ def main() -> None:
     parser.add_argument("--sequences", type=int, default=6400)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--configs", nargs="*", default=list(CONFIGS), choices=CONFIGS)
+    parser.add_argument("--device", default=None,
+                        help="torch device of the twin (default: cuda if available, else cpu)")
     parser.add_argument("--output", default=None, help="also write the report here")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -113,7 +124,8 @@ def main() -> None:
         return
     lines = [
         "Training step without the recurrence: Embedding(10000, 16) -> GlobalAveragePooling1D",
-        f"-> Dense(6) -> Dense(1); {args.sequences} sequences x {LENGTH} tokens, batch {BATCH},",
+        f"-> Dense(6) -> Dense(1); {args.sequences} sequences"
+        f"{' (random tokens)' if args.synthetic else ''} x {LENGTH} tokens, batch {BATCH},",
         f"{args.rounds} alternating rounds after a warm-up epoch. Milliseconds per step.",
         f"Machine: {_cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "",
@@ -128,6 +140,8 @@ def main() -> None:
             command += ["--data", args.data]
         if args.synthetic:
             command.append("--synthetic")
+        if args.device:
+            command += ["--device", args.device]
         payload = run_worker(command, config)
         per_step = {name: [1000 * t / payload["steps"] for t in values]
                     for name, values in payload["times"].items()}
@@ -138,6 +152,10 @@ def main() -> None:
             f"{min(theirs):>6.2f} {statistics.median(theirs):>8.2f}   {extra:>5.2f} ms")
         version_lines.append(
             f"{config}: " + ", ".join(f"{k} {v}" for k, v in payload["versions"].items()))
+    gpus = sorted({line.split("gpu ", 1)[1].split(",")[0] for line in version_lines
+                   if "gpu " in line})
+    if gpus:
+        lines[3] += f", GPU {', '.join(gpus)}"
     lines += [""] + version_lines
     report = "\n".join(lines) + "\n"
     print(report)

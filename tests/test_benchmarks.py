@@ -92,6 +92,7 @@ def test_torch_twins_times_each_way_against_its_plain_pytorch_twin(tmp_path):
         assert len(row["epochs"]) == len(row["torch_epochs"]) == 2
         assert row["ratio_best"] == pytest.approx(row["best"] / row["torch_best"])
     assert "T5 BiLSTM(32)" in (out / "t.rst").read_text()
+    assert "64 sequences (random tokens) of 120 tokens" in (out / "t.rst").read_text()
     # --update: a second recording replaces the rows it measures and keeps the others.
     _run(tmp_path, "torch_twins.py", "--synthetic", "--configs", "jax", "--models", "T5",
          "--sequences", "64", "--rounds", "3", "--update",
@@ -104,6 +105,28 @@ def test_torch_twins_times_each_way_against_its_plain_pytorch_twin(tmp_path):
     assert "Recording 1:" in text and "Recording 2:" in text
     assert "Rows: T5 BiLSTM(32), jax, seqzoo." in text
     assert "     - jax [2]\n     - seqzoo" in text and "     - jax [1]\n     - Keras" in text
+
+
+@pytest.mark.parametrize("name", ["torch_twins", "torch_twins_gpu"])
+def test_torch_twins_tables_in_the_docs_are_their_recordings(name):
+    """The tables the benchmarks page includes are what the script makes of the JSON
+    recorded beside them (no hand edits on either side); the GPU one names its GPU."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import torch_twins
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    folder = ROOT / "docs" / "data" / "benchmarks"
+    recorded = json.loads((folder / f"{name}.json").read_text())
+    text = (folder / f"{name}.rst").read_text()
+    assert torch_twins._rst(recorded) == text
+    for row in recorded["rows"]:
+        assert row["ratio_best"] == pytest.approx(row["best"] / row["torch_best"])
+        assert f"     - {row['ratio_best']:.2f}" in text
+    if name.endswith("_gpu"):
+        assert "GPU NVIDIA H200" in text and "(random tokens)" in text
+        # Every LSTM row on the GPU ran cuDNN, as the page says.
+        assert all("cuDNN" in r["kernels"] for r in recorded["rows"] if "LSTM" in r["model"])
 
 
 def test_train_step_overhead_reports_each_backend(tmp_path):

@@ -103,13 +103,14 @@ def _outputs_and_grads(layer, x, mask, weights, initial=None):
         return [np.asarray(a) for a in (out, *grads)]
     import torch
 
-    x = torch.tensor(x, requires_grad=True)
-    initial = [torch.tensor(s, requires_grad=True) for s in initial]
+    device = layer.trainable_variables[0].value.device  # Keras' device (a GPU if any)
+    x = torch.tensor(x, requires_grad=True, device=device)
+    initial = [torch.tensor(s, requires_grad=True, device=device) for s in initial]
     for variable in layer.trainable_variables:
         variable.value.grad = None
-    out = layer(x, mask=None if mask is None else torch.tensor(mask),
+    out = layer(x, mask=None if mask is None else torch.tensor(mask, device=device),
                 **({"initial_state": initial} if initial else {}))
-    (out * torch.tensor(weights, device=out.device)).sum().backward()
+    (out * torch.tensor(weights, device=device)).sum().backward()
     grads = [v.value.grad for v in layer.trainable_variables]
     return [a.detach().cpu().numpy() for a in (out, *grads, x.grad, *(s.grad for s in initial))]
 
