@@ -145,6 +145,24 @@ def test_train_step_overhead_reports_each_backend(tmp_path):
     assert "keras 3." in versions and "jax 0." in versions
 
 
+def test_bilstm_layer_checks_every_variant_before_timing_it(tmp_path):
+    for module in ("jax", "torch"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"needs {module}")
+    report = tmp_path / "bilstm.txt"
+    _run(tmp_path, "bilstm_layer.py", "--rounds", "1", "--calls", "1", "--output", str(report))
+    text = report.read_text()
+    variants = ["keras_seqzoo", "keras", "block-diagonal", "hoisted", "unroll-2", "unroll-4"]
+    for name in variants:  # each computes keras_seqzoo's weight gradients
+        error = re.search(rf"^{name}: max \|weight gradient - keras_seqzoo's\| (\S+)$", text,
+                          re.MULTILINE)
+        assert error and float(error.group(1)) < 1e-4, name
+    rows = {line.split(" | ")[0][2:]: line for line in text.splitlines()
+            if line.startswith("| ") and not line.startswith("| variant")}
+    assert list(rows) == [*variants, "nn.LSTM"]
+    assert rows["nn.LSTM"].endswith("| 1.00 | 1.00 |")
+
+
 def test_torch_weight_layout_compares_the_same_computation(tmp_path):
     if importlib.util.find_spec("torch") is None:
         pytest.skip("needs torch")
