@@ -107,6 +107,38 @@ def test_torch_twins_times_each_way_against_its_plain_pytorch_twin(tmp_path):
     assert "     - jax [2]\n     - seqzoo" in text and "     - jax [1]\n     - Keras" in text
 
 
+def test_torch_twins_update_drops_a_recording_whose_rows_were_all_measured_again():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import torch_twins
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+
+    def row(model, backend, way, seconds, **extra):
+        return {"model": model, "backend": backend, "way": way, "best": seconds, **extra}
+
+    def recording(command):
+        return {"command": command, "hardware": {}, "versions": {}, "sequences": 64,
+                "rounds": 2, "recorded": "2026-11-27"}
+
+    old = {"recordings": [recording("first"), recording("second")], "rows": [
+        row("T5", "jax", "seqzoo", 1.0, recording=0),
+        row("T5", "torch", "seqzoo", 2.0, recording=1),
+        row("T5", "torch", "keras", 3.0, recording=0),
+        row("T6", "torch", "seqzoo", 4.0, recording=1)]}
+    new = {"recordings": [recording("third")], **recording("third"), "rows": [
+        row("T5", "torch", "wrapped", 5.0), row("T5", "torch", "seqzoo", 6.0),
+        row("T6", "torch", "seqzoo", 7.0)]}
+    merged = torch_twins._merge_recordings(old, new)
+    # "second" measured only rows that "third" measured again: it is gone, "third" is 1.
+    assert [r["command"] for r in merged["recordings"]] == ["first", "third"]
+    assert [(r["model"], r["backend"], r["way"], r["best"], r["recording"])
+            for r in merged["rows"]] == [
+        ("T5", "jax", "seqzoo", 1.0, 0), ("T5", "torch", "seqzoo", 6.0, 1),
+        ("T5", "torch", "keras", 3.0, 0), ("T5", "torch", "wrapped", 5.0, 1),
+        ("T6", "torch", "seqzoo", 7.0, 1)]
+
+
 @pytest.mark.parametrize("name", ["torch_twins", "torch_twins_gpu"])
 def test_torch_twins_tables_in_the_docs_are_their_recordings(name):
     """The tables the benchmarks page includes are what the script makes of the JSON

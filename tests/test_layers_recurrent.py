@@ -185,6 +185,35 @@ def test_gradients_through_initial_states_and_without_bias_match_keras(cls):
             assert {l.kernel_name for l in _fused_layers(fast)} == {EXPECTED_KERNEL[mask_name]}
 
 
+@pytest.mark.parametrize("merge_mode", ["concat", "sum", "ave", "mul", None])
+def test_bidirectional_merge_modes_match_keras(merge_mode):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
+    for mask in (None, MASKS["right_padded"]):
+        for return_sequences in (True, False):
+            layers = []
+            for klass, wrapper in ((LSTM, Bidirectional), (keras.layers.LSTM,
+                                                           keras.layers.Bidirectional)):
+                layer = wrapper(klass(UNITS, return_sequences=return_sequences),
+                                merge_mode=merge_mode)
+                layer.build((BATCH, STEPS, FEATURES))
+                layers.append(layer)
+            fast, plain = layers
+            fast.set_weights(plain.get_weights())
+            got, want = fast(x, mask=mask), plain(x, mask=mask)
+            if merge_mode is None:
+                assert isinstance(got, (list, tuple)) and len(got) == len(want) == 2
+            else:
+                got, want = [got], [want]
+            for a, b in zip(got, want):
+                np.testing.assert_allclose(keras.ops.convert_to_numpy(a),
+                                           keras.ops.convert_to_numpy(b), rtol=1e-5, atol=1e-5,
+                                           err_msg=f"mask {mask is not None}, "
+                                                   f"return_sequences={return_sequences}")
+            assert {l.kernel_name for l in _fused_layers(fast)} == {
+                _bidirectional_kernel("none" if mask is None else "right_padded")}
+
+
 def test_gru_reset_before_and_no_bias_match_keras():
     rng = np.random.default_rng(3)
     x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype("float32")

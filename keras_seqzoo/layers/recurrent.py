@@ -551,6 +551,9 @@ class Bidirectional(keras.layers.Bidirectional):
                             "right-padded mask as a packed sequence, both directions")
         for layer in (fwd, bwd):
             layer._note_kernel(name, reason)
+        if self.return_sequences and self.merge_mode == "concat":
+            # torch's op already gives [forward, backward] at each step: Keras' concat.
+            return ops.cast(outputs, self.compute_dtype)
         if self.return_sequences:
             y, y_rev = outputs[..., :units], outputs[..., units:]
         else:
