@@ -8,7 +8,7 @@ Side by side in one process per Keras backend: the same batches train
   i.e. plain ``keras.layers.LSTM`` / ``GRU``;
 - ``wrapped`` (with ``--with-wrapped``, PyTorch backend): a Keras model whose recurrence
   is the twin's own ``nn.LSTM`` / ``nn.GRU`` in ``keras.layers.TorchModuleWrapper``,
-  trained by Keras' ``fit``: the floor for any Keras layer running torch's op;
+  trained by Keras' ``fit``: torch's own layers with Keras' training step around them;
 - ``torch``: the twin written in plain PyTorch as a PyTorch user would:
   ``nn.Embedding``, ``nn.LSTM`` / ``nn.GRU(bidirectional=True, batch_first=True)``,
   ``nn.Linear`` + ReLU, ``nn.Linear`` + sigmoid, ``nn.BCELoss``, ``torch.optim.Adam``
@@ -118,7 +118,7 @@ def torch_twin(preset: str, cell: str):
 def wrapped_twin(preset: str, cell: str):
     """A Keras model of ``preset`` whose recurrence is the plain PyTorch twin's ``nn.LSTM``
     / ``nn.GRU`` layers in ``keras.layers.TorchModuleWrapper`` (PyTorch backend only): what
-    any Keras layer that runs torch's op can do at best inside Keras' training step."""
+    torch's own layers do with Keras' training step around them."""
     import keras
     import torch
     from torch import nn
@@ -369,8 +369,8 @@ def _rst(result: dict) -> str:
             "; cuDNN: a cuDNN RNN ran, as found in a forward pass (torch's profiler, JAX's "
             "compiled program)" if any("cuDNN" in r["kernels"] for r in rows) else "") + ")" + (
             "; nn.LSTM / nn.GRU (TorchModuleWrapper): the twin's own torch layers inside a "
-            "Keras model (``--with-wrapped``), the best any Keras layer running torch's op "
-            "can do in Keras' training step" if any(r["way"] == "wrapped" for r in rows)
+            "Keras model trained by Keras' fit (``--with-wrapped``), the same op with none of "
+            "keras_seqzoo around it" if any(r["way"] == "wrapped" for r in rows)
             else "") + ".",
         "",
         ".. list-table::",
