@@ -368,9 +368,9 @@ def _rst(result: dict) -> str:
         "scan on JAX, in one call of torch's op on PyTorch" + (
             "; cuDNN: a cuDNN RNN ran, as found in a forward pass (torch's profiler, JAX's "
             "compiled program)" if any("cuDNN" in r["kernels"] for r in rows) else "") + ")" + (
-            "; nn.LSTM / nn.GRU (TorchModuleWrapper): the twin's own torch layers inside a "
-            "Keras model trained by Keras' fit (``--with-wrapped``), the same op with none of "
-            "keras_seqzoo around it" if any(r["way"] == "wrapped" for r in rows)
+            "; nn.LSTM / nn.GRU (wrapped): the twin's own torch layers in "
+            "``keras.layers.TorchModuleWrapper`` inside a Keras model trained by Keras' fit "
+            "(``--with-wrapped``), the same op with none of keras_seqzoo around it" if any(r["way"] == "wrapped" for r in rows)
             else "") + ".",
         "",
         ".. list-table::",
@@ -387,9 +387,11 @@ def _rst(result: dict) -> str:
         "     - Ratio",
     ]
     for r in rows:  # short cells: the table fits the docs' column at 1280 px
-        layers = {"seqzoo": "seqzoo", "keras": "Keras"}.get(
-            r["way"], "nn." + ("GRU" if "GRU" in r["model"] else "LSTM")) + \
-            f" ({', '.join(k.replace('-bidirectional', '-bidi') for k in r['kernels'])})"
+        if r["way"] == "wrapped":
+            layers = "nn." + ("GRU" if "GRU" in r["model"] else "LSTM") + " (wrapped)"
+        else:
+            layers = ("seqzoo" if r["way"] == "seqzoo" else "Keras") + \
+                f" ({', '.join(k.replace('-bidirectional', '-bidi') for k in r['kernels'])})"
         backend = r["backend"] + (f" [{r.get('recording', 0) + 1}]" if len(recordings) > 1 else "")
         lines += [f"   * - {r['model']}", f"     - {backend}", f"     - {layers}",
                   f"     - {r['best']:.2f}", f"     - {r['torch_best']:.2f}",
