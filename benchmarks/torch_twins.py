@@ -348,30 +348,38 @@ def _recording_text(recording: dict) -> str:
             "warm-up epoch.")
 
 
+def _legend(rows: list[dict], several_recordings: bool) -> str:
+    """The paragraph above the table: what the columns and the layer names mean."""
+    kernels = ["-bidi: both directions in one scan on JAX, in one call of torch's op on PyTorch"]
+    if any("cuDNN" in r["kernels"] for r in rows):
+        kernels.append("cuDNN: a cuDNN RNN ran, as found in a forward pass (torch's profiler, "
+                       "JAX's compiled program)")
+    text = ("Seconds per epoch, best and median; ratio: the row's time / plain PyTorch's (below "
+            "1: faster than plain PyTorch), each row against the plain PyTorch twin of its own "
+            "recording" + (" (the number in brackets after the backend)" if several_recordings
+                           else "") + ". Layers: keras_seqzoo's fused layers (seqzoo) or Keras' "
+            "own (Keras, ``fused=False``), with the kernel they ran (" + "; ".join(kernels) + ")")
+    if any(r["way"] == "wrapped" for r in rows):
+        text += ("; nn.LSTM / nn.GRU (wrapped): the twin's own torch layers in "
+                 "``keras.layers.TorchModuleWrapper`` inside a Keras model trained by Keras' fit "
+                 "(``--with-wrapped``), the same op with none of keras_seqzoo around it")
+    return text + "."
+
+
 def _rst(result: dict) -> str:
     rows, recordings = result["rows"], result["recordings"]
     texts = [_recording_text(rec) for rec in recordings]
     if len(recordings) > 1:
         counts = [sum(r.get("recording", 0) == i for r in rows) for i in range(len(texts))]
         main = counts.index(max(counts))  # named as "all other rows"
-        texts = [f"Recording {i + 1}: {text} Rows: " + ("all other rows." if i == main else "; ".join(
-            f"{r['model']}, {r['backend']}, {r['way']}" for r in rows
-            if r.get("recording", 0) == i) + ".")
+        texts = [f"Recording {i + 1}: {text} Rows: " + (
+            "all other rows." if i == main else "; ".join(
+                f"{r['model']}, {r['backend']}, {r['way']}" for r in rows
+                if r.get("recording", 0) == i) + ".")
             for i, text in enumerate(texts)]
     lines = [
         *[line for text in texts for line in (text, "")],
-        "Seconds per epoch, best and median; ratio: keras_seqzoo / plain PyTorch (below 1: "
-        "keras_seqzoo is faster), each row against the plain PyTorch twin of its own "
-        "recording" + (" (the number in brackets after the backend)" if len(recordings) > 1
-                       else "") + ". Layers: keras_seqzoo's fused layers (seqzoo) or Keras' own "
-        "(Keras, ``fused=False``), with the kernel they ran (-bidi: both directions in one "
-        "scan on JAX, in one call of torch's op on PyTorch" + (
-            "; cuDNN: a cuDNN RNN ran, as found in a forward pass (torch's profiler, JAX's "
-            "compiled program)" if any("cuDNN" in r["kernels"] for r in rows) else "") + ")" + (
-            "; nn.LSTM / nn.GRU (wrapped): the twin's own torch layers in "
-            "``keras.layers.TorchModuleWrapper`` inside a Keras model trained by Keras' fit "
-            "(``--with-wrapped``), the same op with none of keras_seqzoo around it" if any(r["way"] == "wrapped" for r in rows)
-            else "") + ".",
+        _legend(rows, several_recordings=len(recordings) > 1),
         "",
         ".. list-table::",
         "   :header-rows: 1",

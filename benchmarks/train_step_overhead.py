@@ -133,6 +133,7 @@ def main() -> None:
         f"{'':<12} {'best':>6} {'median':>8}   {'best':>6} {'median':>8}   (medians)",
     ]
     version_lines = []
+    gpus: set[str] = set()
     for config in args.configs:
         command = [sys.executable, os.path.abspath(__file__), "--worker", "--sequences",
                    str(args.sequences), "--rounds", str(args.rounds)]
@@ -152,10 +153,10 @@ def main() -> None:
             f"{min(theirs):>6.2f} {statistics.median(theirs):>8.2f}   {extra:>5.2f} ms")
         version_lines.append(
             f"{config}: " + ", ".join(f"{k} {v}" for k, v in payload["versions"].items()))
-    gpus = sorted({line.split("gpu ", 1)[1].split(",")[0] for line in version_lines
-                   if "gpu " in line})
+        if payload["versions"].get("gpu"):
+            gpus.add(payload["versions"]["gpu"])
     if gpus:
-        lines[3] += f", GPU {', '.join(gpus)}"
+        lines[3] += f", GPU {', '.join(sorted(gpus))}"
     lines += [""] + version_lines
     report = "\n".join(lines) + "\n"
     print(report)
