@@ -13,7 +13,8 @@ outputs; only the loop over time steps runs differently:
   into one call with ``bidirectional=True``, as ``nn.LSTM`` does. Kernel names
   ``"torch-fused"``, ``"torch-fused-packed"`` and, under ``Bidirectional``,
   ``"torch-fused-bidirectional"``, ``"torch-fused-packed-bidirectional"``.
-- JAX: on a GPU with no mask, Keras' own cuDNN path (``"keras"``); otherwise
+- JAX: on a GPU with no mask, Keras' own path (``"keras"``: its cuDNN call for the
+  LSTM, its scan for the GRU); otherwise
   ``"jax-scan"``, a ``jax.lax.scan`` with Keras' mask semantics (any mask), and
   under :class:`Bidirectional` ``"jax-scan-bidirectional"``: both directions
   advance together in one scan (one batched matmul per step for the two). The
@@ -452,10 +453,12 @@ class Bidirectional(keras.layers.Bidirectional):
     When it wraps a :class:`LSTM` or :class:`GRU` that its fused kernel can take
     and no ``initial_state`` / ``return_state`` is asked for:
 
-    - JAX (a CPU, or a GPU with a mask): the forward and backward directions
-      advance together in one ``jax.lax.scan`` (kernel
-      ``"jax-scan-bidirectional"``): one batched recurrent matmul per time step
-      instead of two loops.
+    - JAX on a CPU: the forward and backward directions advance together in one
+      ``jax.lax.scan`` (kernel ``"jax-scan-bidirectional"``): one batched
+      recurrent matmul per time step instead of two loops. On a GPU,
+      ``keras.layers.Bidirectional`` runs: one cuDNN call for an LSTM without a
+      mask (``"keras"``), else each direction on its own (``"jax-scan"`` with a
+      mask).
     - PyTorch: one call of torch's fused op with ``bidirectional=True``
       (``"torch-fused-bidirectional"``; a right-padded mask as one packed
       sequence, ``"torch-fused-packed-bidirectional"``); any other mask runs
