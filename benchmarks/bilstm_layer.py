@@ -38,6 +38,10 @@ import sys
 import time
 
 os.environ["KERAS_BACKEND"] = "jax"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from torch_twins import _cpu_model, write_report  # noqa: E402
+
 BATCH, STEPS, FEATURES, UNITS = 32, 120, 16, 32
 
 
@@ -219,7 +223,8 @@ def main() -> None:
 
     peer = times["nn.LSTM"]
     lines = [*checks, "",
-             f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+             f"{platform.machine()}, {_cpu_model()}, {os.cpu_count()} CPUs, Python "
+             f"{platform.python_version()}, "
              f"keras {keras.__version__}, jax {jax.__version__}, torch {torch.__version__} "
              f"({torch.get_num_threads()} threads); batch {BATCH}, {STEPS} steps, {FEATURES} "
              f"features, 2 x {UNITS} units; forward + backward, {args.rounds} rounds x "
@@ -232,12 +237,8 @@ def main() -> None:
         lines.append(f"| {name} | {statistics.median(ts):.2f} | {min(ts):.2f} | "
                      f"{statistics.median(ts) / statistics.median(peer):.2f} | "
                      f"{min(ts) / min(peer):.2f} |")
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if args.output:
-        with open(args.output, "w") as handle:
-            handle.write(report)
+    write_report("\n".join(lines) + "\n", args.output)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

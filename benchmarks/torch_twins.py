@@ -85,6 +85,14 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def write_report(report: str, path: str | None) -> None:
+    """Prints a benchmark's text report and, when ``path`` is given, writes it there."""
+    print(report)
+    if path:
+        with open(path, "w") as handle:
+            handle.write(report)
+
+
 def torch_twin(preset: str, cell: str):
     """The plain PyTorch model of ``preset`` (``cell`` is "lstm" or "gru")."""
     import torch
@@ -241,17 +249,13 @@ def worker(args) -> None:
                     model.fit(xv[: steps * BATCH], y[: steps * BATCH], batch_size=BATCH,
                               epochs=1, verbose=0, shuffle=False)
 
-                params[(label, way)] = None
             epoch()  # warm-up: compilation, first allocations
-            if way == "wrapped":
+            if way != "torch":  # a Keras model, built by the warm-up
                 params[(label, way)] = model.count_params()
-                kernels[(label, way)] = ["TorchModuleWrapper"]
-            elif way != "torch":
-                params[(label, way)] = model.count_params()
-                kernels[(label, way)] = sorted(
-                    {k or "keras" for k in recurrent_kernels(model).values()}) or ["keras"]
-                if gpu and _cudnn_ran(model, xv[:BATCH]):
-                    kernels[(label, way)].append("cuDNN")
+                ran = (["TorchModuleWrapper"] if way == "wrapped"
+                       else sorted(set(recurrent_kernels(model).values())) or ["keras"])
+                kernels[(label, way)] = ran + (
+                    ["cuDNN"] if gpu and _cudnn_ran(model, xv[:BATCH]) else [])
             runs[(label, way)] = epoch
     times = {key: [] for key in runs}
     keys = list(runs)
@@ -396,7 +400,7 @@ def _rst(result: dict) -> str:
     ]
     for r in rows:  # short cells: the table fits the docs' column at 1280 px
         if r["way"] == "wrapped":
-            layers = "nn." + ("GRU" if "GRU" in r["model"] else "LSTM") + " (wrapped)"
+            layers = f"nn.{MODELS[r['model']][1].upper()} (wrapped)"
         else:
             layers = ("seqzoo" if r["way"] == "seqzoo" else "Keras") + \
                 f" ({', '.join(k.replace('-bidirectional', '-bidi') for k in r['kernels'])})"

@@ -31,7 +31,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from torch_twins import BATCH, CONFIGS, LENGTH, _cpu_model, _data, run_worker  # noqa: E402
+from torch_twins import (  # noqa: E402
+    BATCH, CONFIGS, LENGTH, _cpu_model, _data, run_worker, write_report)
 
 
 def worker(args) -> None:
@@ -158,11 +159,7 @@ def main() -> None:
     if gpus:
         lines[3] += f", GPU {', '.join(sorted(gpus))}"
     lines += [""] + version_lines
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if args.output:
-        with open(args.output, "w") as handle:
-            handle.write(report)
+    write_report("\n".join(lines) + "\n", args.output)
 
 
 if __name__ == "__main__":

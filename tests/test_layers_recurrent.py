@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from keras_seqzoo.layers import GRU, LSTM, PLAIN_KERAS_OBJECTS, Bidirectional, recurrent_kernels
+from keras_seqzoo.layers.recurrent import _jax_gpu
 
 BACKEND = keras.backend.backend()
 PLAIN = {LSTM: keras.layers.LSTM, GRU: keras.layers.GRU,
@@ -21,13 +22,6 @@ MASKS = {
     "right_padded": np.arange(STEPS)[None, :] < np.array([[6], [4], [1]]),
     "hole": np.array([[1, 1, 0, 1, 1, 1], [1, 1, 1, 1, 0, 0], [0, 1, 1, 1, 1, 1]], bool),
 }
-
-def _jax_gpu() -> bool:
-    import jax
-
-    return jax.default_backend() == "gpu"
-
-
 JAX_GPU = BACKEND == "jax" and _jax_gpu()
 # The kernel each backend's fused layer is expected to run, by mask (JAX on a GPU:
 # Keras' cuDNN path without a mask).

@@ -8,8 +8,9 @@ outputs; only the loop over time steps runs differently:
 - PyTorch: ``torch``'s own fused RNN op (``torch._VF.lstm`` / ``torch._VF.gru``,
   the op behind ``torch.nn.LSTM`` / ``GRU``: oneDNN on a CPU, cuDNN on CUDA)
   with Keras' weights mapped onto it (contiguous copies in torch's layout, as
-  ``nn.LSTM`` holds them), gradients flowing back to the Keras variables. Right-padded masks run through a packed sequence; other masks
-  fall back to Keras' loop. Under :class:`Bidirectional` both directions go
+  ``nn.LSTM`` holds them), gradients flowing back to the Keras variables.
+  Right-padded masks run through a packed sequence; other masks fall back to
+  Keras' loop. Under :class:`Bidirectional` both directions go
   into one call with ``bidirectional=True``, as ``nn.LSTM`` does. Kernel names
   ``"torch-fused"``, ``"torch-fused-packed"`` and, under ``Bidirectional``,
   ``"torch-fused-bidirectional"``, ``"torch-fused-packed-bidirectional"``.
@@ -73,6 +74,7 @@ __all__ = ["GRU", "LSTM", "PLAIN_KERAS_OBJECTS", "Bidirectional", "recurrent_ker
 logger = logging.getLogger(__name__)
 
 KERAS = "keras"
+JAX_GPU_REASON = "JAX on a GPU: Keras' own path (cuDNN for the LSTM)"
 
 
 def _is_tanh(fn) -> bool:
@@ -185,7 +187,7 @@ class _FusedMixin:
         backend = keras.backend.backend()
         if reason is None and backend == "jax":
             if mask is None and _jax_gpu() and self.use_cudnn in ("auto", True):
-                reason = "JAX on a GPU: Keras' own path (cuDNN for the LSTM)"
+                reason = JAX_GPU_REASON
             else:
                 self._note_kernel("jax-scan", "lax.scan with Keras' mask semantics")
                 return self._jax_scan(sequences, initial_state, mask)
@@ -491,8 +493,7 @@ class Bidirectional(keras.layers.Bidirectional):
                 # Keras' Bidirectional runs an LSTM's two directions in one cuDNN
                 # call here (a GRU's layer by layer, which notes the same name).
                 for layer in (self.forward_layer, self.backward_layer):
-                    layer._note_kernel(KERAS, "JAX on a GPU: Keras' own path "
-                                              "(cuDNN for the LSTM)")
+                    layer._note_kernel(KERAS, JAX_GPU_REASON)
             if backend == "torch":
                 result = self._torch_both(sequences, mask)
                 if result is not None:
