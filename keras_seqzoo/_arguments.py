@@ -19,7 +19,6 @@ memory (see :func:`check_embedding_memory`).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import inspect
 import math
 import os
@@ -28,13 +27,13 @@ import typing
 from typing import Any, Callable, Literal, Union
 
 import numpy as np
+from keras_seqzoo._values import did_you_mean
 
 __all__ = [
     "Argument",
     "Range",
     "arguments_of",
     "check_embedding_memory",
-    "did_you_mean",
     "validate",
 ]
 
@@ -311,11 +310,6 @@ def _size(size: int) -> str:
         return f"{size / 2**30:,.1f} GiB"
     return f"{size / 2**20:,.1f} MiB"
 
-
-def did_you_mean(name: str, candidates) -> str:
-    """Returns ``" Did you mean 'x'?"`` for the closest candidate, or ``""``."""
-    close = difflib.get_close_matches(name, sorted(candidates), n=1)
-    return f" Did you mean {close[0]!r}?" if close else ""
 
 
 def validate(builder: str, fn: Callable, kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,6 @@ Three sources fill the registry, in this order, on the first lookup:
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import fnmatch
 import importlib
 import importlib.metadata
@@ -27,6 +26,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from keras_seqzoo import _arguments
 from keras_seqzoo.space import Value
+from keras_seqzoo._values import did_you_mean
 
 __all__ = [
     "ModelEntry",
@@ -348,46 +348,11 @@ def _listed_names() -> list[str]:
     return sorted({*_models, *_presets})
 
 
-def suggest(name: str, candidates: Iterable[str], *, aliases: Mapping[str, str] | None = None,
-            n: int = 3) -> list[str]:
-    """Returns up to ``n`` of ``candidates`` close to ``name``, best first.
-
-    A close match among ``aliases`` suggests the name it stands for, so only names that
-    ``seqzoo list`` shows are ever suggested.
-
-    Args:
-        name: what the user typed.
-        candidates: the names that may be suggested.
-        aliases: alias -> listed name.
-        n: the most suggestions.
-
-    Returns:
-        The suggestions (possibly none).
-    """
-    text = str(name)
-    pool = list(candidates)
-    lookup = {c: c for c in pool}
-    for alias, target in (aliases or {}).items():
-        lookup.setdefault(alias, target)
-    close = difflib.get_close_matches(text, list(lookup), n=n * 2, cutoff=0.5)
-    if not close:  # fall back to names containing it, e.g. "lstm" -> "bilstm"
-        close = [c for c in pool if text.lower() and text.lower() in c]
-    out: list[str] = []
-    for match in close:
-        target = lookup[match]
-        if target not in out:
-            out.append(target)
-    return out[:n]
-
-
-def _did_you_mean(close: list[str]) -> str:
-    return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
 def _unknown(name: str) -> UnknownModelError:
-    close = suggest(name, _listed_names(), aliases=_aliases)
     return UnknownModelError(
-        f"Unknown model {name!r}.{_did_you_mean(close)} See keras_seqzoo.list_models(presets=True) "
+        f"Unknown model {name!r}.{did_you_mean(name, _listed_names(), aliases=_aliases, n=3)} See keras_seqzoo.list_models(presets=True) "
         "(or `seqzoo list --presets`) for every registered name."
     )
 
@@ -500,7 +465,7 @@ def list_models(
         known = list_tags()
         for tag in sorted(wanted):
             if tag not in known:
-                hint = _did_you_mean(suggest(tag, known))
+                hint = did_you_mean(tag, known, n=3)
                 raise ValueError(
                     f"list_models(): unknown tag {tag!r}.{hint} Known tags: {', '.join(known)}."
                 )

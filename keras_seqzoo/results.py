@@ -40,6 +40,7 @@ import math
 import os
 from pathlib import Path
 from typing import Any
+from keras_seqzoo._values import is_finite
 
 __all__ = ["format_table", "plot_trials", "trials_table"]
 
@@ -61,9 +62,6 @@ def _pandas():
         return pandas
     return require("tuner", "pandas")
 
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _source(tuner_or_directory) -> tuple[Path, str | None, str | None]:
@@ -126,7 +124,7 @@ def _observed(trial: dict[str, Any]) -> dict[str, list[tuple[int, float]]]:
     for name, history in metrics.items():
         points = []
         for observation in history.get("observations") or []:
-            values = [v for v in observation.get("value") or [] if _finite(v)]
+            values = [v for v in observation.get("value") or [] if is_finite(v)]
             if values:
                 points.append((int(observation.get("step", 0)), sum(values) / len(values)))
         if points:
@@ -146,7 +144,7 @@ def _guess_objective(trials: list[dict[str, Any]]) -> tuple[str | None, str | No
     """The metric whose value at ``best_step`` is the trial's score (validation first)."""
     for trial in trials:
         score, step = trial.get("score"), trial.get("best_step")
-        if not _finite(score):
+        if not is_finite(score):
             continue
         names = sorted(_observed(trial), key=lambda n: (not n.startswith("val_"), n))
         for name in names:
@@ -187,7 +185,7 @@ def _row(trial: dict[str, Any], folder: Path, objective: str | None,
     values = dict((trial.get("hyperparameters") or {}).get("values") or {})
     row: dict[str, Any] = {"trial_id": str(trial["trial_id"]), "status": trial.get("status")}
     row.update(values)
-    row["objective"] = trial.get("score") if _finite(trial.get("score")) else math.nan
+    row["objective"] = trial.get("score") if is_finite(trial.get("score")) else math.nan
     best_step = trial.get("best_step")
     row["best_epoch"] = best_step if isinstance(best_step, int) else math.nan
 
@@ -202,7 +200,7 @@ def _row(trial: dict[str, Any], folder: Path, objective: str | None,
             run = {}
     if records:
         curves = {
-            key: [(r["epoch"], float(r[key])) for r in records if _finite(r.get(key))]
+            key: [(r["epoch"], float(r[key])) for r in records if is_finite(r.get(key))]
             for key in dict.fromkeys(k for r in records for k in r)
             if key not in _TIMER_KEYS and key != "epoch"
         }
@@ -211,7 +209,7 @@ def _row(trial: dict[str, Any], folder: Path, objective: str | None,
     else:
         curves = _observed(trial)
         complete = any(len(points) > 1 for points in curves.values())
-    if objective and objective in curves and not _finite(row["objective"]):
+    if objective and objective in curves and not is_finite(row["objective"]):
         pick = max if direction == "max" else min
         row["objective"], row["best_epoch"] = (lambda p: (p[1], p[0]))(
             pick(curves[objective], key=lambda p: p[1]))

@@ -63,6 +63,7 @@ if keras.backend.backend() == "tensorflow" and importlib.util.find_spec("tensorb
 from keras_seqzoo import _arguments, _registry, space
 from keras_seqzoo.callbacks import bind_trial
 from keras_seqzoo.compiling import check_training_values, compile_model
+from keras_seqzoo._values import did_you_mean, to_jsonable
 
 __all__ = [
     "ARCHITECTURE",
@@ -91,14 +92,6 @@ class _Architecture:
     space: dict[str, space.Value]  # searched arguments -> their space
     defaults: dict[str, Any]  # searched arguments -> hp default (None: keras-tuner's own)
 
-
-def _plain(value: Any) -> Any:
-    """Returns ``value`` as JSON-ready data (tuples become lists)."""
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 
 def _is_scalar(value: Any) -> bool:
@@ -177,7 +170,7 @@ def _declare(hp: keras_tuner.HyperParameters, name: str, value: space.Value, def
 
 def _describe_value(value: space.Value, default: Any, hp_name: str) -> dict[str, Any]:
     data = value.to_dict()
-    data["default"] = _plain(default)
+    data["default"] = to_jsonable(default)
     data["name"] = hp_name
     return data
 
@@ -350,7 +343,7 @@ class HyperModel(keras_tuner.HyperModel):
             if key not in known:
                 raise ValueError(
                     f"HyperModel: {what} {key!r} is not an argument of any of {names}."
-                    f"{_arguments.did_you_mean(key, known)} "
+                    f"{did_you_mean(key, known)} "
                     f"Their arguments are: {', '.join(sorted(known))}."
                 )
 
@@ -589,7 +582,7 @@ class HyperModel(keras_tuner.HyperModel):
                     key: _describe_value(value, arch.defaults[key], prefix + key)
                     for key, value in arch.space.items()
                 },
-                "fixed": {k: _plain(v) for k, v in arch.arguments.items() if k not in arch.space},
+                "fixed": {k: to_jsonable(v) for k, v in arch.arguments.items() if k not in arch.space},
             }
         architecture = None
         if self.multiple:
@@ -730,7 +723,7 @@ def hyperparameters_to_arguments(
     hypermodel = _as_hypermodel(models, arguments)
     hp = _as_hyperparameters(hyperparameters)
     name, values = hypermodel.arguments_for(hp)
-    result: dict[str, Any] = {"model": name, "arguments": _plain(values)}
+    result: dict[str, Any] = {"model": name, "arguments": to_jsonable(values)}
     for key in _TRAINING:
         result[key] = hypermodel._training_value(hp, key)
     return result

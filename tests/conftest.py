@@ -10,6 +10,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from tests.helpers import imdb_files, write_folder, write_tarball  # noqa: E402
+
 IMDB_ENV = "KERAS_SEQZOO_IMDB"
 
 
@@ -34,18 +36,6 @@ def imdb_path():
             ".ci/run sets it to ../shared/data/aclImdb_labeled.tar.gz"
         )
     return path
-
-
-def tiny_tokens(model_or_length, n: int = 16, vocab_size: int = 50, seed: int = 0):
-    """Random token ids and 0/1 labels shaped for a model (variable length -> 12)."""
-    length = model_or_length
-    if not isinstance(model_or_length, int) and model_or_length is not None:
-        length = model_or_length.inputs[0].shape[1]
-    length = length or 12
-    rng = np.random.default_rng(seed)
-    x = rng.integers(1, vocab_size, size=(n, length)).astype("int32")
-    y = rng.integers(0, 2, size=(n, 1)).astype("float32")
-    return x, y
 
 
 # -- callbacks tests (EpochTimer, HistoryExporter): shared helpers -------------------
@@ -168,3 +158,40 @@ def raise_at():
 
 
 # -- end of the callbacks tests' block ------------------------------------------------
+
+
+# -- data fixtures (tests/test_datasets*.py, comparison and tuning tests) --------------
+
+
+@pytest.fixture()
+def clean_env(monkeypatch, tmp_path):
+    """No env var, an empty Keras home, no tfds copy, no downloads, a private cache."""
+    from keras_seqzoo import datasets
+    from keras_seqzoo.datasets import imdb as imdb_module
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("KERAS_HOME", str(home / ".keras"))
+    monkeypatch.delenv(datasets.IMDB_ENV, raising=False)
+    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(imdb_module, "_tfds_prepared", lambda: False)
+
+    def no_network(*args, **kwargs):
+        raise OSError("offline (test)")
+
+    monkeypatch.setattr(imdb_module, "_keras_download", no_network)
+    monkeypatch.setattr(imdb_module, "_tfds_download", no_network)
+    # The host counts as reachable, so the downloads are tried (and fail as above).
+    monkeypatch.setattr(imdb_module, "_unreachable", lambda url, timeout=None: None)
+    return home
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    return write_folder(tmp_path / "data", imdb_files())
+
+
+@pytest.fixture()
+def tarball(tmp_path):
+    return write_tarball(tmp_path / "aclImdb_v1.tar.gz", imdb_files())

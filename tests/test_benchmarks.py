@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_datasets import _files, write_folder
+from tests.helpers import imdb_files, write_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, pytest.mark.one_backend]
@@ -33,7 +33,7 @@ def _run(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess
 def test_epoch_times_writes_paired_rows_with_identical_parameter_counts(tmp_path):
     if importlib.util.find_spec("jax") is None:
         pytest.skip("needs jax")
-    data = write_folder(tmp_path / "data", _files())
+    data = write_folder(tmp_path / "data", imdb_files())
     out = tmp_path / "out"
     result = _run(tmp_path, "epoch_times.py", "--data", str(data), "--configs", "jax",
                   "--models", "T4", "C3", "--steps", "1", "--rounds", "2", "--min-seconds", "0",
@@ -63,7 +63,7 @@ def test_callback_overhead_long_run_prints_every_configuration(tmp_path):
 def test_runner_workers_shares_the_models_out_and_checks_each_is_trained_once(tmp_path):
     if importlib.util.find_spec("jax") is None:
         pytest.skip("needs jax")
-    data = write_folder(tmp_path / "data", _files())
+    data = write_folder(tmp_path / "data", imdb_files())
     out = tmp_path / "workers.json"
     _run(tmp_path, "runner_workers.py", "--data", str(data), "--models",
          "conv1d.imdb_words10k", "embedding_pooling.imdb_words10k", "--workers", "2",

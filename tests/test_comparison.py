@@ -23,7 +23,7 @@ from keras_seqzoo.cli import main
 from keras_seqzoo.comparison import report
 from keras_seqzoo.datasets import imdb as imdb_module
 from tests._comparison_process import tiny_data
-from tests.test_datasets import _files, write_folder
+from tests.helpers import imdb_files, write_folder
 
 MODELS = ["conv1d", "embedding_pooling"]
 FAST = ["--max-length", "16", "--vocab-size", "60", "--batch-size", "8", "-q"]
@@ -34,7 +34,7 @@ def tiny_imdb(tmp_path, monkeypatch):
     """A generated aclImdb folder (20 reviews per split), a private cache, no network."""
     monkeypatch.setenv("KERAS_SEQZOO_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("KERAS_SEQZOO_IMDB", raising=False)
-    return write_folder(tmp_path / "data", _files())
+    return write_folder(tmp_path / "data", imdb_files())
 
 
 def test_cli_compare_writes_a_consistent_run_directory(tiny_imdb, tmp_path, capsys):

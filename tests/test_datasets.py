@@ -15,89 +15,11 @@ import pytest
 from keras_seqzoo import datasets
 from keras_seqzoo.datasets import imdb as imdb_module
 from keras_seqzoo.datasets._data import bucket_boundaries
+from tests.helpers import PER_CLASS, imdb_files, write_folder, write_tarball
 
 # The data code is the same under every Keras backend (scripts/test.sh runs it under one);
 # tests/test_datasets_fit.py feeds the pipelines to model.fit under each backend.
 pytestmark = pytest.mark.one_backend
-
-POSITIVE = "good great wonderful superb moving delightful brilliant".split()
-NEGATIVE = "bad awful boring terrible dull clumsy dreadful".split()
-NEUTRAL = "the a of and film movie plot actor acting story scene director it was".split()
-PER_CLASS = 10  # reviews per split and class
-
-
-def _review(rng: random.Random, label: int) -> str:
-    pool = (POSITIVE if label else NEGATIVE) * 3 + NEUTRAL
-    words = [rng.choice(pool) for _ in range(rng.randint(4, 60))]
-    return " ".join(words).capitalize() + ".<br /><br />The end!"
-
-
-def _files(per_class: int = PER_CLASS, seed: int = 0, splits=("train", "test")) -> dict[str, str]:
-    rng = random.Random(seed)
-    files = {}
-    for split in splits:
-        for label, cls in enumerate(("neg", "pos")):
-            for i in range(per_class):
-                rating = rng.randint(7, 10) if label else rng.randint(1, 4)
-                files[f"aclImdb/{split}/{cls}/{i}_{rating}.txt"] = _review(rng, label)
-    files["aclImdb/README"] = "Large Movie Review Dataset v1.0 (tiny test copy)"
-    files["aclImdb/train/unsup/0_0.txt"] = "unlabelled review that must be ignored"
-    return files
-
-
-def write_folder(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root / "aclImdb"
-
-
-def write_tarball(path: Path, files: dict[str, str], dirs: bool = True) -> Path:
-    with tarfile.open(path, "w:gz") as tar:
-        if dirs:
-            for folder in sorted({str(Path(n).parent) for n in files}):
-                info = tarfile.TarInfo(folder)
-                info.type = tarfile.DIRTYPE
-                tar.addfile(info)
-        for name, text in files.items():
-            data = text.encode("utf-8")
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return path
-
-
-@pytest.fixture()
-def clean_env(monkeypatch, tmp_path):
-    """No env var, an empty Keras home, no tfds copy, no downloads, a private cache."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("KERAS_HOME", str(home / ".keras"))
-    monkeypatch.delenv(datasets.IMDB_ENV, raising=False)
-    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr(imdb_module, "_tfds_prepared", lambda: False)
-
-    def no_network(*args, **kwargs):
-        raise OSError("offline (test)")
-
-    monkeypatch.setattr(imdb_module, "_keras_download", no_network)
-    monkeypatch.setattr(imdb_module, "_tfds_download", no_network)
-    # The host counts as reachable, so the downloads are tried (and fail as above).
-    monkeypatch.setattr(imdb_module, "_unreachable", lambda url, timeout=None: None)
-    return home
-
-
-@pytest.fixture()
-def folder(tmp_path):
-    return write_folder(tmp_path / "data", _files())
-
-
-@pytest.fixture()
-def tarball(tmp_path):
-    return write_tarball(tmp_path / "aclImdb_v1.tar.gz", _files())
-
 
 # -- sources -------------------------------------------------------------------------------
 
@@ -121,7 +43,7 @@ def test_parent_folder_of_aclimdb_is_accepted(folder, clean_env):
 def test_source_order(folder, tarball, clean_env, monkeypatch):
     keras_datasets = clean_env / ".keras" / "datasets"
     keras_datasets.mkdir(parents=True)
-    write_tarball(keras_datasets / "aclImdb_v1.tar.gz", _files())
+    write_tarball(keras_datasets / "aclImdb_v1.tar.gz", imdb_files())
     assert datasets.find_imdb().origin == "keras_cache"
     monkeypatch.setenv(datasets.IMDB_ENV, str(tarball))
     found = datasets.find_imdb()
@@ -131,7 +53,7 @@ def test_source_order(folder, tarball, clean_env, monkeypatch):
 
 
 def test_keras_cache_extracted_folder(clean_env):
-    write_folder(clean_env / ".keras" / "datasets", _files())
+    write_folder(clean_env / ".keras" / "datasets", imdb_files())
     found = datasets.find_imdb()
     assert (found.origin, found.kind) == ("keras_cache", "folder")
 
@@ -162,7 +84,7 @@ def test_offline_download_failures_are_reported(clean_env):
 
 
 def test_download_goes_to_keras_cache(clean_env, monkeypatch, tmp_path):
-    archive = write_tarball(tmp_path / "downloaded.tar.gz", _files())
+    archive = write_tarball(tmp_path / "downloaded.tar.gz", imdb_files())
     monkeypatch.setattr(imdb_module, "_keras_download", lambda: str(archive))
     found = datasets.find_imdb(download=True)
     assert (found.origin, found.location) == ("keras_download", str(archive))
@@ -196,7 +118,7 @@ def test_corrupt_archive(clean_env, tmp_path):
 
 
 def test_folder_without_train_pos(clean_env, tmp_path):
-    files = {k: v for k, v in _files().items() if "/train/pos/" not in k}
+    files = {k: v for k, v in imdb_files().items() if "/train/pos/" not in k}
     root = write_folder(tmp_path / "data", files)
     with pytest.raises(datasets.DatasetError, match="train/pos"):
         datasets.read_imdb(root)
@@ -207,7 +129,7 @@ def test_folder_without_train_pos(clean_env, tmp_path):
 
 
 def test_empty_split(clean_env, tmp_path):
-    root = write_folder(tmp_path / "data", _files())
+    root = write_folder(tmp_path / "data", imdb_files())
     for file in (root / "test" / "neg").iterdir():
         file.unlink()
     with pytest.raises(datasets.DatasetError, match="test/neg"):
@@ -215,7 +137,7 @@ def test_empty_split(clean_env, tmp_path):
 
 
 def test_archive_missing_a_split(clean_env, tmp_path):
-    archive = write_tarball(tmp_path / "train_only.tar.gz", _files(splits=("train",)))
+    archive = write_tarball(tmp_path / "train_only.tar.gz", imdb_files(splits=("train",)))
     with pytest.raises(datasets.DatasetError, match="test/neg"):
         datasets.read_imdb(archive)
     other = write_tarball(tmp_path / "other.tar.gz", {"x/readme.txt": "hi"})
@@ -312,7 +234,7 @@ def test_numpy_pads_after_the_text(tarball, clean_env):
 
 
 def test_limit_is_balanced_and_seeded(tmp_path, clean_env):
-    root = write_folder(tmp_path / "data", _files(per_class=20))
+    root = write_folder(tmp_path / "data", imdb_files(per_class=20))
     a = datasets.load_imdb(source=root, limit=10, seed=1, vocab_size=50)
     b = datasets.load_imdb(source=root, limit=10, seed=1, vocab_size=50)
     c = datasets.load_imdb(source=root, limit=10, seed=2, vocab_size=50)
@@ -333,7 +255,7 @@ def test_limit_is_balanced_and_seeded(tmp_path, clean_env):
 
 
 def test_limit_on_train_only_fits_the_encoder_on_the_sample(tmp_path, clean_env):
-    root = write_folder(tmp_path / "data", _files(per_class=20))
+    root = write_folder(tmp_path / "data", imdb_files(per_class=20))
     data = datasets.load_imdb(source=root, limit=(4, None), vocab_size=1000)
     full = datasets.load_imdb(source=root, vocab_size=1000)
     assert data.vocab_size < full.vocab_size
@@ -364,8 +286,8 @@ def test_second_load_hits_the_cache_and_reads_nothing(tarball, clean_env, tmp_pa
 
 
 def test_cache_key_follows_data_and_settings(tmp_path, clean_env):
-    a = write_tarball(tmp_path / "a.tar.gz", _files(seed=0))
-    b = write_tarball(tmp_path / "b.tar.gz", _files(seed=1))
+    a = write_tarball(tmp_path / "a.tar.gz", imdb_files(seed=0))
+    b = write_tarball(tmp_path / "b.tar.gz", imdb_files(seed=1))
     key = lambda **kw: datasets.load_imdb(**kw).info["cache"]["key"]  # noqa: E731
     base = key(source=a, vocab_size=50)
     assert key(source=b, vocab_size=50) != base
@@ -417,14 +339,14 @@ def test_csv_and_jsonl(tmp_path, clean_env):
         with open(tmp_path / f"{name}.jsonl", "w") as f:
             f.writelines(json.dumps(r) + "\n" for r in rows)
     kw = dict(text_column="review", label_column="sentiment", vocab_size=60, max_length=10)
-    from_csv = datasets.load_text_files(tmp_path / "train.csv", tmp_path / "test.csv", **kw)
-    from_jsonl = datasets.load_text_files(tmp_path / "train.jsonl", tmp_path / "test.jsonl", **kw)
+    from_csv = datasets.load_textimdb_files(tmp_path / "train.csv", tmp_path / "test.csv", **kw)
+    from_jsonl = datasets.load_textimdb_files(tmp_path / "train.jsonl", tmp_path / "test.jsonl", **kw)
     assert from_csv.class_names == ("negative", "positive")
     assert (from_csv.num_train, from_csv.num_validation) == (12, 8)
     np.testing.assert_array_equal(from_csv.numpy()[0][0], from_jsonl.numpy()[0][0])
     np.testing.assert_array_equal(from_csv.labels("train"), [0, 1] * 6)
     with pytest.raises(datasets.DatasetError, match="'text'"):
-        datasets.load_text_files(tmp_path / "train.csv", validation_split=0.25)
+        datasets.load_textimdb_files(tmp_path / "train.csv", validation_split=0.25)
 
 
 def test_folder_per_class_and_validation_split(tmp_path, clean_env):
@@ -433,14 +355,14 @@ def test_folder_per_class_and_validation_split(tmp_path, clean_env):
         (tmp_path / "reviews" / cls).mkdir(parents=True)
         for i in range(10):
             (tmp_path / "reviews" / cls / f"{i}.txt").write_text(_review(rng, label))
-    a = datasets.load_text_files(tmp_path / "reviews", validation_split=0.2, encoding="subwords", seed=3)
-    b = datasets.load_text_files(tmp_path / "reviews", validation_split=0.2, encoding="subwords", seed=3)
+    a = datasets.load_textimdb_files(tmp_path / "reviews", validation_split=0.2, encoding="subwords", seed=3)
+    b = datasets.load_textimdb_files(tmp_path / "reviews", validation_split=0.2, encoding="subwords", seed=3)
     assert a.class_names == ("bad", "good")
     assert (a.num_train, a.num_validation) == (16, 4)
     assert b.info["cache"]["hit"]
     np.testing.assert_array_equal(a.labels("validation"), b.labels("validation"))
     with pytest.raises(ValueError, match="exactly one"):
-        datasets.load_text_files(tmp_path / "reviews")
+        datasets.load_textimdb_files(tmp_path / "reviews")
 
 
 def test_from_texts_with_int_labels(clean_env):
@@ -454,7 +376,7 @@ def test_tfds_source_reads_supervised_pairs(clean_env, monkeypatch):
     import tensorflow as tf
     import tensorflow_datasets as tfds
 
-    raw = datasets.read_imdb(write_folder(clean_env / "data", _files()))
+    raw = datasets.read_imdb(write_folder(clean_env / "data", imdb_files()))
     calls = []
 
     def fake_load(name, split, as_supervised, download):
@@ -504,7 +426,7 @@ def test_integer_labels_that_are_not_0_to_k_minus_1_are_refused(labels, out_of_r
 def test_integer_labels_in_a_csv_are_refused_with_file_and_line(tmp_path, clean_env):
     path = _write_csv(tmp_path / "train.csv", [("good film", 1), ("bad film", 2), ("fine", 1)])
     with pytest.raises(datasets.DatasetError, match=r"2 \('.*train.csv' line 3\) is out of range"):
-        datasets.load_text_files(path, validation_split=0.3, use_cache=False)
+        datasets.load_textimdb_files(path, validation_split=0.3, use_cache=False)
 
 
 @pytest.mark.one_backend
@@ -528,7 +450,7 @@ def test_empty_label_cells_are_refused_with_file_and_line(tmp_path, clean_env):
         datasets.read_labelled_texts(path)
     (tmp_path / "train.jsonl").write_text('{"text": "good", "label": 1}\n{"text": "bad", "label": null}\n')
     with pytest.raises(datasets.DatasetError, match=r"train.jsonl' line 2 has an empty label"):
-        datasets.load_text_files(tmp_path / "train.jsonl", validation_split=0.5, use_cache=False)
+        datasets.load_textimdb_files(tmp_path / "train.jsonl", validation_split=0.5, use_cache=False)
     with pytest.raises(datasets.DatasetError, match=r"validation_labels\[0\]: empty label"):
         datasets.from_texts(["good", "bad"], [0, 1], ["ok"], [None], use_cache=False)
 
@@ -540,7 +462,7 @@ def test_empty_text_files_are_refused_with_their_name(tmp_path, clean_env):
         (tmp_path / "reviews" / cls / "1.txt").write_text(f"a {cls} review")
     (tmp_path / "reviews" / "pos" / "2.txt").write_text("")
     with pytest.raises(datasets.DatasetError, match=r"'.*reviews/pos/2.txt' is empty"):
-        datasets.load_text_files(tmp_path / "reviews", validation_split=0.5, use_cache=False)
+        datasets.load_textimdb_files(tmp_path / "reviews", validation_split=0.5, use_cache=False)
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(datasets.DatasetError, match=r"'.*empty.csv' is empty"):
         datasets.read_labelled_texts(tmp_path / "empty.csv")
@@ -557,7 +479,7 @@ def test_files_that_are_not_utf8_are_refused_or_read_with_file_encoding(tmp_path
     (tmp_path / "reviews" / "pos" / "2.txt").write_bytes("un caf\u00e9 parfait".encode("latin-1"))
     with pytest.raises(datasets.DatasetError, match=r"'.*pos/2.txt' is not utf-8 text: byte 6 "
                                                     r"\(line 1\) is b'\\xe9'.*file_encoding="):
-        datasets.load_text_files(tmp_path / "reviews", validation_split=0.5, use_cache=False)
+        datasets.load_textimdb_files(tmp_path / "reviews", validation_split=0.5, use_cache=False)
     texts, labels = datasets.read_labelled_texts(tmp_path / "reviews", file_encoding="latin-1")
     assert "un caf\u00e9 parfait" in texts and "\ufffd" not in "".join(texts)
 

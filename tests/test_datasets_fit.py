@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from keras_seqzoo import datasets
-from tests.test_datasets import clean_env, tarball  # noqa: F401 (fixtures)
 
 
 @pytest.mark.parametrize("encoding", ["words", "subwords"])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import keras_seqzoo as zoo
-from tests.conftest import tiny_tokens
+from tests.helpers import tiny_tokens
 
 # REFERENCE.md T1-T7: (layer type, output shape, params) per layer, and the total.
 REFERENCE = {

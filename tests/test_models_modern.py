@@ -83,7 +83,7 @@ def test_a_silent_head_still_trains_the_model_below_it(preset):
     # hidden units below 0 for every review, so ReLU passed no gradient down and nothing
     # could bring them back (benchmarks/head_collapse.py). Pushed below 0 by hand, a ReLU
     # head freezes the embedding; the presets' leaky ReLU head still trains it.
-    from tests.conftest import tiny_tokens
+    from tests.helpers import tiny_tokens
 
     assert zoo.get_preset(preset).arguments["head_activation"] == "leaky_relu"
     for activation, trains in (("relu", False), ("leaky_relu", True)):

@@ -355,10 +355,10 @@ def test_keras_seqzoo_imports_without_keras_tuner_and_tuning_says_how_to_install
 def test_imdb_tuning_example_runs_on_a_generated_imdb(tmp_path, monkeypatch):
     """examples/tune_imdb.py end to end: real loader, real tuner, every trial COMPLETED."""
     from examples.tune_imdb import main
-    from tests.test_datasets import _files, write_folder
+    from tests.helpers import imdb_files, write_folder
 
     monkeypatch.setenv("KERAS_SEQZOO_CACHE", str(tmp_path / "cache"))
-    folder = write_folder(tmp_path / "data", _files())
+    folder = write_folder(tmp_path / "data", imdb_files())
     result = main([
         "--source", str(folder), "--models", "conv1d,embedding_pooling", "--max-trials", "2",
         "--epochs", "1", "--vocab-size", "60", "--max-length", "16", "--batch-size", "8",

@@ -21,7 +21,6 @@ to :attr:`EpochTimer.records`, the summary table, and the files of a
 
 from __future__ import annotations
 
-import math
 import statistics
 import time
 from typing import Any, Sequence
@@ -29,6 +28,7 @@ from typing import Any, Sequence
 import keras
 
 from keras_seqzoo.callbacks import _epoch_figures, _runtime
+from keras_seqzoo._values import is_finite
 
 __all__ = ["EpochTimer"]
 
@@ -395,7 +395,7 @@ class EpochTimer(keras.callbacks.Callback):
         chosen = steady or self.records
         result: dict[str, Any] = {}
         for key in (*LOG_KEYS, "steps"):
-            values = [r[key] for r in chosen if key in r and _finite(r[key])]
+            values = [r[key] for r in chosen if key in r and is_finite(r[key])]
             if values:
                 result[key] = statistics.median(values)
         result["epochs"] = len(chosen)
@@ -437,9 +437,6 @@ class EpochTimer(keras.callbacks.Callback):
             )
         return "\n".join(lines)
 
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def _fmt(value: Any) -> str:

@@ -26,6 +26,7 @@ import keras
 from keras_seqzoo import _atomic
 from keras_seqzoo.callbacks import _epoch_figures, _runtime
 from keras_seqzoo.callbacks import history_files as files
+from keras_seqzoo._values import to_jsonable
 
 __all__ = ["HistoryExporter", "bind_trial"]
 
@@ -708,9 +709,9 @@ class HistoryExporter(keras.callbacks.Callback):
             info: dict[str, Any] = {"name": str(model.name)}
             config = getattr(model, "seqzoo_config", None)
             if isinstance(config, Mapping):
-                info["builder"] = _jsonable(config.get("builder"))
-                info["preset"] = _jsonable(config.get("preset"))
-                info["arguments"] = _jsonable(config.get("arguments"))
+                info["builder"] = to_jsonable(config.get("builder"))
+                info["preset"] = to_jsonable(config.get("preset"))
+                info["arguments"] = to_jsonable(config.get("arguments"))
             else:
                 info.update(builder=None, preset=None, arguments=None)
             try:
@@ -729,14 +730,14 @@ class HistoryExporter(keras.callbacks.Callback):
 
     def _batch_size(self) -> Any:
         if self.batch_size is not None:
-            return _jsonable(self.batch_size)
+            return to_jsonable(self.batch_size)
         if "batch_size" in self.metadata:
             return self.metadata["batch_size"]
         return _runtime.batch_size_of(self._model)
 
     def _sequence_length(self) -> Any:
         if self.sequence_length is not None:
-            return _jsonable(self.sequence_length)
+            return to_jsonable(self.sequence_length)
         if "sequence_length" in self.metadata:
             return self.metadata["sequence_length"]
         return _runtime.sequence_length_of(self._model)
@@ -805,15 +806,3 @@ def _check_not_a_file(directory: Path) -> None:
             "directory (it is created if needed) for the run's files."
         )
 
-
-def _jsonable(value: Any) -> Any:
-    """A JSON-safe copy of builder arguments (tuples as lists, others as repr)."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else repr(value)
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return repr(value)

@@ -27,13 +27,13 @@ import csv
 import dataclasses
 import io
 import json
-import math
 import os
 import statistics
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from keras_seqzoo import _atomic
+from keras_seqzoo._values import is_finite
 
 __all__ = [
     "Comparison",
@@ -68,9 +68,6 @@ class Comparison:
     table_markdown: str
     plots: list[Path]
 
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _read_json(path: Path) -> Any:
@@ -166,7 +163,7 @@ def steady_seconds(
         ``(seconds or None, warm-up only)``.
     """
     fit_starts = fit_starts or set()
-    timed = [r for r in records if _finite(r.get("epoch_time"))]
+    timed = [r for r in records if is_finite(r.get("epoch_time"))]
 
     def is_warmup(record):
         if "warmup" in record and record["warmup"] is not None:
@@ -182,7 +179,7 @@ def steady_seconds(
 
 
 def _best(records, key, mode):
-    values = [(r[key], r["epoch"]) for r in records if _finite(r.get(key))]
+    values = [(r[key], r["epoch"]) for r in records if is_finite(r.get(key))]
     if not values:
         return None, None
     return (max if mode == "max" else min)(values, key=lambda v: v[0])
@@ -222,7 +219,7 @@ _AVERAGED = ("seconds_per_epoch", "best_val_accuracy", "final_val_accuracy", "be
 
 
 def _mean_std(values: list[Any]) -> tuple[float | None, float | None]:
-    numbers = [float(v) for v in values if _finite(v)]
+    numbers = [float(v) for v in values if is_finite(v)]
     if not numbers:
         return None, None
     return statistics.fmean(numbers), (statistics.stdev(numbers) if len(numbers) > 1 else 0.0)
@@ -233,7 +230,7 @@ def _mean_curve_best(runs: list[dict[str, Any]], key: str, mode: str) -> Any:
     by_epoch: dict[int, list[float]] = {}
     for run in runs:
         for record in run["records"]:
-            if _finite(record.get(key)):
+            if is_finite(record.get(key)):
                 by_epoch.setdefault(record["epoch"], []).append(record[key])
     means = [(statistics.fmean(v), e) for e, v in by_epoch.items() if len(v) == len(runs)]
     if not means:
@@ -293,10 +290,10 @@ def summarize(directory: str | os.PathLike, models: Sequence[str] | None = None)
             row["best_val_accuracy_epoch"] = _mean_curve_best(runs, "val_accuracy", "max")
             row["best_val_loss_epoch"] = _mean_curve_best(runs, "val_loss", "min")
         rows.append(row)
-    times = [r["seconds_per_epoch"] for r in rows if _finite(r["seconds_per_epoch"])]
+    times = [r["seconds_per_epoch"] for r in rows if is_finite(r["seconds_per_epoch"])]
     if times and min(times) > 0:
         for row in rows:
-            if _finite(row["seconds_per_epoch"]):
+            if is_finite(row["seconds_per_epoch"]):
                 row["ratio_to_fastest"] = row["seconds_per_epoch"] / min(times)
     return rows
 
@@ -313,7 +310,7 @@ def _fmt(value: Any, digits: int = 4) -> str:
 
 def _spread(row: Mapping[str, Any], key: str, digits: int = 4) -> str:
     text = _fmt(row.get(key), digits)
-    if text and row.get("seeds", 1) > 1 and _finite(row.get(f"{key}_std")):
+    if text and row.get("seeds", 1) > 1 and is_finite(row.get(f"{key}_std")):
         text += f" ± {row[f'{key}_std']:.{digits}f}"
     return text
 
@@ -324,7 +321,7 @@ def table_markdown(rows: list[dict[str, Any]]) -> str:
               "| final val acc | best val loss (epoch) | final val loss |")
 
     def epoch(value: Any) -> str:  # counted from 1, as Keras prints them
-        return _fmt(value + 1 if _finite(value) else value, 1)
+        return _fmt(value + 1 if is_finite(value) else value, 1)
 
     lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
@@ -383,7 +380,7 @@ def accuracy_and_seconds(rows: list[dict[str, Any]]) -> dict[str, dict[str, list
     for r in rows:
         pairs = [(s, a) for s, a in zip(r["seconds_per_epoch_by_seed"],
                                         r["best_val_accuracy_by_seed"])
-                 if _finite(s) and _finite(a)]
+                 if is_finite(s) and is_finite(a)]
         if pairs:
             result[r["model"]] = {"seconds": [p[0] for p in pairs],
                                   "accuracy": [p[1] for p in pairs]}
@@ -426,7 +423,7 @@ def write_report(directory: str | os.PathLike, models: Sequence[str] | None = No
     curves = {r["model"]: _histories(runs[r["model"]]) for r in rows if r["epochs"]}
     times: dict[str, Any] = {}
     for r in rows:
-        per_seed = [s for s in r["seconds_per_epoch_by_seed"] if _finite(s)]
+        per_seed = [s for s in r["seconds_per_epoch_by_seed"] if is_finite(s)]
         if per_seed:
             times[r["model"]] = per_seed[0] if len(per_seed) == 1 else per_seed
     prefix = f"{title}: " if title else ""

@@ -1,0 +1,72 @@
+"""Helpers the test modules share (plain functions; shared fixtures live in conftest.py).
+
+Test modules import from here, never from one another.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import tarfile
+from pathlib import Path
+
+import numpy as np
+
+POSITIVE = "good great wonderful superb moving delightful brilliant".split()
+NEGATIVE = "bad awful boring terrible dull clumsy dreadful".split()
+NEUTRAL = "the a of and film movie plot actor acting story scene director it was".split()
+PER_CLASS = 10  # reviews per split and class
+
+
+def _review(rng: random.Random, label: int) -> str:
+    pool = (POSITIVE if label else NEGATIVE) * 3 + NEUTRAL
+    words = [rng.choice(pool) for _ in range(rng.randint(4, 60))]
+    return " ".join(words).capitalize() + ".<br /><br />The end!"
+
+
+def imdb_files(per_class: int = PER_CLASS, seed: int = 0, splits=("train", "test")) -> dict[str, str]:
+    rng = random.Random(seed)
+    files = {}
+    for split in splits:
+        for label, cls in enumerate(("neg", "pos")):
+            for i in range(per_class):
+                rating = rng.randint(7, 10) if label else rng.randint(1, 4)
+                files[f"aclImdb/{split}/{cls}/{i}_{rating}.txt"] = _review(rng, label)
+    files["aclImdb/README"] = "Large Movie Review Dataset v1.0 (tiny test copy)"
+    files["aclImdb/train/unsup/0_0.txt"] = "unlabelled review that must be ignored"
+    return files
+
+
+def write_folder(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root / "aclImdb"
+
+
+def write_tarball(path: Path, files: dict[str, str], dirs: bool = True) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        if dirs:
+            for folder in sorted({str(Path(n).parent) for n in files}):
+                info = tarfile.TarInfo(folder)
+                info.type = tarfile.DIRTYPE
+                tar.addfile(info)
+        for name, text in files.items():
+            data = text.encode("utf-8")
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def tiny_tokens(model_or_length, n: int = 16, vocab_size: int = 50, seed: int = 0):
+    """Random token ids and 0/1 labels shaped for a model (variable length -> 12)."""
+    length = model_or_length
+    if not isinstance(model_or_length, int) and model_or_length is not None:
+        length = model_or_length.inputs[0].shape[1]
+    length = length or 12
+    rng = np.random.default_rng(seed)
+    x = rng.integers(1, vocab_size, size=(n, length)).astype("int32")
+    y = rng.integers(0, 2, size=(n, 1)).astype("float32")
+    return x, y
