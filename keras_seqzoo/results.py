@@ -40,12 +40,11 @@ import math
 import os
 from pathlib import Path
 from typing import Any
+
 from keras_seqzoo._values import is_finite
 
 __all__ = ["format_table", "plot_trials", "trials_table"]
 
-_TIMER_KEYS = {"epoch_time", "train_time", "validation_time", "steps", "steps_per_second",
-               "examples_per_second", "tokens_per_second", "step_time", "warmup"}
 
 
 def _pandas():
@@ -180,7 +179,7 @@ def _weights_params(folder: Path) -> int | None:
 def _row(trial: dict[str, Any], folder: Path, objective: str | None,
          direction: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     from keras_seqzoo.callbacks import read_history, read_run
-    from keras_seqzoo.comparison.report import steady_seconds
+    from keras_seqzoo.callbacks.epoch_timer import TIMER_KEYS, steady_seconds
 
     values = dict((trial.get("hyperparameters") or {}).get("values") or {})
     row: dict[str, Any] = {"trial_id": str(trial["trial_id"]), "status": trial.get("status")}
@@ -202,7 +201,7 @@ def _row(trial: dict[str, Any], folder: Path, objective: str | None,
         curves = {
             key: [(r["epoch"], float(r[key])) for r in records if is_finite(r.get(key))]
             for key in dict.fromkeys(k for r in records for k in r)
-            if key not in _TIMER_KEYS and key != "epoch"
+            if key not in TIMER_KEYS and key != "epoch"
         }
         curves = {k: v for k, v in curves.items() if v}
         complete = True

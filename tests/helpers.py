@@ -18,7 +18,7 @@ NEUTRAL = "the a of and film movie plot actor acting story scene director it was
 PER_CLASS = 10  # reviews per split and class
 
 
-def _review(rng: random.Random, label: int) -> str:
+def review(rng: random.Random, label: int) -> str:
     pool = (POSITIVE if label else NEGATIVE) * 3 + NEUTRAL
     words = [rng.choice(pool) for _ in range(rng.randint(4, 60))]
     return " ".join(words).capitalize() + ".<br /><br />The end!"
@@ -31,7 +31,7 @@ def imdb_files(per_class: int = PER_CLASS, seed: int = 0, splits=("train", "test
         for label, cls in enumerate(("neg", "pos")):
             for i in range(per_class):
                 rating = rng.randint(7, 10) if label else rng.randint(1, 4)
-                files[f"aclImdb/{split}/{cls}/{i}_{rating}.txt"] = _review(rng, label)
+                files[f"aclImdb/{split}/{cls}/{i}_{rating}.txt"] = review(rng, label)
     files["aclImdb/README"] = "Large Movie Review Dataset v1.0 (tiny test copy)"
     files["aclImdb/train/unsup/0_0.txt"] = "unlabelled review that must be ignored"
     return files

@@ -15,7 +15,7 @@ import pytest
 from keras_seqzoo import datasets
 from keras_seqzoo.datasets import imdb as imdb_module
 from keras_seqzoo.datasets._data import bucket_boundaries
-from tests.helpers import PER_CLASS, imdb_files, write_folder, write_tarball
+from tests.helpers import PER_CLASS, imdb_files, review, write_folder, write_tarball
 
 # The data code is the same under every Keras backend (scripts/test.sh runs it under one);
 # tests/test_datasets_fit.py feeds the pipelines to model.fit under each backend.
@@ -323,7 +323,7 @@ def test_use_cache_false_writes_nothing(tarball, clean_env, tmp_path):
 def _rows(n: int, seed: int = 0) -> list[dict]:
     rng = random.Random(seed)
     return [
-        {"review": _review(rng, i % 2), "sentiment": "positive" if i % 2 else "negative"}
+        {"review": review(rng, i % 2), "sentiment": "positive" if i % 2 else "negative"}
         for i in range(n)
     ]
 
@@ -339,14 +339,14 @@ def test_csv_and_jsonl(tmp_path, clean_env):
         with open(tmp_path / f"{name}.jsonl", "w") as f:
             f.writelines(json.dumps(r) + "\n" for r in rows)
     kw = dict(text_column="review", label_column="sentiment", vocab_size=60, max_length=10)
-    from_csv = datasets.load_textimdb_files(tmp_path / "train.csv", tmp_path / "test.csv", **kw)
-    from_jsonl = datasets.load_textimdb_files(tmp_path / "train.jsonl", tmp_path / "test.jsonl", **kw)
+    from_csv = datasets.load_text_files(tmp_path / "train.csv", tmp_path / "test.csv", **kw)
+    from_jsonl = datasets.load_text_files(tmp_path / "train.jsonl", tmp_path / "test.jsonl", **kw)
     assert from_csv.class_names == ("negative", "positive")
     assert (from_csv.num_train, from_csv.num_validation) == (12, 8)
     np.testing.assert_array_equal(from_csv.numpy()[0][0], from_jsonl.numpy()[0][0])
     np.testing.assert_array_equal(from_csv.labels("train"), [0, 1] * 6)
     with pytest.raises(datasets.DatasetError, match="'text'"):
-        datasets.load_textimdb_files(tmp_path / "train.csv", validation_split=0.25)
+        datasets.load_text_files(tmp_path / "train.csv", validation_split=0.25)
 
 
 def test_folder_per_class_and_validation_split(tmp_path, clean_env):
@@ -354,15 +354,15 @@ def test_folder_per_class_and_validation_split(tmp_path, clean_env):
     for label, cls in enumerate(("bad", "good")):
         (tmp_path / "reviews" / cls).mkdir(parents=True)
         for i in range(10):
-            (tmp_path / "reviews" / cls / f"{i}.txt").write_text(_review(rng, label))
-    a = datasets.load_textimdb_files(tmp_path / "reviews", validation_split=0.2, encoding="subwords", seed=3)
-    b = datasets.load_textimdb_files(tmp_path / "reviews", validation_split=0.2, encoding="subwords", seed=3)
+            (tmp_path / "reviews" / cls / f"{i}.txt").write_text(review(rng, label))
+    a = datasets.load_text_files(tmp_path / "reviews", validation_split=0.2, encoding="subwords", seed=3)
+    b = datasets.load_text_files(tmp_path / "reviews", validation_split=0.2, encoding="subwords", seed=3)
     assert a.class_names == ("bad", "good")
     assert (a.num_train, a.num_validation) == (16, 4)
     assert b.info["cache"]["hit"]
     np.testing.assert_array_equal(a.labels("validation"), b.labels("validation"))
     with pytest.raises(ValueError, match="exactly one"):
-        datasets.load_textimdb_files(tmp_path / "reviews")
+        datasets.load_text_files(tmp_path / "reviews")
 
 
 def test_from_texts_with_int_labels(clean_env):
@@ -426,7 +426,7 @@ def test_integer_labels_that_are_not_0_to_k_minus_1_are_refused(labels, out_of_r
 def test_integer_labels_in_a_csv_are_refused_with_file_and_line(tmp_path, clean_env):
     path = _write_csv(tmp_path / "train.csv", [("good film", 1), ("bad film", 2), ("fine", 1)])
     with pytest.raises(datasets.DatasetError, match=r"2 \('.*train.csv' line 3\) is out of range"):
-        datasets.load_textimdb_files(path, validation_split=0.3, use_cache=False)
+        datasets.load_text_files(path, validation_split=0.3, use_cache=False)
 
 
 @pytest.mark.one_backend
@@ -450,7 +450,7 @@ def test_empty_label_cells_are_refused_with_file_and_line(tmp_path, clean_env):
         datasets.read_labelled_texts(path)
     (tmp_path / "train.jsonl").write_text('{"text": "good", "label": 1}\n{"text": "bad", "label": null}\n')
     with pytest.raises(datasets.DatasetError, match=r"train.jsonl' line 2 has an empty label"):
-        datasets.load_textimdb_files(tmp_path / "train.jsonl", validation_split=0.5, use_cache=False)
+        datasets.load_text_files(tmp_path / "train.jsonl", validation_split=0.5, use_cache=False)
     with pytest.raises(datasets.DatasetError, match=r"validation_labels\[0\]: empty label"):
         datasets.from_texts(["good", "bad"], [0, 1], ["ok"], [None], use_cache=False)
 
@@ -462,7 +462,7 @@ def test_empty_text_files_are_refused_with_their_name(tmp_path, clean_env):
         (tmp_path / "reviews" / cls / "1.txt").write_text(f"a {cls} review")
     (tmp_path / "reviews" / "pos" / "2.txt").write_text("")
     with pytest.raises(datasets.DatasetError, match=r"'.*reviews/pos/2.txt' is empty"):
-        datasets.load_textimdb_files(tmp_path / "reviews", validation_split=0.5, use_cache=False)
+        datasets.load_text_files(tmp_path / "reviews", validation_split=0.5, use_cache=False)
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(datasets.DatasetError, match=r"'.*empty.csv' is empty"):
         datasets.read_labelled_texts(tmp_path / "empty.csv")
@@ -479,7 +479,7 @@ def test_files_that_are_not_utf8_are_refused_or_read_with_file_encoding(tmp_path
     (tmp_path / "reviews" / "pos" / "2.txt").write_bytes("un caf\u00e9 parfait".encode("latin-1"))
     with pytest.raises(datasets.DatasetError, match=r"'.*pos/2.txt' is not utf-8 text: byte 6 "
                                                     r"\(line 1\) is b'\\xe9'.*file_encoding="):
-        datasets.load_textimdb_files(tmp_path / "reviews", validation_split=0.5, use_cache=False)
+        datasets.load_text_files(tmp_path / "reviews", validation_split=0.5, use_cache=False)
     texts, labels = datasets.read_labelled_texts(tmp_path / "reviews", file_encoding="latin-1")
     assert "un caf\u00e9 parfait" in texts and "\ufffd" not in "".join(texts)
 

@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import keras
 
 from keras_seqzoo.callbacks import _epoch_figures, _runtime
 from keras_seqzoo._values import is_finite
 
-__all__ = ["EpochTimer"]
+__all__ = ["LOG_KEYS", "TIMER_KEYS", "EpochTimer", "steady_seconds"]
 
 # The figures the timer measures (each record also has "epoch", "fit", "warmup"
 # and, when known, "steps"; per_step=True adds "step_time_first", "steps_timed").
@@ -42,6 +42,11 @@ LOG_KEYS = (
     "examples_per_second",
     "tokens_per_second",
     "step_time",
+)
+#: Every key the timer writes into a record or the epoch logs: history files keep them,
+#: the oracle and the results table's metric columns leave them out.
+TIMER_KEYS = frozenset(
+    LOG_KEYS + ("steps", "warmup", "fit", "step_time_first", "steps_timed", "learning_rate")
 )
 
 _clock = time.perf_counter  # monotonic, highest resolution available
@@ -448,3 +453,35 @@ def _fmt(value: Any) -> str:
         return f"{value:.1f}"
     return f"{value:.3f}"
 
+def steady_seconds(
+    records: Sequence[Mapping[str, Any]], fit_starts: set[int] | None = None
+) -> tuple[float | None, bool]:
+    """Steady-state seconds per epoch of one run: ``(seconds, only_warmup_was_timed)``.
+
+    The median ``epoch_time`` of the records whose ``warmup`` flag (from
+    :class:`~keras_seqzoo.callbacks.EpochTimer`) is false. Records without the
+    flag (written before it existed) count the first epoch of each fit
+    (``fit_starts``) as warm-up. When every timed epoch is warm-up, their median
+    is returned with ``True``.
+
+    Args:
+        records: the history records (``read_history``).
+        fit_starts: first epoch of each fit, for records without a ``warmup`` flag.
+
+    Returns:
+        ``(seconds or None, warm-up only)``.
+    """
+    fit_starts = fit_starts or set()
+    timed = [r for r in records if is_finite(r.get("epoch_time"))]
+
+    def is_warmup(record):
+        if "warmup" in record and record["warmup"] is not None:
+            return bool(record["warmup"])
+        return record.get("epoch") in fit_starts
+
+    steady = [r["epoch_time"] for r in timed if not is_warmup(r)]
+    if steady:
+        return float(statistics.median(steady)), False
+    if timed:
+        return float(statistics.median(r["epoch_time"] for r in timed)), True
+    return None, False

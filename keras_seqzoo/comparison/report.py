@@ -34,6 +34,7 @@ from typing import Any, Mapping, Sequence
 
 from keras_seqzoo import _atomic
 from keras_seqzoo._values import is_finite
+from keras_seqzoo.callbacks.epoch_timer import steady_seconds
 
 __all__ = [
     "Comparison",
@@ -144,38 +145,6 @@ def model_runs(
             for m in models if m in found}
 
 
-def steady_seconds(
-    records: Sequence[Mapping[str, Any]], fit_starts: set[int] | None = None
-) -> tuple[float | None, bool]:
-    """Steady-state seconds per epoch of one run: ``(seconds, only_warmup_was_timed)``.
-
-    The median ``epoch_time`` of the records whose ``warmup`` flag (from
-    :class:`~keras_seqzoo.callbacks.EpochTimer`) is false. Records without the
-    flag (written before it existed) count the first epoch of each fit
-    (``fit_starts``) as warm-up. When every timed epoch is warm-up, their median
-    is returned with ``True``.
-
-    Args:
-        records: the history records (``read_history``).
-        fit_starts: first epoch of each fit, for records without a ``warmup`` flag.
-
-    Returns:
-        ``(seconds or None, warm-up only)``.
-    """
-    fit_starts = fit_starts or set()
-    timed = [r for r in records if is_finite(r.get("epoch_time"))]
-
-    def is_warmup(record):
-        if "warmup" in record and record["warmup"] is not None:
-            return bool(record["warmup"])
-        return record.get("epoch") in fit_starts
-
-    steady = [r["epoch_time"] for r in timed if not is_warmup(r)]
-    if steady:
-        return float(statistics.median(steady)), False
-    if timed:
-        return float(statistics.median(r["epoch_time"] for r in timed)), True
-    return None, False
 
 
 def _best(records, key, mode):

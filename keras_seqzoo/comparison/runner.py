@@ -43,6 +43,7 @@ from typing import Any, Mapping, Sequence
 import keras
 
 from keras_seqzoo import _atomic, _registry
+from keras_seqzoo.callbacks.epoch_timer import TIMER_KEYS
 from keras_seqzoo.comparison import report
 from keras_seqzoo.comparison.report import ARCHITECTURE, SEED, SETTINGS_FILE, Comparison
 from keras_seqzoo.compiling import check_training_values, compile_model
@@ -55,10 +56,6 @@ CHIEF_TIMEOUT = 20.0
 _IDLE_POLL = 0.5
 #: Seconds the chief waits for a worker with no trial that stopped talking to it.
 _SILENT_WORKER = 30.0
-# The EpochTimer's keys: recorded in the history files, not sent to the oracle.
-_TIMER_KEYS = {"epoch_time", "train_time", "validation_time", "steps", "steps_per_second",
-               "examples_per_second", "tokens_per_second", "step_time", "warmup",
-               "learning_rate"}
 
 # The runner reports each epoch to the oracle (the trial's curves and the worker's
 # sign of life); keras-tuner then warns that run_trial reported metrics itself.
@@ -247,7 +244,7 @@ def _make_tuner_class():
 
         def on_epoch_end(self, epoch, logs=None):
             metrics = {k: float(v) for k, v in (logs or {}).items()
-                       if k not in _TIMER_KEYS and isinstance(v, (int, float))
+                       if k not in TIMER_KEYS and isinstance(v, (int, float))
                        and not isinstance(v, bool) and math.isfinite(float(v))}
             if self.tuner.oracle.objective.name in metrics:
                 self.tuner.oracle.update_trial(self.trial.trial_id, metrics, step=int(epoch))
