@@ -802,6 +802,40 @@ def sessions_text(runs: dict[str, list[dict]], gap_minutes: float = 30.0) -> str
     return f"{len(sessions)} sessions; " + "; ".join(parts)
 
 
+class LoadDirective(SphinxDirective):
+    """``.. seqzoo-load:: FILE``: the machine's load stored in a benchmark's JSON file.
+
+    ``FILE`` is relative to ``seqzoo_data_dir``. Reads ``load`` (a
+    ``keras_seqzoo.machine.load_record``) at the top level and in each item of
+    ``recordings``; without one, says that the load was not measured.
+    """
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        path = Path(self.env.srcdir) / self.config.seqzoo_data_dir / self.arguments[0]
+        if not path.is_file():
+            raise self.error(f"seqzoo-load: no file {path}")
+        self.env.note_dependency(str(path))
+        data = _read_json(path)
+        found = []
+        if isinstance(data, dict) and isinstance(data.get("load"), dict):
+            found.append(("", data["load"]))
+        for index, recording in enumerate(
+                data.get("recordings") or [] if isinstance(data, dict) else []):
+            if isinstance(recording, dict) and isinstance(recording.get("load"), dict):
+                found.append((f"recording {index + 1}: ", recording["load"]))
+        if found:
+            text = "; ".join(label + _load_one(record) for label, record in found)
+            sentence = f"Machine load during this recording, as stored in it: {text}."
+        else:
+            sentence = (f"Machine load during this recording: not measured ({path.name} "
+                        "predates load records).")
+        paragraph = _para(sentence, classes=["seqzoo-load"])
+        return [paragraph]
+
+
 class ComparisonDirective(SphinxDirective):
     """``.. seqzoo-comparison:: EXPERIMENT``: a recorded comparison, or how to record it."""
 
@@ -1327,6 +1361,7 @@ def setup(app):
     app.add_directive("seqzoo-arguments", ArgumentsDirective)
     app.add_directive("seqzoo-comparison", ComparisonDirective)
     app.add_directive("seqzoo-cli-help", CliHelpDirective)
+    app.add_directive("seqzoo-load", LoadDirective)
     skip = (skip_node, None)
     app.add_node(
         seqzoo_figure,
