@@ -28,10 +28,17 @@ Directives
     search space, from ``describe()``.
 
 ``.. seqzoo-comparison:: EXPERIMENT``
-    A recorded training comparison (``c1`` .. ``c4``) read from
+    A recorded training comparison (``c1`` .. ``c5``) read from
     ``<srcdir>/<seqzoo_runs_dir>/EXPERIMENT/`` (the layout written by
     ``keras_seqzoo.comparison.compare``): the command that produced it, the
-    hardware, backend and versions, the table (``comparison.summarize``) and two
+    hardware (the recording's note) and the machine's load where the recording stores
+    it (``load`` in ``comparison.json`` or a run's ``run.json``; "not measured"
+    otherwise), the validation data (``protocol`` in ``comparison.json``; without one,
+    the slides protocol: IMDB's test reviews validate and pick the best epoch), the
+    sessions the runs were recorded in (so a page that mixes recordings says which
+    rows came from which), backend and versions, the table (``comparison.summarize``:
+    mean ± std over the seeds, each seed's best epoch and the epoch where the seeds'
+    mean curve peaks, with a legend naming every column) and two
     figures drawn at build time with ``keras_seqzoo.plots`` into the HTML
     output's ``_images/`` (``seqzoo-EXPERIMENT-curves.png`` and
     ``seqzoo-EXPERIMENT-epoch-times.png``). Without recorded data it shows a
@@ -39,6 +46,25 @@ Directives
     Options: ``:slide-seconds:`` (``MODEL=SECONDS, ...``: the slides' seconds per
     epoch, compared with the measured ones in a computed table),
     ``:metrics:`` (default ``accuracy, loss``).
+
+``.. seqzoo-load:: FILE``
+    The machine's load stored in a benchmark's JSON file (``FILE`` relative to
+    ``seqzoo_data_dir``): ``load`` (``keras_seqzoo.machine.load_record``) at the top
+    level or in each of its ``recordings``, with the ``is_idle`` verdict; a file without
+    one says "not measured".
+
+Role
+----
+
+``:seqzoo-value:`SPEC```
+    A figure in the prose, read from the recorded data when the page is built (see
+    :func:`data_value` for ``SPEC``), e.g.
+    ``:seqzoo-value:`run c5 fasttext.imdb_words10k best_val_accuracy±:.4f``` renders
+    ``0.8337 ± 0.0004`` and
+    ``:seqzoo-value:`run c5 fasttext.imdb_words10k best_val_accuracy_epoch_by_seed```
+    ``3, 4 and 2``. A specification that does not resolve is an error (the build fails
+    under ``-W``). Figures typed in the prose instead are checked against their data by
+    ``tests/test_docs_numbers.py``.
 
 ``.. seqzoo-cli-help:: [SUBCOMMAND]``
     The ``--help`` text of ``seqzoo`` (or of one subcommand), from
@@ -49,7 +75,8 @@ docstrings use them in ``Example:`` sections) into ``code-block`` directives
 before napoleon reads them.
 
 Configuration: ``seqzoo_runs_dir`` (default ``"data/runs"``, relative to the
-source directory), ``seqzoo_summary_line_length`` (default 90, which fits Furo's
+source directory), ``seqzoo_data_dir`` (default ``"data"``: the root of the ``json``
+and ``re`` specifications of ``:seqzoo-value:`` and of ``seqzoo-load``), ``seqzoo_summary_line_length`` (default 90, which fits Furo's
 content column at 1280 px), ``seqzoo_summary_positions`` (default ``[0.6, 0.84, 1.0]``).
 """
 
