@@ -635,6 +635,30 @@ CLAIMS: list[Claim] = [
            "PyTorch ({}x)",
       *(_bench("M4 minGRU (scan)", c, "seqzoo", "vs_bigru", ".2f", MOD)
         for c in ("jax", "tensorflow", "torch"))),
+    # ---- Guides (other engineers' pages; their figures are checked all the same)
+    C("docs/guide/comparisons.rst", "slides' BiLSTM and BiGRU {}x and {}x faster per epoch",
+      _bench("T5 BiLSTM(32)", "jax", "seqzoo", "speedup_vs_slides_tf"),
+      _bench("T6 BiGRU(32)", "jax", "seqzoo", "speedup_vs_slides_tf")),
+    C("docs/guide/scaling.rst", "* - 1 - {} ({}) - {} - {} s - {} - {} s - {} * - 2 - {} ({}) - {} - "
+                                "{} s - {} - {} s - {}",
+      *(f(n) for n in (1, 2) for f in (
+          lambda n: lambda d: sum(d.json(f"distributed_tuning_{n}.json")["trials"].values()),
+          lambda n: lambda d: d.json(f"distributed_tuning_{n}.json")["trials"].get("COMPLETED"),
+          lambda n: lambda d: " + ".join(
+              str(v) for v in d.json(f"distributed_tuning_{n}.json")["trials_per_worker"].values()),
+          lambda n: lambda d: f"{d.json(f'distributed_tuning_{n}.json')['seconds_search']:.1f}",
+          lambda n: lambda d: f"{d.json(f'distributed_tuning_{n}.json')['trials_per_minute']:.1f}",
+          lambda n: lambda d: f"{d.json(f'distributed_tuning_{n}.json')['seconds_wall']:.1f}",
+          lambda n: lambda d: f"{d.json(f'distributed_tuning_{n}.json')['trials_per_minute_wall']:.1f}",
+      ))),
+    C("docs/guide/scaling.rst", "{} s with one process ({} trials), {} s with a chief and two "
+                                "workers ({} trials",
+      lambda d: f"{d.json('runner_workers.json')['rows'][0]['seconds_wall']:.1f}",
+      lambda d: sum(d.json("runner_workers.json")["rows"][0]["trials_per_worker"]),
+      lambda d: f"{d.json('runner_workers.json')['rows'][1]['seconds_wall']:.1f}",
+      lambda d: " + ".join(map(str, d.json("runner_workers.json")["rows"][1]["trials_per_worker"]))),
+    C("docs/guide/scaling.rst", "the search itself ran {}x faster",
+      lambda d: f"{d.json('distributed_tuning_1.json')['seconds_search'] / d.json('distributed_tuning_2.json')['seconds_search']:.2f}"),
     # ---- README (not edited here; its figures are checked all the same)
     C(README, "C4 page: {}, {}, {} and {} s per epoch for Embedding-only, LSTM, GRU and CNN",
       *(R("c4", m, "seconds_per_epoch:.1f") for m in (FLAT, LSTM, GRU, CNN))),
@@ -688,6 +712,8 @@ PENDING = {
     ("README.md", "on an idle 2-core"): "the recordings store no load: 'nothing else "
                                          "scheduled, by the recording's note'",
     ("README.md", "same machine idle"): "as above",
+    ("docs/guide/scaling.rst", "otherwise idle"): "the benchmark files store no load: "
+                                                  "'nothing else scheduled'",
 }
 
 
