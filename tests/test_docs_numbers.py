@@ -738,7 +738,11 @@ def test_every_value_role_resolves():
     """Every ``:seqzoo-value:`` on every page reads a value from the data (no Sphinx)."""
     found = 0
     for path in _doc_files():
-        for spec in ROLE.findall(path.read_text(encoding="utf-8")):
+        text = path.read_text(encoding="utf-8")
+        # reST ends a role only before whitespace or punctuation: "`x" needs "`\\ x".
+        glued = re.findall(r":seqzoo-value:`[^`]+`[A-Za-z0-9]", text)
+        assert not glued, f"{path}: a role glued to the next word: {glued}"
+        for spec in ROLE.findall(text):
             found += 1
             value, files = seqzoo_docs.data_value(spec, DATA)
             assert value and files, (path, spec)

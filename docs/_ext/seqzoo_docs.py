@@ -621,7 +621,7 @@ def _spread_cell(row: dict, key: str, digits: int) -> str:
     text = _fmt_num(row.get(key), digits)
     std = row.get(f"{key}_std")
     if text and row.get("seeds", 1) > 1 and isinstance(std, (int, float)) and math.isfinite(std):
-        text += f" ± {std:.{digits}f}"
+        text += f" ±\u00a0{std:.{digits}f}"  # a narrow column wraps before "±", not after
     return text
 
 
