@@ -27,7 +27,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
-EXPERIMENTS = ("c1", "c2", "c3", "c4")
+EXPERIMENTS = ("c1", "c2", "c3", "c4", "c5")
 
 # From the slides (REFERENCE.md): per-layer parameter counts and the total of each table.
 SLIDE_TABLES = {
@@ -207,13 +207,52 @@ def test_comparison_pages(html_dir):
         assert "KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz" in command, command
         assert f"seqzoo reproduce {experiment}" in command.replace("\\\n    ", "")
         assert "..." not in command and "shared/" not in command, command
-        assert "epochs count from 1" in _text(page)
+        text = _text(page)
+        assert "epochs count from 1" in text
+        # The protocol and the load are stated from the data, on every page.
+        assert "Validation data" in text and "the slides protocol" in text, experiment
+        assert "Load (measured)" in text and "not measured" in text, experiment
+        assert "The columns:" in text, experiment  # the legend naming every column
         images = re.findall(r'<img[^>]+src="([^"]+)"', page)
         wanted = {f"seqzoo-{experiment}-curves.png", f"seqzoo-{experiment}-epoch-times.png",
                   f"seqzoo-{experiment}-accuracy-vs-seconds.png"}
         assert wanted <= {Path(src).name for src in images}, experiment
         for src in images:
             assert (html_dir / "comparisons" / src).resolve().is_file(), src
+
+
+@pytest.mark.slow
+@pytest.mark.one_backend
+def test_c5_table_shows_mean_and_std_and_says_what_each_column_is(html_dir):
+    page = (html_dir / "comparisons" / "c5.html").read_text(encoding="utf-8")
+    table = re.search(r'<table[^>]*seqzoo-comparison-table.*?</table>', page, re.S).group(0)
+    headers = [_text(h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+    assert headers[:7] == ["Model", "Params", "s/epoch", "x fastest", "Best val acc",
+                           "Epoch of each seed’s best", "Peak of the mean curve"], headers
+    rows = [[_text(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody", 1)[1], re.S)]
+    fasttext = next(r for r in rows if "fasttext.imdb_words10k" in r[0])
+    # mean ± std of the seeds' bests; each seed's best epoch; the mean curve's peak.
+    assert fasttext[2].startswith("1.23 ±\u00a0") and fasttext[4] == "0.8337 ±\u00a00.0004", \
+        fasttext
+    assert fasttext[5] == "3, 4, 2" and fasttext[6] == "2", fasttext
+    text = re.sub(r"\s+", " ", _text(page))
+    assert "mean ± sample standard deviation over 3 seeds" in text
+    for header in headers:
+        assert f"{header}:" in text, f"the legend does not say what {header!r} is"
+    # Figures in the prose are read from the data: the seeds' best epochs, not "epoch 2".
+    assert "the seeds’ bests came at epochs 3, 4 and 2" in text
+    # The page mixes two recordings and says which rows came from which.
+    assert "2 sessions;" in text and "bigru_attention.imdb_words10k, " \
+        "transformer_encoder.imdb_words10k (6 runs)" in text
+
+
+@pytest.mark.slow
+@pytest.mark.one_backend
+def test_benchmarks_page_states_the_load_of_each_recording(html_dir):
+    text = re.sub(r"\s+", " ", _text((html_dir / "benchmarks.html").read_text(encoding="utf-8")))
+    assert text.count("Machine load during this recording: not measured") == 5
+    assert "gave 1.01 (T5) and 0.94 (C3)" in text  # rendered from epoch_times_xla_rnn.json
 
 
 @pytest.mark.slow
@@ -288,6 +327,12 @@ def _record_tiny_run(directory: Path) -> None:
     )
     (directory / "COMMAND").write_text("seqzoo reproduce c4 --tiny-test-run\n", encoding="utf-8")
     write_report(directory, list(models))
+    # A recording that stores the machine's load (keras_seqzoo.machine), as new ones do.
+    from keras_seqzoo.machine import load_record, load_snapshot
+
+    settings = json.loads((directory / "comparison.json").read_text(encoding="utf-8"))
+    settings["load"] = load_record(load_snapshot(), load_snapshot())
+    (directory / "comparison.json").write_text(json.dumps(settings), encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -304,6 +349,7 @@ def test_comparison_directive_renders_a_recorded_run(tmp_path):
             sys.path.insert(0, {str(DOCS / '_ext')!r})
             extensions = ["seqzoo_docs"]
             seqzoo_runs_dir = {str(runs)!r}
+            seqzoo_data_dir = {str(tmp_path)!r}
             """
         ),
         encoding="utf-8",
@@ -318,10 +364,23 @@ def test_comparison_directive_renders_a_recorded_run(tmp_path):
                :slide-seconds: embedding_flatten.imdb_words10k=5, conv1d.imdb_words10k=6
 
             .. seqzoo-comparison:: c1
+
+            .. seqzoo-load:: bench/with_load.json
+
+            .. seqzoo-load:: bench/without_load.json
+
+            Best: :seqzoo-value:`run c4 conv1d.imdb_words10k best_val_accuracy:.4f`.
             """
         ),
         encoding="utf-8",
     )
+    from keras_seqzoo.machine import load_record, load_snapshot
+
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "with_load.json").write_text(json.dumps(
+        {"rows": [], "load": load_record(load_snapshot(), load_snapshot())}), encoding="utf-8")
+    (tmp_path / "bench" / "without_load.json").write_text(json.dumps({"rows": []}),
+                                                          encoding="utf-8")
     out = tmp_path / "html"
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q",
@@ -338,3 +397,13 @@ def test_comparison_directive_renders_a_recorded_run(tmp_path):
         assert f'src="_images/{name}"' in page
         assert (out / "_images" / name).stat().st_size > 1000
     assert page.count("seqzoo-not-recorded") == 1  # c1 has no data here
+    # The stored load is shown (and judged by keras_seqzoo.machine.is_idle), in the
+    # comparison's table and under a benchmark; a file without one says so.
+    assert "whole recording: " in text and "1-minute load average" in text
+    assert re.search(r"whole recording: (idle|not idle|idle unknown) \(", text), text
+    assert "Machine load during this recording, as stored in it:" in text
+    assert "not measured (without_load.json predates load records)" in text
+    from keras_seqzoo.comparison import summarize
+
+    best = {r["model"]: r for r in summarize(runs / "c4")}["conv1d.imdb_words10k"]
+    assert f"Best: {best['best_val_accuracy']:.4f}." in text

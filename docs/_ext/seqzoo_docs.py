@@ -28,10 +28,17 @@ Directives
     search space, from ``describe()``.
 
 ``.. seqzoo-comparison:: EXPERIMENT``
-    A recorded training comparison (``c1`` .. ``c4``) read from
+    A recorded training comparison (``c1`` .. ``c5``) read from
     ``<srcdir>/<seqzoo_runs_dir>/EXPERIMENT/`` (the layout written by
     ``keras_seqzoo.comparison.compare``): the command that produced it, the
-    hardware, backend and versions, the table (``comparison.summarize``) and two
+    hardware (the recording's note) and the machine's load where the recording stores
+    it (``load`` in ``comparison.json`` or a run's ``run.json``; "not measured"
+    otherwise), the validation data (``protocol`` in ``comparison.json``; without one,
+    the slides protocol: IMDB's test reviews validate and pick the best epoch), the
+    sessions the runs were recorded in (so a page that mixes recordings says which
+    rows came from which), backend and versions, the table (``comparison.summarize``:
+    mean ± std over the seeds, each seed's best epoch and the epoch where the seeds'
+    mean curve peaks, with a legend naming every column) and two
     figures drawn at build time with ``keras_seqzoo.plots`` into the HTML
     output's ``_images/`` (``seqzoo-EXPERIMENT-curves.png`` and
     ``seqzoo-EXPERIMENT-epoch-times.png``). Without recorded data it shows a
@@ -39,6 +46,25 @@ Directives
     Options: ``:slide-seconds:`` (``MODEL=SECONDS, ...``: the slides' seconds per
     epoch, compared with the measured ones in a computed table),
     ``:metrics:`` (default ``accuracy, loss``).
+
+``.. seqzoo-load:: FILE``
+    The machine's load stored in a benchmark's JSON file (``FILE`` relative to
+    ``seqzoo_data_dir``): ``load`` (``keras_seqzoo.machine.load_record``) at the top
+    level or in each of its ``recordings``, with the ``is_idle`` verdict; a file without
+    one says "not measured".
+
+Role
+----
+
+``:seqzoo-value:`SPEC```
+    A figure in the prose, read from the recorded data when the page is built (see
+    :func:`data_value` for ``SPEC``), e.g.
+    ``:seqzoo-value:`run c5 fasttext.imdb_words10k best_val_accuracy±:.4f``` renders
+    ``0.8337 ± 0.0004`` and
+    ``:seqzoo-value:`run c5 fasttext.imdb_words10k best_val_accuracy_epoch_by_seed```
+    ``3, 4 and 2``. A specification that does not resolve is an error (the build fails
+    under ``-W``). Figures typed in the prose instead are checked against their data by
+    ``tests/test_docs_numbers.py``.
 
 ``.. seqzoo-cli-help:: [SUBCOMMAND]``
     The ``--help`` text of ``seqzoo`` (or of one subcommand), from
@@ -49,7 +75,8 @@ docstrings use them in ``Example:`` sections) into ``code-block`` directives
 before napoleon reads them.
 
 Configuration: ``seqzoo_runs_dir`` (default ``"data/runs"``, relative to the
-source directory), ``seqzoo_summary_line_length`` (default 90, which fits Furo's
+source directory), ``seqzoo_data_dir`` (default ``"data"``: the root of the ``json``
+and ``re`` specifications of ``:seqzoo-value:`` and of ``seqzoo-load``), ``seqzoo_summary_line_length`` (default 90, which fits Furo's
 content column at 1280 px), ``seqzoo_summary_positions`` (default ``[0.6, 0.84, 1.0]``).
 """
 
@@ -589,6 +616,253 @@ def _unique(values: Iterable[Any]) -> str:
     return "; ".join(seen) if seen else "not recorded"
 
 
+def _spread_cell(row: dict, key: str, digits: int) -> str:
+    """``mean ± std`` over the seeds (just the value for one seed)."""
+    text = _fmt_num(row.get(key), digits)
+    std = row.get(f"{key}_std")
+    if text and row.get("seeds", 1) > 1 and isinstance(std, (int, float)) and math.isfinite(std):
+        text += f" ±\u00a0{std:.{digits}f}"  # a narrow column wraps before "±", not after
+    return text
+
+
+#: The results table's columns: (header, what the column is). Several seeds: the
+#: mean ± std columns; one seed: the same columns without the spread and the per-seed
+#: epochs.
+RESULT_COLUMNS_SEEDS = (
+    ("Model", "the preset (short name over its registered name)"),
+    ("Params", "trainable and non-trainable parameters"),
+    ("s/epoch", "seconds per epoch: each run's median over its epochs not flagged as "
+                "warm-up, then mean ± std over the seeds"),
+    ("x fastest", "the mean s/epoch divided by the fastest model's"),
+    ("Best val acc", "each seed's best validation accuracy, mean ± std over the seeds"),
+    ("Epoch of each seed's best", "the epoch of each seed's best validation accuracy, "
+                                  "in seed order"),
+    ("Peak of the mean curve", "the epoch where the seeds' mean validation accuracy is "
+                               "highest"),
+    ("Final val acc", "validation accuracy after the last epoch, mean ± std"),
+    ("Best val loss (epoch)", "each seed's lowest validation loss, mean ± std, and the "
+                              "epoch where the seeds' mean validation loss is lowest"),
+    ("Final val loss", "validation loss after the last epoch, mean ± std"),
+)
+RESULT_COLUMNS_ONE = (
+    ("Model", "the preset (short name over its registered name)"),
+    ("Params", "trainable and non-trainable parameters"),
+    ("Epochs", "epochs trained"),
+    ("s/epoch", "seconds per epoch: the median over the epochs not flagged as warm-up"),
+    ("x fastest", "s/epoch divided by the fastest model's"),
+    ("Best val acc (epoch)", "the best validation accuracy and its epoch"),
+    ("Final val acc", "validation accuracy after the last epoch"),
+    ("Best val loss (epoch)", "the lowest validation loss and its epoch"),
+    ("Final val loss", "validation loss after the last epoch"),
+)
+
+
+def _seed_best_epochs(folders: Sequence[Path]) -> str:
+    try:
+        return ", ".join(str(e + 1) for e in _best_epochs(folders, "val_accuracy", "max"))
+    except ValueError:  # a run without a finite val_accuracy
+        return ""
+
+
+def results_table(rows: list[dict], folders: dict[str, list[Path]]) -> nodes.Node:
+    """The recorded results: mean ± std over the seeds when there are several.
+
+    Every column is named in a legend under the table; with several seeds the best
+    epoch is given both ways, per seed and where the seeds' mean curve peaks (the two
+    differ: the mean of three curves need not peak where any one of them does).
+    """
+    several = any(r.get("seeds", 1) > 1 for r in rows)
+    body = []
+    for r in rows:
+        seconds = _spread_cell(r, "seconds_per_epoch", 2)
+        if r.get("seconds_include_warmup"):
+            seconds += " (warm-up only)"
+        if several:
+            body.append([
+                _model_cell(r["model"]),
+                _fmt_num(r["params"]),
+                seconds,
+                _fmt_num(r["ratio_to_fastest"], 2),
+                _spread_cell(r, "best_val_accuracy", 4),
+                _seed_best_epochs(folders.get(r["model"], [])),
+                _epoch(r["best_val_accuracy_epoch"]),
+                _spread_cell(r, "final_val_accuracy", 4),
+                f"{_spread_cell(r, 'best_val_loss', 3)} ({_epoch(r['best_val_loss_epoch'])})",
+                _spread_cell(r, "final_val_loss", 3),
+            ])
+        else:
+            body.append([
+                _model_cell(r["model"]),
+                _fmt_num(r["params"]),
+                _fmt_num(r["epochs"]),
+                seconds,
+                _fmt_num(r["ratio_to_fastest"], 2),
+                f"{_fmt_num(r['best_val_accuracy'], 3)} "
+                f"({_epoch(r['best_val_accuracy_epoch'])})",
+                _fmt_num(r["final_val_accuracy"], 3),
+                f"{_fmt_num(r['best_val_loss'], 3)} ({_epoch(r['best_val_loss_epoch'])})",
+                _fmt_num(r["final_val_loss"], 3),
+            ])
+    columns = RESULT_COLUMNS_SEEDS if several else RESULT_COLUMNS_ONE
+    if several:
+        seeds = sorted({r.get("seeds", 1) for r in rows})
+        title = (f"Recorded results, mean ± sample standard deviation over "
+                 f"{' or '.join(map(str, seeds))} seeds (epochs count from 1, as Keras "
+                 "prints them)")
+    else:
+        title = "Recorded results, one run per model (epochs count from 1, as Keras prints them)"
+    container = nodes.container(classes=["seqzoo-results"])
+    container += _table([c for c, _ in columns], body, title=title,
+                        classes=["seqzoo-comparison-table"])
+    legend = nodes.bullet_list(classes=["seqzoo-columns"])
+    for header, meaning in columns:
+        item = nodes.list_item()
+        item += _para(nodes.strong(text=header), f": {meaning}.")
+        legend += item
+    container += _para("The columns:", classes=["seqzoo-columns-intro"])
+    container += legend
+    return container
+
+
+#: What a recording's validation data was when ``comparison.json`` names no protocol:
+#: every recording before the sound protocol trained on IMDB's training reviews and
+#: validated, and picked its best epoch, on IMDB's test reviews.
+SLIDES_PROTOCOL = (
+    "the slides protocol: IMDB's {n} test reviews served as validation data, and the "
+    "best epoch and every 'best' figure on this page are picked on them; there is no "
+    "separate validation split and no held-out test evaluation, so best validation "
+    "accuracy is an optimistic estimate"
+)
+
+
+def validation_text(config: dict) -> str:
+    """The protocol of a recorded comparison: which data validated and picked the epochs."""
+    protocol = config.get("protocol")
+    if isinstance(protocol, dict):
+        protocol = protocol.get("description") or protocol.get("name")
+    if protocol:
+        return str(protocol)
+    data = config.get("data") or {}
+    n = data.get("num_validation")
+    n_text = f"{n:,}" if isinstance(n, int) else "25,000"
+    if data.get("dataset", "imdb") == "imdb":
+        return SLIDES_PROTOCOL.format(n=n_text)
+    return "not recorded"
+
+
+def _load_one(record: dict) -> str:
+    from keras_seqzoo.machine import is_idle
+
+    def load(values):
+        return "?" if not values else f"{values[0]:.2f}"
+
+    parts = [f"1-minute load average {load(record.get('loadavg_before'))} before, "
+             f"{load(record.get('loadavg_after'))} after, on {record.get('cores') or '?'} cores"]
+    for key, label in (("steal_fraction", "stolen"), ("busy_fraction", "busy")):
+        if isinstance(record.get(key), (int, float)):
+            parts.append(f"{100 * record[key]:.1f} % of the CPU time {label}")
+    idle = record.get("idle", is_idle(record))
+    verdict = {True: "idle", False: "not idle", None: "idle unknown"}[idle]
+    return f"{verdict} ({'; '.join(parts)})"
+
+
+def load_text(config: dict, runs: dict[str, list[dict]]) -> str:
+    """The machine's load as the recording stored it (``keras_seqzoo.machine.load_record``).
+
+    Reads ``load`` in ``comparison.json`` and in each run's ``run.json``; without any,
+    says that the load was not measured (the HARDWARE note is all there is).
+    """
+    lines = []
+    if isinstance(config.get("load"), dict):
+        lines.append(f"whole recording: {_load_one(config['load'])}")
+    for model, model_runs in runs.items():
+        for index, run in enumerate(model_runs):
+            if isinstance(run.get("load"), dict):
+                lines.append(f"{model} (run {index + 1}): {_load_one(run['load'])}")
+    if not lines:
+        return ("not measured: this recording predates load records; the note above is "
+                "the recording's own description, not a measurement")
+    return "; ".join(lines)
+
+
+def sessions_text(runs: dict[str, list[dict]], gap_minutes: float = 30.0) -> str:
+    """When each model's runs were recorded, grouped into sessions.
+
+    Runs that start more than ``gap_minutes`` after the previous run finished open a new
+    session, so a page that mixes recordings says which rows came from which.
+    """
+    from datetime import datetime
+
+    spans = []
+    for model, model_runs in runs.items():
+        for run in model_runs:
+            try:
+                start = datetime.fromisoformat(run["started_at"])
+                end = datetime.fromisoformat(run.get("finished_at") or run["updated_at"])
+            except (KeyError, TypeError, ValueError):
+                return _unique(
+                    (r.get("finished_at") or r.get("updated_at") or "")[:10]
+                    for rs in runs.values() for r in rs
+                )
+            spans.append((start, end, model))
+    if not spans:
+        return "not recorded"
+    spans.sort()
+    sessions: list[list[tuple]] = [[spans[0]]]
+    for span in spans[1:]:
+        if (span[0] - max(s[1] for s in sessions[-1])).total_seconds() > 60 * gap_minutes:
+            sessions.append([span])
+        else:
+            sessions[-1].append(span)
+    if len(sessions) == 1:
+        first, last = spans[0][0], max(s[1] for s in spans)
+        return f"{first:%Y-%m-%d %H:%M}-{last:%H:%M} UTC, one session"
+    parts = []
+    for session in sessions:
+        first, last = session[0][0], max(s[1] for s in session)
+        models = []
+        for _, _, model in session:
+            if model not in models:
+                models.append(model)
+        parts.append(f"{first:%Y-%m-%d %H:%M}-{last:%H:%M} UTC: {', '.join(models)} "
+                     f"({len(session)} runs)")
+    return f"{len(sessions)} sessions; " + "; ".join(parts)
+
+
+class LoadDirective(SphinxDirective):
+    """``.. seqzoo-load:: FILE``: the machine's load stored in a benchmark's JSON file.
+
+    ``FILE`` is relative to ``seqzoo_data_dir``. Reads ``load`` (a
+    ``keras_seqzoo.machine.load_record``) at the top level and in each item of
+    ``recordings``; without one, says that the load was not measured.
+    """
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        path = Path(self.env.srcdir) / self.config.seqzoo_data_dir / self.arguments[0]
+        if not path.is_file():
+            raise self.error(f"seqzoo-load: no file {path}")
+        self.env.note_dependency(str(path))
+        data = _read_json(path)
+        found = []
+        if isinstance(data, dict) and isinstance(data.get("load"), dict):
+            found.append(("", data["load"]))
+        for index, recording in enumerate(
+                data.get("recordings") or [] if isinstance(data, dict) else []):
+            if isinstance(recording, dict) and isinstance(recording.get("load"), dict):
+                found.append((f"recording {index + 1}: ", recording["load"]))
+        if found:
+            text = "; ".join(label + _load_one(record) for label, record in found)
+            sentence = f"Machine load during this recording, as stored in it: {text}."
+        else:
+            sentence = (f"Machine load during this recording: not measured ({path.name} "
+                        "predates load records).")
+        paragraph = _para(sentence, classes=["seqzoo-load"])
+        return [paragraph]
+
+
 class ComparisonDirective(SphinxDirective):
     """``.. seqzoo-comparison:: EXPERIMENT``: a recorded comparison, or how to record it."""
 
@@ -659,12 +933,13 @@ class ComparisonDirective(SphinxDirective):
         # The first seed's run describes the environment (every seed ran on the same).
         runs = {m: _read_json(folders[m][0] / "run.json") for m in models}
         result.append(self._command(directory, config, command_hint))
-        result.append(self._environment(directory, config, runs))
+        all_runs = {m: [_read_json(f / "run.json") for f in folders[m]] for m in models}
+        result.append(self._environment(directory, config, runs, all_runs))
 
         from keras_seqzoo.comparison import summarize
 
         rows = summarize(directory, models)
-        result.append(self._results_table(rows))
+        result.append(self._results_table(rows, folders))
         measured = {
             r["model"]: r["seconds_per_epoch"] for r in rows
             if isinstance(r["seconds_per_epoch"], (int, float))
@@ -789,7 +1064,8 @@ class ComparisonDirective(SphinxDirective):
         container += block
         return container
 
-    def _environment(self, directory: Path, config: dict, runs: dict) -> nodes.Node:
+    def _environment(self, directory: Path, config: dict, runs: dict,
+                     all_runs: dict[str, list[dict]]) -> nodes.Node:
         def collect(key):
             return _unique(run.get(key) for run in runs.values())
 
@@ -811,51 +1087,28 @@ class ComparisonDirective(SphinxDirective):
             (run.get("finished_at") or run.get("updated_at") or "")[:10] for run in runs.values()
         )
         rows = [
-            ("Hardware", hardware or "not recorded (see device and platform)"),
+            ("Machine (the recording's note)",
+             hardware or "not recorded (see device and platform)"),
+            ("Load (measured)", load_text(config, all_runs)),
             ("Device", collect("device")),
             ("Platform", collect("platform")),
             ("Backend", backends),
             ("Keras", collect("keras_version")),
             ("Python", collect("python")),
             ("Data", data_text),
+            ("Validation data", validation_text(config)),
             ("Epochs, batch size", f"{_unique([config.get('epochs')])}, "
                                    f"{_unique([config.get('batch_size')])}"),
             ("Status", "; ".join(
                 f"{m}: {r.get('status')} ({r.get('epochs_completed')} epochs)"
                 for m, r in runs.items())),
-            ("Recorded", recorded),
+            ("Recorded", sessions_text(all_runs) if all_runs else recorded),
         ]
         return _table(["", "Recorded with"], rows, classes=["seqzoo-environment"],
                       widths=[20, 80])
 
-    def _results_table(self, rows: list[dict]) -> nodes.Node:
-        body = []
-        for r in rows:
-            seconds = _fmt_num(r["seconds_per_epoch"], 2)
-            if r.get("seconds_include_warmup"):
-                seconds += " (warm-up only)"
-            body.append(
-                [
-                    _model_cell(r["model"]),
-                    _fmt_num(r["params"]),
-                    _fmt_num(r["epochs"]),
-                    seconds,
-                    _fmt_num(r["ratio_to_fastest"], 2),
-                    f"{_fmt_num(r['best_val_accuracy'], 3)} "
-                    f"({_epoch(r['best_val_accuracy_epoch'])})",
-                    _fmt_num(r["final_val_accuracy"], 3),
-                    f"{_fmt_num(r['best_val_loss'], 3)} ({_epoch(r['best_val_loss_epoch'])})",
-                    _fmt_num(r["final_val_loss"], 3),
-                ]
-            )
-        return _table(
-            ["Model", "Params", "Epochs", "s/epoch", "x fastest", "Best val acc (epoch)",
-             "Final val acc", "Best val loss (epoch)", "Final val loss"],
-            body,
-            title="Recorded results (epochs count from 1, as Keras prints them; s/epoch is the "
-                  "median of the epochs not flagged as warm-up)",
-            classes=["seqzoo-comparison-table"],
-        )
+    def _results_table(self, rows: list[dict], folders: dict[str, list[Path]]) -> nodes.Node:
+        return results_table(rows, folders)
 
     def _slide_timing_table(self, slide: dict[str, float], measured: dict[str, float]):
         slide_fastest = min(slide.values()) if slide else None
@@ -879,6 +1132,204 @@ class ComparisonDirective(SphinxDirective):
             title="Seconds per epoch: the slides (2019 GPU notebook) and this recording",
             classes=["seqzoo-slide-timings"],
         )
+
+
+# --------------------------------------------------------------------------- figures in prose
+
+#: The kinds of ``:seqzoo-value:`` specifications (see :func:`data_value`).
+VALUE_KINDS = ("run", "history", "json", "re")
+
+_FORMAT = re.compile(r"^(%?)([<>^=]?[+ -]?[0-9]*,?(?:\.[0-9]+)?[dfegs]?)$")
+
+
+class DataValueError(ValueError):
+    """A ``:seqzoo-value:`` specification that does not resolve to recorded data."""
+
+
+def _format_value(value: Any, spec: str | None, key: str = "") -> str:
+    """One value as prose shows it: epochs from 1, lists as "a, b and c", ``%`` scales by 100."""
+    if isinstance(value, (list, tuple)):
+        parts = [_format_value(v, spec, key) for v in value]
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    if key.endswith("_epoch") or key.endswith("_epoch_by_seed"):
+        if isinstance(value, int) and not isinstance(value, bool):
+            value += 1  # history epochs are 0-based; Keras prints "Epoch 1/10" for index 0
+    if spec is None:
+        if isinstance(value, float):
+            return f"{value:.4f}"
+        return _fmt_int(value)
+    percent, python_spec = _FORMAT.match(spec).groups()
+    if percent:
+        value = 100 * float(value)
+    return format(value, python_spec)
+
+
+def _split_format(text: str) -> tuple[str, str | None]:
+    """``"KEY:.2f"`` -> ``("KEY", ".2f")``; no trailing format spec -> ``(text, None)``."""
+    head, sep, tail = text.rpartition(":")
+    if sep and _FORMAT.match(tail.strip()):
+        return head.rstrip(), tail.strip()
+    return text, None
+
+
+def _select(data: Any, selector: str, where: str) -> Any:
+    """``rows[model=T5 BiLSTM(32)&written=seqzoo].seconds_per_epoch`` applied to ``data``."""
+    value = data
+    for match in re.finditer(r"\.?([^.\[\]]+)|\[([^\]]*)\]", selector):
+        name, condition = match.group(1), match.group(2)
+        if name is not None:
+            if not isinstance(value, dict) or name not in value:
+                raise DataValueError(f"{where}: no key {name!r} (have: "
+                                     f"{', '.join(map(str, value)) if isinstance(value, dict) else type(value).__name__})")
+            value = value[name]
+        elif re.fullmatch(r"-?\d+", condition.strip()):
+            value = value[int(condition)]
+        else:
+            wanted = dict(part.split("=", 1) for part in condition.split("&"))
+            found = [item for item in value if isinstance(item, dict)
+                     and all(str(item.get(k.strip())) == v.strip() for k, v in wanted.items())]
+            if len(found) != 1:
+                raise DataValueError(f"{where}: [{condition}] matches {len(found)} items, not one")
+            value = found[0]
+    return value
+
+
+def _best_epochs(folders: Sequence[Path], key: str, mode: str) -> list[int]:
+    from keras_seqzoo.callbacks import read_history
+
+    epochs = []
+    for folder in folders:
+        values = [(r[key], r["epoch"]) for r in read_history(folder)
+                  if isinstance(r.get(key), (int, float)) and math.isfinite(r[key])]
+        epochs.append((max if mode == "max" else min)(values, key=lambda v: v[0])[1])
+    return epochs
+
+
+_ROWS_CACHE: dict[tuple, dict[str, dict[str, Any]]] = {}
+
+
+def comparison_rows(runs_dir: Path, experiment: str) -> dict[str, dict[str, Any]]:
+    """``summarize()`` of a recorded comparison, by model, with each seed's best epochs.
+
+    Adds ``best_val_accuracy_epoch_by_seed`` and ``best_val_loss_epoch_by_seed`` (0-based,
+    in seed order) to the rows of :func:`keras_seqzoo.comparison.summarize`.
+    """
+    from keras_seqzoo.comparison import model_runs, summarize
+
+    directory = Path(runs_dir) / experiment
+    folders = model_runs(directory) if directory.is_dir() else {}
+    if not folders:
+        raise DataValueError(f"no recorded comparison in {directory}")
+    # One summary per build and recording (a role per figure would re-read every history).
+    stamp = (str(directory.resolve()), max(
+        (p.stat().st_mtime_ns for f in folders.values() for d in f for p in d.iterdir()),
+        default=0))
+    if stamp in _ROWS_CACHE:
+        return _ROWS_CACHE[stamp]
+    rows = {}
+    for row in summarize(directory, list(folders)):
+        row["best_val_accuracy_epoch_by_seed"] = _best_epochs(folders[row["model"]],
+                                                              "val_accuracy", "max")
+        row["best_val_loss_epoch_by_seed"] = _best_epochs(folders[row["model"]],
+                                                          "val_loss", "min")
+        rows[row["model"]] = row
+    _ROWS_CACHE[stamp] = rows
+    return rows
+
+
+def data_value(spec: str, data_dir: Path, runs_dir: Path | None = None) -> tuple[str, list[Path]]:
+    """Resolves a ``:seqzoo-value:`` specification to the text prose shows; the files read.
+
+    Specifications (``FMT``, optional: a Python format spec after a colon, ``%`` in front
+    to scale by 100 first, e.g. ``:%.1f``; epochs print from 1, lists as "a, b and c"):
+
+    - ``run EXPERIMENT MODEL KEY[:FMT]``: a row of ``comparison.summarize()`` for a
+      recorded comparison (``best_val_accuracy``, ``best_val_accuracy_std``,
+      ``best_val_accuracy_epoch`` (where the seeds' mean curve peaks),
+      ``best_val_accuracy_epoch_by_seed``, ``seconds_per_epoch``, ``ratio_to_fastest``,
+      ``params``, ...). ``KEY±`` prints the mean ± std.
+    - ``history EXPERIMENT MODEL SEED EPOCH KEY[:FMT]``: one epoch's record of one run
+      (``SEED``: its position in seed order, from 0; ``EPOCH``: from 1).
+    - ``json FILE SELECTOR[:FMT]``: a value of a JSON file under ``data_dir``;
+      ``SELECTOR`` is dotted keys, ``[N]`` indexes, ``[key=value&key=value]`` picks the one
+      list item with those values (e.g. ``rows[model=T5 BiLSTM(32)&written=seqzoo].best``).
+    - ``re FILE PATTERN``: the first group of a regular expression's first match in a
+      text file under ``data_dir``, verbatim.
+
+    Raises:
+        DataValueError: the file, key or item is not there.
+    """
+    kind, _, rest = spec.strip().partition(" ")
+    if kind not in VALUE_KINDS:
+        raise DataValueError(f"{spec!r}: the kind must be one of {', '.join(VALUE_KINDS)}, "
+                             f"not {kind!r}")
+    runs_dir = Path(runs_dir) if runs_dir is not None else Path(data_dir) / "runs"
+    if kind in ("run", "history"):
+        body, fmt = _split_format(rest)
+        words = body.split()
+        wanted = 3 if kind == "run" else 5
+        if len(words) != wanted:
+            raise DataValueError(f"{spec!r}: expected {wanted} words after {kind!r}, "
+                                 f"got {len(words)}")
+        experiment, model = words[0], words[1]
+        directory = runs_dir / experiment
+        files = sorted(directory.glob("trial_*/history.jsonl")) + sorted(
+            directory.glob("trial_*/run.json"))
+        if kind == "run":
+            key = words[2]
+            rows = comparison_rows(runs_dir, experiment)
+            if model not in rows:
+                raise DataValueError(f"{spec!r}: no model {model!r} in {experiment} "
+                                     f"(have: {', '.join(rows)})")
+            row = rows[model]
+            spread = key.endswith("±")
+            key = key.rstrip("±")
+            if key not in row:
+                raise DataValueError(f"{spec!r}: no key {key!r} (have: {', '.join(row)})")
+            text = _format_value(row[key], fmt, key)
+            if spread:
+                text += " ± " + _format_value(row[f"{key}_std"], fmt, key)
+            return text, files
+        from keras_seqzoo.callbacks import read_history
+        from keras_seqzoo.comparison import model_runs
+
+        seed, epoch, key = int(words[2]), int(words[3]), words[4]
+        folders = model_runs(directory).get(model) if directory.is_dir() else None
+        if not folders or seed >= len(folders):
+            raise DataValueError(f"{spec!r}: no run {seed} of {model!r} in {directory}")
+        records = {r["epoch"]: r for r in read_history(folders[seed])}
+        if epoch - 1 not in records or records[epoch - 1].get(key) is None:
+            raise DataValueError(f"{spec!r}: no {key!r} in epoch {epoch}")
+        return _format_value(records[epoch - 1][key], fmt, key), files
+    filename, _, selector = rest.strip().partition(" ")
+    path = Path(data_dir) / filename
+    if not path.is_file():
+        raise DataValueError(f"{spec!r}: no file {path}")
+    if kind == "re":
+        match = re.search(selector, path.read_text(encoding="utf-8"))
+        if not match:
+            raise DataValueError(f"{spec!r}: the pattern does not match {path.name}")
+        return match.group(1), [path]
+    selector, fmt = _split_format(selector)
+    value = _select(_read_json(path), selector.strip(), spec)
+    return _format_value(value, fmt, selector.rsplit(".", 1)[-1]), [path]
+
+
+def value_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``:seqzoo-value:`SPEC```: a figure read from the recorded data at build time."""
+    env = inliner.document.settings.env
+    srcdir = Path(env.srcdir)
+    try:
+        value, files = data_value(
+            text, srcdir / env.config.seqzoo_data_dir, srcdir / env.config.seqzoo_runs_dir
+        )
+    except (DataValueError, OSError, ValueError, KeyError, IndexError, TypeError) as error:
+        message = inliner.reporter.error(f"seqzoo-value: {error}", line=lineno)
+        problem = inliner.problematic(rawtext, rawtext, message)
+        return [problem], [message]
+    for path in files:
+        env.note_dependency(str(path))
+    return [nodes.inline(value, value, classes=["seqzoo-value"])], []
 
 
 # --------------------------------------------------------------------------- docstrings
@@ -926,6 +1377,8 @@ def _process_docstring(app, what, name, obj, options, lines: list[str]) -> None:
 
 def setup(app):
     app.add_config_value("seqzoo_runs_dir", "data/runs", "env")
+    app.add_config_value("seqzoo_data_dir", "data", "env")
+    app.add_role("seqzoo-value", value_role)
     app.add_config_value("seqzoo_summary_line_length", 90, "env")
     # Column ends as fractions of the line (Keras' ``positions``): a wide first column, so
     # that "global_average_pooling1d (GlobalAveragePooling1D)" fits on one line.
@@ -935,6 +1388,7 @@ def setup(app):
     app.add_directive("seqzoo-arguments", ArgumentsDirective)
     app.add_directive("seqzoo-comparison", ComparisonDirective)
     app.add_directive("seqzoo-cli-help", CliHelpDirective)
+    app.add_directive("seqzoo-load", LoadDirective)
     skip = (skip_node, None)
     app.add_node(
         seqzoo_figure,
