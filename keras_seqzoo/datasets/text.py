@@ -585,13 +585,13 @@ def _read_folder_tree(root: Path, file_encoding: str) -> dict[str, _Source]:
             break
     tops = sorted({parts[0] for parts, _ in entries if len(parts) > 1})
     split_tops = {top: _split_of(top) for top in tops if _split_of(top) is not None}
-    where_root = f"{str(root)!r}"
+    where_root = str(root)
     if split_tops:
         splits: dict[str, _Source] = {}
         for top, split in sorted(split_tops.items(), key=lambda item: item[1]):
             if split in splits:
                 raise DatasetError(
-                    f"{where_root} holds two {split} folders ({', '.join(t for t, s in split_tops.items() if s == split)}); keep one."
+                    f"{where_root!r} holds two {split} folders ({', '.join(t for t, s in split_tops.items() if s == split)}); keep one."
                 )
             sub = [(parts[1:], read) for parts, read in entries if parts[0] == top and len(parts) > 2]
             splits[split] = _class_source(sub, f"{where_root}/{top}", file_encoding, top)
@@ -610,7 +610,7 @@ def _class_source(
         by_class.setdefault(parts[0], []).append(("/".join(parts), read))
     if not by_class:
         raise DatasetError(
-            f"The folder {where_root} has no class subfolders holding text files (.txt or no "
+            f"The folder {where_root!r} has no class subfolders holding text files (.txt or no "
             "suffix); expected one folder per class, as keras.utils.text_dataset_from_directory "
             "reads, optionally inside train/ and test/ folders."
         )
@@ -619,7 +619,7 @@ def _class_source(
     names: list[str] = []
     for cls in sorted(by_class):
         for file, read in by_class[cls]:
-            texts.append(_decode_bytes(read(), f"{where_root}/{file}", file_encoding))
+            texts.append(_decode_bytes(read(), repr(f"{where_root}/{file}"), file_encoding))
             labels.append(cls)
             names.append(f"{where_root}/{file}")
     return _Source(texts, labels, lambda i: repr(names[i]), names_only=True, name=name)
