@@ -411,6 +411,8 @@ def _checked_download(url: str | None = None, sha256: str | None = None) -> str:
     expected = (sha256 or IMDB_SHA256).lower()
     target = _keras_datasets_dir() / IMDB_ARCHIVE
     existed = target.exists()
+    # get_file falls back to /tmp/.keras when the cache folder does not exist yet
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         path = keras.utils.get_file(IMDB_ARCHIVE, url, cache_dir=str(_cache.keras_home()))
     except BaseException:
