@@ -232,8 +232,8 @@ def test_a_class_only_in_test_is_refused_and_named(tmp_path, clean_env):
     train = _write_delimited(tmp_path / "train.csv", _examples(5, classes=("earn", "ship")))
     test = _write_delimited(tmp_path / "test.csv", _examples(2))
     cache = tmp_path / "cache"
-    with pytest.raises(datasets.DatasetError, match=r"test data holds the class 'grain', which the "
-                                                    r"training data lacks"):
+    with pytest.raises(datasets.DatasetError, match=r"test data \(test.csv\) holds the class 'grain', "
+                                                    r"which the training data \(train.csv\) lacks"):
         datasets.load_data(train, test=test, cache_dir=cache)
     with pytest.raises(datasets.DatasetError, match=r"validation data holds the class 'grain'"):
         datasets.load_data(train, validation=test, cache_dir=cache)

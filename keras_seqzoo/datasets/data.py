@@ -457,7 +457,7 @@ def build_data(
     else:
         raw = read()
         timings["read_s"] = time.perf_counter() - start
-        check_classes(raw)
+        check_classes(raw, {split: f"({name}) " for split, name in dict(source_names or {}).items()})
         raw = apply_protocol(
             raw, protocol=o.protocol, validation_fraction=o.validation_fraction,
             test_fraction=o.test_fraction, split_seed=o.split_seed,
