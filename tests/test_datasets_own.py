@@ -235,7 +235,7 @@ def test_a_class_only_in_test_is_refused_and_named(tmp_path, clean_env):
     with pytest.raises(datasets.DatasetError, match=r"test data \(test.csv\) holds the class 'grain', "
                                                     r"which the training data \(train.csv\) lacks"):
         datasets.load_data(train, test=test, cache_dir=cache)
-    with pytest.raises(datasets.DatasetError, match=r"validation data holds the class 'grain'"):
+    with pytest.raises(datasets.DatasetError, match=r"validation data \(test.csv\) holds the class 'grain'"):
         datasets.load_data(train, validation=test, cache_dir=cache)
     assert not cache.exists()  # nothing written
 
