@@ -58,7 +58,8 @@ def _snapshot(directory):
 
 
 def test_writes_every_file_with_metadata(tmp_path, model, fit_tiny):
-    exporter = HistoryExporter(tmp_path / "run", metadata={"experiment": "T5"}, batch_size=8)
+    exporter = HistoryExporter(tmp_path / "run", metadata={"experiment": "T5", "seed": 7},
+                               batch_size=8)
     fit_tiny(model, [EpochTimer(verbose=0), exporter], epochs=3, validation_split=0.25)
     run_dir = tmp_path / "run"
 
@@ -85,8 +86,8 @@ def test_writes_every_file_with_metadata(tmp_path, model, fit_tiny):
     assert run["batch_size"] == 8 and run["sequence_length"] == 8
     assert run["backend"] == keras.backend.backend()
     assert run["keras_version"] == keras.__version__
-    assert run["seed"] == 1234  # set by tests/conftest.py
-    assert run["metadata"] == {"experiment": "T5"}
+    assert run["seed"] == 7  # from the metadata (Keras has no public getter of its seed)
+    assert run["metadata"] == {"experiment": "T5", "seed": 7}
     assert run["process_index"] == 0
     for key in ("started_at", "finished_at", "backend_version", "device", "python", "platform"):
         assert run[key], key
