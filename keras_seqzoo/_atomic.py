@@ -2,7 +2,10 @@
 
 Readers, and other processes or hosts writing the same file, see a whole old or a
 whole new file, never a torn one; a failed write leaves the old file and no
-temporary file behind.
+temporary file behind. That survives a killed process. To survive a power loss
+too, the data must reach the disk before the rename and the rename must reach it
+after: :func:`write_text` with ``fsync=True`` fsyncs the file and then its folder
+(:func:`fsync_directory`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import socket
 import threading
 from pathlib import Path
 from typing import Iterator
+
+__all__ = ["HOST", "fsync_directory", "replacing", "write_bytes", "write_text"]
 
 HOST = socket.gethostname()
 
@@ -51,16 +56,54 @@ def replacing(path: Path) -> Iterator[Path]:
         raise
 
 
+def fsync_directory(directory: Path) -> None:
+    """Flushes a folder's entries (a file created, renamed or removed in it) to the disk.
+
+    POSIX only (elsewhere a no-op); a file system that refuses to fsync a folder
+    is ignored.
+
+    Args:
+        directory: the folder.
+    """
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - an unreadable folder
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems refuse
+        pass
+    finally:
+        os.close(fd)
+
+
 def write_text(path: Path, text: str, *, fsync: bool = False) -> None:
     """Writes ``text`` (UTF-8, newlines as given) to ``path`` atomically.
 
     Args:
         path: the file to write.
         text: its new content.
-        fsync: also flush it to the disk before the rename (survives a power loss).
+        fsync: also make it durable (survives a power loss): the temporary file is
+            fsynced before the rename, and the folder after it.
     """
-    with replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-        if fsync:
-            handle.flush()
-            os.fsync(handle.fileno())
+    write_bytes(path, text.encode("utf-8"), fsync=fsync)
+
+
+def write_bytes(path: Path, data: bytes, *, fsync: bool = False) -> None:
+    """Writes ``data`` to ``path`` atomically; ``fsync`` as in :func:`write_text`.
+
+    Args:
+        path: the file to write.
+        data: its new content.
+        fsync: also make it durable (the file before the rename, the folder after).
+    """
+    with replacing(path) as tmp:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
+    if fsync:
+        fsync_directory(path.parent)

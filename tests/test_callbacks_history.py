@@ -58,7 +58,8 @@ def _snapshot(directory):
 
 
 def test_writes_every_file_with_metadata(tmp_path, model, fit_tiny):
-    exporter = HistoryExporter(tmp_path / "run", metadata={"experiment": "T5"}, batch_size=8)
+    exporter = HistoryExporter(tmp_path / "run", metadata={"experiment": "T5", "seed": 7},
+                               batch_size=8)
     fit_tiny(model, [EpochTimer(verbose=0), exporter], epochs=3, validation_split=0.25)
     run_dir = tmp_path / "run"
 
@@ -85,8 +86,8 @@ def test_writes_every_file_with_metadata(tmp_path, model, fit_tiny):
     assert run["batch_size"] == 8 and run["sequence_length"] == 8
     assert run["backend"] == keras.backend.backend()
     assert run["keras_version"] == keras.__version__
-    assert run["seed"] == 1234  # set by tests/conftest.py
-    assert run["metadata"] == {"experiment": "T5"}
+    assert run["seed"] == 7  # from the metadata (Keras has no public getter of its seed)
+    assert run["metadata"] == {"experiment": "T5", "seed": 7}
     assert run["process_index"] == 0
     for key in ("started_at", "finished_at", "backend_version", "device", "python", "platform"):
         assert run[key], key
@@ -319,7 +320,7 @@ def test_a_model_that_cannot_be_described_is_recorded_without_metadata(tmp_path)
 
 def test_empty_directory_and_a_file_are_refused(tmp_path, model, fit_tiny):
     for empty in ("", b"", None):
-        with pytest.raises(ValueError, match="needs a directory"):
+        with pytest.raises(ValueError, match="needs a directory.*Received: directory="):
             HistoryExporter(empty)
     a_file = tmp_path / "notes.txt"
     a_file.write_text("keep me")
@@ -335,6 +336,66 @@ def test_empty_directory_and_a_file_are_refused(tmp_path, model, fit_tiny):
     with pytest.raises(ValueError, match="is a file, not a directory"):
         fit_tiny(model, [exporter], epochs=1)
     assert a_file.read_text() == "keep me" and later.read_text() == "x"
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"directory": 123}, TypeError, r"`directory` must be a path.*directory=123 of type int"),
+        ({"directory": ["runs"]}, TypeError, r"`directory` must be a path"),
+        ({"resume": "yes"}, TypeError, r"`resume` must be True or False.*resume='yes'"),
+        ({"overwrite": 1}, TypeError, r"`overwrite` must be True or False.*overwrite=1"),
+        ({"fsync": None}, TypeError, r"`fsync` must be True or False.*fsync=None"),
+        ({"metadata": ["a"]}, TypeError, r"`metadata` must be a dict.*metadata=\['a'\]"),
+        ({"metadata": {"x": float("nan")}}, ValueError, r"`metadata` must be JSON-serializable"),
+        ({"batch_size": 0}, ValueError, r"`batch_size` must be a positive integer.*batch_size=0"),
+        ({"batch_size": 2.5}, TypeError, r"`batch_size` must be a positive integer.*2\.5"),
+        ({"sequence_length": "8"}, TypeError, r"`sequence_length` must be.*sequence_length='8'"),
+    ],
+)
+def test_every_constructor_argument_is_checked_by_name(tmp_path, kwargs, error, match):
+    kwargs = {"directory": tmp_path / "run", **kwargs}
+    with pytest.raises(error, match=match) as caught:
+        HistoryExporter(**kwargs)
+    assert "HistoryExporter" in str(caught.value)
+    assert not (tmp_path / "run").exists()
+    assert HistoryExporter(b"runs", batch_size=np.int64(8)).batch_size == 8  # bytes, numpy ints
+
+
+def test_history_jsonl_is_written_before_the_files_derived_from_it(
+        tmp_path, model, fit_tiny, set_logs):
+    # Python's audit events ("open", "os.rename") show each file the exporter
+    # changes, in order; epoch 2 adds a column (the derived files are rewritten).
+    names = set(files.RUN_FILES)
+    events = []
+
+    def hook(event, args):
+        if recording and event in ("open", "os.rename") and args:
+            path = Path(os.fsdecode(args[1] if event == "os.rename" else args[0]))
+            mode = args[1] if event == "open" else "rename"
+            if path.parent == tmp_path and path.name in names and (
+                    event == "os.rename" or any(c in str(mode) for c in "wa+")):
+                events.append(path.name)
+
+    recording = False
+    sys.addaudithook(hook)  # stays for the session; it records only while `recording`
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            nonlocal recording
+            recording = epoch > 0
+            events.append(f"epoch {epoch}")
+
+    fit_tiny(model, [Record(), set_logs({2: {"learning_rate": 0.5}}),
+                     HistoryExporter(tmp_path)], epochs=3)
+    recording = False
+    by_epoch = " ".join(events).split("epoch ")[2:]
+    assert len(by_epoch) == 2
+    for text in by_epoch:
+        written = text.split()[1:]
+        assert written[0] == "history.jsonl", events  # the record first
+        assert written[-1] == "run.json", events
+        assert {"history.csv", "history.json"} <= set(written), events
 
 
 # -- resume policy and epoch numbers ------------------------------------------------

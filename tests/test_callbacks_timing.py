@@ -277,9 +277,33 @@ def test_invalid_arguments(kwargs, match):
 
 def test_values_are_finite_numbers(tiny_model, fit_tiny):
     timer = EpochTimer(batch_size=8, verbose=0)
-    fit_tiny(tiny_model(), [timer], epochs=2)
-    for value in timer.steady_state().values():
-        assert isinstance(value, (bool, int, float)) and math.isfinite(value)
+    fit_tiny(tiny_model(), [timer], epochs=3)
+    steady = timer.steady_state()
+    # Every figure of a run with a known batch size and length, over epochs 1 and 2.
+    assert set(steady) == {"epoch_time", "train_time", "steps_per_second",
+                           "examples_per_second", "tokens_per_second", "steps", "epochs",
+                           "warmup_only"}
+    assert steady["epochs"] == 2 and steady["warmup_only"] is False and steady["steps"] == 4
+    assert steady["epoch_time"] == pytest.approx(
+        np.median([r["epoch_time"] for r in timer.records[1:]]))
+    for key, value in steady.items():
+        assert isinstance(value, (bool, int, float)) and math.isfinite(value), key
+        if key != "warmup_only":
+            assert value > 0, key
+
+
+def test_a_timer_left_by_a_fit_that_raised_gives_no_figures_to_a_later_fit(
+        tmp_path, tiny_model, fit_tiny, raise_at):
+    # Keras skips on_train_end when fit raises, so the timer stays attached to the
+    # model; the next fit (without a timer) must not get its old figures.
+    model, timer = tiny_model(), EpochTimer(verbose=0)
+    with pytest.raises(RuntimeError, match="boom"):
+        fit_tiny(model, [timer, HistoryExporter(tmp_path / "a"), raise_at(2, batch=1)],
+                 epochs=3)
+    assert [r["epoch"] for r in timer.records] == [0, 1]
+    fit_tiny(model, [HistoryExporter(tmp_path / "b")], epochs=2, initial_epoch=1)
+    assert set(read_history(tmp_path / "b")[0]) == {"epoch", "loss", "accuracy"}
+    assert "epoch_time" in read_history(tmp_path / "a")[1]
 
 
 def test_a_later_fit_without_the_timer_gets_no_stale_figures(tmp_path, tiny_model, fit_tiny):

@@ -6,6 +6,7 @@ history must be kept in its own folder, and nothing may be overwritten.
 
 from __future__ import annotations
 
+import copy
 import json
 
 import keras
@@ -96,20 +97,121 @@ def test_a_users_hypermodel_that_binds_the_trial_gets_one_folder_per_trial(
         assert read_run(runs / f"trial_{trial_id}")["trial_id"] == trial_id
 
 
-@pytest.mark.parametrize("resume", [pytest.param(False, marks=pytest.mark.slow), True])
-def test_an_unknown_trial_fails_before_the_second_trial_and_overwrites_nothing(
+def _build_fn(tiny_model):
+    def build(hp):
+        hp.Choice("unused", [1, 2, 3, 4])
+        return tiny_model()
+    return build
+
+
+def _assert_one_history_per_trial(tuner, runs, epochs, n_trials):
+    ids = _trial_ids(tuner)
+    assert len(ids) == n_trials
+    assert sorted(p.name for p in runs.iterdir()) == [f"trial_{i}" for i in ids]
+    assert not (runs / "history.jsonl").exists()  # nothing at the top level
+    for trial_id in ids:
+        folder = runs / f"trial_{trial_id}"
+        records = read_history(folder)
+        assert [r["epoch"] for r in records] == list(range(epochs))
+        run = read_run(folder)
+        assert run["trial_id"] == trial_id and run["status"] == "finished"
+        # The history is the trial's own: keras-tuner recorded the same val_loss.
+        best = tuner.oracle.get_trial(trial_id).metrics.get_best_value("val_loss")
+        assert min(r["val_loss"] for r in records) == pytest.approx(best)
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_a_plain_build_function_keeps_one_history_per_trial(
         tmp_path, tiny_data, tiny_model, resume):
+    # kt.RandomSearch(build_fn): keras-tuner's own default HyperModel; nothing binds the trial.
+    runs = tmp_path / "runs"
+    tuner = _tuner(_build_fn(tiny_model), tmp_path, max_trials=3)
+    _search(tuner, tiny_data, [EpochTimer(verbose=0), HistoryExporter(runs, resume=resume)])
+    _assert_one_history_per_trial(tuner, runs, epochs=2, n_trials=3)
+    for trial_id in _trial_ids(tuner):
+        records = read_history(runs / f"trial_{trial_id}")
+        assert records[0]["warmup"] is True and records[1]["epoch_time"] > 0
+
+
+def test_a_users_hypermodel_without_bind_trial_keeps_one_history_per_trial(
+        tmp_path, tiny_data, tiny_model):
     runs = tmp_path / "runs"
     tuner = _tuner(_OwnHyperModel(tiny_model, bind=False), tmp_path, max_trials=3)
-    with pytest.raises(ValueError, match=r"bind_trial\(kwargs\['callbacks'\]\)") as error:
-        _search(tuner, tiny_data, [HistoryExporter(runs, resume=resume)], epochs=2)
-    assert "keras_seqzoo.tuning.HyperModel" in str(error.value)
-    # The first trial's history is whole; the second trial never trained.
-    assert [r["epoch"] for r in read_history(runs)] == [0, 1]
-    assert len((runs / "history.jsonl").read_text().splitlines()) == 2
-    run = read_run(runs)
+    _search(tuner, tiny_data, [HistoryExporter(runs)], epochs=2)
+    _assert_one_history_per_trial(tuner, runs, epochs=2, n_trials=3)
+
+
+class _StopOnce(keras.callbacks.Callback):
+    """Interrupts the search once, at epoch ``epoch`` of the ``trial``-th trial
+    (class attributes: every trial's deep copy shares them)."""
+
+    fits = 0
+    stopped = False
+
+    def __init__(self, trial, epoch):
+        super().__init__()
+        self.trial, self.epoch = trial, epoch
+
+    def on_train_begin(self, logs=None):
+        type(self).fits += 1
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if type(self).fits == self.trial and epoch == self.epoch and not type(self).stopped:
+            type(self).stopped = True
+            raise KeyboardInterrupt("simulated interruption")
+
+
+def test_a_search_resumed_with_backup_and_restore_continues_the_trials_history(
+        tmp_path, tiny_data, tiny_model):
+    # The search stops in trial 2 at epoch 2. A new tuner on the same project
+    # resumes that trial (same id); BackupAndRestore restarts it at epoch 2 and
+    # the exporter (resume=True) continues its history, then trial 3 runs.
+    runs, backup = tmp_path / "runs", tmp_path / "backup"
+
+    def callbacks():
+        return [HistoryExporter(runs, resume=True),
+                keras.callbacks.BackupAndRestore(str(backup)), _StopOnce(2, 2)]
+
+    tuner = _tuner(_build_fn(tiny_model), tmp_path, max_trials=3)
+    with pytest.raises(KeyboardInterrupt):
+        _search(tuner, tiny_data, callbacks(), epochs=4)
+    (interrupted,) = [p for p in runs.iterdir()
+                      if [r["epoch"] for r in read_history(p)] == [0, 1]]
+    assert read_run(interrupted)["status"] == "running"
+
+    tuner = _tuner(_build_fn(tiny_model), tmp_path, max_trials=3, overwrite=False)
+    _search(tuner, tiny_data, callbacks(), epochs=4)
+    _assert_one_history_per_trial(tuner, runs, epochs=4, n_trials=3)
+    run = read_run(interrupted)
+    assert [f["first_epoch"] for f in run["fits"]] == [0, 2]
+    assert [f["status"] for f in run["fits"]] == ["failed", "finished"]
+    assert len((interrupted / "history.jsonl").read_text().splitlines()) == 4
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_copies_that_cannot_know_their_trial_never_overwrite_each_other(
+        tmp_path, tiny_model, fit_tiny, resume):
+    # Copies made outside keras-tuner: the first writes to the directory, the
+    # second is refused before it trains.
+    exporter = HistoryExporter(tmp_path / "runs", resume=resume)
+    first, second = copy.deepcopy([exporter]), copy.deepcopy([exporter])
+    fit_tiny(tiny_model(), first, epochs=2)
+    with pytest.raises(ValueError, match=r"bind_trial\(kwargs\['callbacks'\]\)"):
+        fit_tiny(tiny_model(), second, epochs=2)
+    assert [r["epoch"] for r in read_history(tmp_path / "runs")] == [0, 1]
+    run = read_run(tmp_path / "runs")
     assert len(run["fits"]) == 1 and run["status"] == "finished"
-    assert len(_trial_ids(tuner)) == 1
+
+
+def test_a_trial_id_that_is_not_a_plain_name_is_refused(tmp_path):
+    exporter = HistoryExporter(tmp_path)
+    for bad in ("../up", "a/b", ".hidden", "", None, 1.5):
+        with pytest.raises(ValueError, match=r"set_trial: `trial_id` must be a plain name"):
+            exporter.set_trial(bad)
+    with pytest.raises(ValueError, match="trial_id='../x'"):
+        bind_trial([exporter], trial_id="../x")
+    exporter.set_trial("07")
+    assert exporter.run_directory == tmp_path / "trial_07"
 
 
 @pytest.mark.slow

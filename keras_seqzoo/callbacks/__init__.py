@@ -3,16 +3,18 @@
 - :class:`EpochTimer`: per-epoch wall time split into training and validation,
   throughput, warm-up flag and a steady-state summary; one rounded
   ``epoch_time`` in the epoch logs by default.
-- :class:`HistoryExporter`: a crash-safe history on disk (``history.jsonl``,
-  ``history.csv``, ``history.json``, ``run.json``), with resume, and every
-  figure of an :class:`EpochTimer` in the same fit.
+- :class:`HistoryExporter`: a crash-safe history on disk (``history.jsonl``
+  and ``run.json``, the record; ``history.csv`` and ``history.json``, derived
+  from it), with resume, and every figure of an :class:`EpochTimer` in the
+  same fit.
 - :func:`read_history` and :func:`read_run`: read an exporter's directory back.
-- :func:`bind_trial`: one subfolder per trial for exporters inside a
-  keras-tuner search driven by your own ``HyperModel``.
+- :func:`bind_trial`: names the trial for exporters inside a keras-tuner
+  search (the copies that ``tuner.search`` makes find it by themselves and
+  write to ``trial_<id>/``).
 
 Modules: ``epoch_timer`` (the timer), ``history_exporter`` (the exporter),
-``history_files`` (the files' format and the readers); import from this
-package, not from them.
+``history_files`` (the files' format and the readers), ``run_record`` (the
+``run.json`` bookkeeping); import from this package, not from them.
 
 Importing this module imports Keras and the standard library only; pandas and
 matplotlib load on first use.

@@ -1,4 +1,4 @@
-"""What a run ran on: process index, versions, device, seed and input shape.
+"""What a run ran on: process index, versions, device and input shape.
 
 Shared by :class:`~keras_seqzoo.callbacks.HistoryExporter` (``run.json``) and
 :class:`~keras_seqzoo.callbacks.EpochTimer` (only process 0 prints; batch size
@@ -103,28 +103,13 @@ def device(backend: str) -> str | None:
     return None
 
 
-def global_seed() -> int | None:
-    """The seed given to ``keras.utils.set_random_seed`` (``None`` if none).
-
-    Keras has no public getter; this reads the value Keras itself stores and
-    returns ``None`` if that ever moves.
-    """
-    try:
-        from keras.src.backend.common import global_state
-
-        seed = global_state.get_global_attribute("global_random_seed")
-        return seed if isinstance(seed, int) else None
-    except Exception:  # pragma: no cover - private API moved
-        return None
-
-
 def environment() -> dict[str, Any]:
     """The software and hardware a run used, for ``run.json``.
 
     Returns:
         ``keras_version``, ``backend``, ``backend_version``, ``device``,
-        ``python``, ``platform`` (OS and architecture, e.g. ``"Linux-x86_64"``),
-        ``process_index`` and ``seed``. No host name, process id, user name
+        ``python``, ``platform`` (OS and architecture, e.g. ``"Linux-x86_64"``)
+        and ``process_index``. No host name, process id, user name
         or path: the files can be shared as they are.
     """
     backend = keras.backend.backend()
@@ -136,7 +121,6 @@ def environment() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": f"{platform.system()}-{platform.machine()}",
         "process_index": process_index(),
-        "seed": global_seed(),
     }
 
 

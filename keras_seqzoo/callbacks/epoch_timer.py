@@ -22,7 +22,6 @@ to :attr:`EpochTimer.records`, the summary table, and the files of a
 from __future__ import annotations
 
 import statistics
-import time
 from typing import Any, Mapping, Sequence
 
 import keras
@@ -49,7 +48,7 @@ TIMER_KEYS = frozenset(
     LOG_KEYS + ("steps", "warmup", "fit", "step_time_first", "steps_timed", "learning_rate")
 )
 
-_clock = time.perf_counter  # monotonic, highest resolution available
+_clock = _epoch_figures.clock  # monotonic, highest resolution available
 
 
 def _check_log_figures(value: Any) -> str | tuple[str, ...] | None:
@@ -179,6 +178,7 @@ class EpochTimer(keras.callbacks.Callback):
             # base-class hooks, so Keras sees none and keeps async dispatch.
             self.on_train_batch_end = self._on_step_end
         self.records: list[dict[str, Any]] = []
+        self._epoch_started = 0.0  # when the last closed epoch began (_clock)
         self.evaluations: list[dict[str, Any]] = []
         self._fit_index = -1
         self._step_ends: list[tuple[int, float]] = []
@@ -225,11 +225,11 @@ class EpochTimer(keras.callbacks.Callback):
         self._reset_epoch_state()
         self._in_fit = True
         self._fit_index += 1
-        _epoch_figures.register(self._model, self)
+        _epoch_figures.attach(self._model, self)
 
     def on_train_end(self, logs=None):
         self._in_fit = False
-        _epoch_figures.unregister(self._model, self)
+        _epoch_figures.detach(self._model, self)
         if self.verbose and self.records and _runtime.process_index() == 0:
             print(self.summary_table())
 
@@ -277,23 +277,36 @@ class EpochTimer(keras.callbacks.Callback):
             if key in record:
                 logs[key] = record[key]
 
-    def epoch_figures(self, epoch: int) -> dict[str, Any] | None:
+    def epoch_figures(self, epoch: int, since: float | None = None) -> dict[str, Any] | None:
         """The figures of ``epoch`` in the current fit, closing it if needed.
 
-        A :class:`~keras_seqzoo.callbacks.HistoryExporter` calls this when it
-        writes the epoch, before or after the timer's own ``on_epoch_end``.
+        A :class:`~keras_seqzoo.callbacks.HistoryExporter` in the same fit calls
+        this (through the model the two share) when it writes the epoch, before
+        or after the timer's own ``on_epoch_end``.
 
         Args:
             epoch: the epoch number Keras gave.
+            since: a ``time.perf_counter()`` value; figures of an epoch whose
+                measurement began before it are not given (they belong to an
+                earlier fit, for example one that raised).
 
         Returns:
             A new dict with the figures and ``warmup`` (no ``epoch``/``fit``),
             or ``None`` when this timer has no figures for that epoch.
+
+        Example:
+
+        ```python
+        timer.epoch_figures(0)["train_time"]
+        ```
         """
-        if not self._in_fit:  # a fit that ended (or raised) earlier: nothing current
+        if not self._in_fit:  # a fit that ended earlier: nothing current
+            return None
+        if since is not None and self._in_epoch and self._epoch_start is not None \
+                and self._epoch_start < since:
             return None
         record = self._close_epoch(int(epoch))
-        if record is None:
+        if record is None or (since is not None and self._epoch_started < since):
             return None
         return {k: v for k, v in record.items() if k not in ("epoch", "fit")}
 
@@ -306,6 +319,7 @@ class EpochTimer(keras.callbacks.Callback):
                 return last
             return None  # on_epoch_end without on_epoch_begin
         self._step_start = self._epoch_start
+        self._epoch_started = self._epoch_start
         epoch_time = end - self._epoch_start
         self._in_epoch = False
         self._epoch_start = None

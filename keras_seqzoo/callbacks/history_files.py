@@ -3,10 +3,12 @@
 A run directory holds:
 
 - ``history.jsonl``: one JSON record per epoch, appended, flushed and fsynced.
-  It is the source of truth; every other history file is derived from it.
-- ``history.csv`` and ``history.json``: the whole history, with one column per
-  key ever seen (empty cell / ``null`` where an epoch has no value).
-- ``run.json``: metadata (model, data, versions, device, seed) and the status.
+  It is the history's source of truth, written first each epoch.
+- ``history.csv`` and ``history.json``: derived from ``history.jsonl``: the
+  whole history, with one column per key ever seen (empty cell / ``null``
+  where an epoch has no value).
+- ``run.json``: metadata (model, data, versions, device, seed) and the status
+  (kept by :mod:`keras_seqzoo.callbacks.run_record`).
 
 **Epochs.** Records carry Keras' own epoch number. A record for epoch ``e``
 replaces every earlier record for epoch ``e`` *or later* (those belong to an
