@@ -458,13 +458,38 @@ def _write_keras(model: Any, encoding: Encoding, target: Path) -> None:
     wrapped.save(os.fspath(target / "model.keras"))
 
 
-def _export_ids_saved_model(model: Any, folder: Path, encoding: Encoding) -> None:
-    """The model on token ids as a SavedModel (``model.export``: any backend)."""
+def _export_ids_saved_model(model: Any, folder: Path, encoding: Encoding, scratch: Path) -> None:
+    """The model on token ids as a SavedModel (``model.export``; PyTorch through TensorFlow)."""
     import keras
 
-    spec = keras.InputSpec(shape=(None, encoding.max_length), dtype=_input_dtype(model))
+    if keras.backend.backend() == "torch":
+        # Keras exports PyTorch models to SavedModels through torch_xla; the same model and
+        # weights go through TensorFlow in a subprocess instead.
+        _in_tensorflow("saved_model", model, folder, encoding, scratch)
+    else:
+        _ids_saved_model(model, folder, encoding.max_length, _input_dtype(model))
+
+
+def _ids_saved_model(model: Any, folder: Path, max_length: int | None, dtype: str) -> None:
+    import keras
+
+    spec = keras.InputSpec(shape=(None, max_length), dtype=dtype)
     model.export(os.fspath(folder), format="tf_saved_model", input_signature=[spec],
                  verbose=False)
+
+
+def _in_tensorflow(fmt: str, model: Any, out: Path, encoding: Encoding, scratch: Path) -> None:
+    """Exports ``model`` on token ids in a subprocess on Keras' TensorFlow backend."""
+    saved = scratch / "model.keras"
+    if not saved.exists():
+        model.save(os.fspath(saved))
+    command = [sys.executable, "-m", "keras_seqzoo.export", "--worker", fmt, os.fspath(saved),
+               os.fspath(out), json.dumps(encoding.max_length), _input_dtype(model)]
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ExportError(f"export(format={fmt!r}): the TensorFlow subprocess that converts the "
+                          "model failed:\n" + done.stderr[-3000:])
 
 
 def _write_saved_model(model: Any, encoding: Encoding, target: Path, scratch: Path) -> None:
@@ -477,7 +502,7 @@ def _write_saved_model(model: Any, encoding: Encoding, target: Path, scratch: Pa
     _check_standardize(encoding.encoder)
     tf = require("data", "tensorflow", feature="export(format='saved_model')")
     ids_dir = scratch / "ids_model"
-    _export_ids_saved_model(model, ids_dir, encoding)
+    _export_ids_saved_model(model, ids_dir, encoding, scratch)
     inner = tf.saved_model.load(os.fspath(ids_dir))
     serve_fn = inner.signatures["serving_default"]
     input_spec = list(serve_fn.structured_input_signature[1].values())[0]
@@ -539,16 +564,7 @@ def _write_onnx(model: Any, encoding: Encoding, target: Path, scratch: Path) -> 
     if keras.backend.backend() == "jax":
         # Keras exports JAX models to ONNX through jax2onnx (flax, orbax and more); the same
         # model and weights go through TensorFlow and tf2onnx in a subprocess instead.
-        saved = scratch / "model.keras"
-        model.save(os.fspath(saved))
-        command = [sys.executable, "-m", "keras_seqzoo.export", "--onnx-worker", os.fspath(saved),
-                   os.fspath(target / MODEL_FILE), json.dumps(encoding.max_length),
-                   _input_dtype(model)]
-        env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
-        done = subprocess.run(command, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise ExportError("export(format='onnx'): the TensorFlow subprocess that converts "
-                              "the JAX model failed:\n" + done.stderr[-3000:])
+        _in_tensorflow("onnx", model, target / MODEL_FILE, encoding, scratch)
     else:
         _onnx_file(model, target / MODEL_FILE, encoding.max_length, _input_dtype(model))
     config = encoding.serving_config()
@@ -563,14 +579,16 @@ def _onnx_file(model: Any, path: Path, max_length: int | None, dtype: str) -> No
     model.export(os.fspath(path), format="onnx", input_signature=[spec], verbose=False)
 
 
-def _onnx_worker(argv: Sequence[str]) -> None:
-    """``python -m keras_seqzoo.export --onnx-worker MODEL.keras OUT.onnx MAX_LENGTH DTYPE``."""
+def _worker(argv: Sequence[str]) -> None:
+    """``python -m keras_seqzoo.export --worker FORMAT MODEL.keras OUT MAX_LENGTH DTYPE``."""
     import keras
 
     import keras_seqzoo  # noqa: F401  (registers the package's layers for loading)
 
-    model = keras.saving.load_model(argv[0], compile=False)
-    _onnx_file(model, Path(argv[1]), json.loads(argv[2]), argv[3])
+    fmt, source, out, max_length, dtype = argv
+    model = keras.saving.load_model(source, compile=False)
+    write = _onnx_file if fmt == "onnx" else _ids_saved_model
+    write(model, Path(out), json.loads(max_length), dtype)
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -714,5 +732,5 @@ def reference_probabilities(model: Any, encoding: Encoding, texts: Sequence[str]
     return probabilities_from_outputs(np.asarray(model.predict(ids, verbose=0)))
 
 
-if __name__ == "__main__" and sys.argv[1:2] == ["--onnx-worker"]:
-    _onnx_worker(sys.argv[2:])
+if __name__ == "__main__" and sys.argv[1:2] == ["--worker"]:
+    _worker(sys.argv[2:])
