@@ -36,7 +36,7 @@ export("runs/demo", "exported/demo.keras", format="keras", trial="0000")
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
+import importlib
 import json
 import os
 import shutil
@@ -420,10 +420,13 @@ def _check_dependencies(fmt: str) -> None:
         elif backend == "torch":
             needs.append(("onnxscript", "export"))
     for module, extra in needs:
-        if importlib.util.find_spec(module) is None:
+        try:
+            importlib.import_module(module)
+        except ImportError as error:
             raise MissingExtraError(
                 f"export(format={fmt!r}) needs {module}, which is not installed: "
-                f"{install_command(extra)}. Nothing was written.", extra=extra, name=module)
+                f"{install_command(extra)} ({error}). Nothing was written.", extra=extra,
+                name=module) from error
 
 
 def _input_dtype(model: Any) -> str:

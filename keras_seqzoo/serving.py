@@ -49,10 +49,13 @@ __all__ = [
     "TOKENIZER_FILE",
     "SubwordTokenizer",
     "TextClassifier",
+    "load",
+    "predict_records",
     "WordTokenizer",
     "check_texts",
     "make_tokenizer",
     "pad_ids",
+    "read_texts",
     "probabilities_from_outputs",
 ]
 
@@ -459,3 +462,162 @@ class TextClassifier:
     def __repr__(self) -> str:
         return (f"TextClassifier({os.fspath(self.path)!r}, classes={list(self.class_names)}, "
                 f"encoding={self.tokenizer.kind!r}, max_length={self.max_length})")
+
+
+class _SavedModelClassifier:
+    """A ``saved_model`` export, through ``tf.saved_model.load`` (TensorFlow alone)."""
+
+    def __init__(self, path: Path) -> None:
+        import tensorflow as tf
+
+        self.path = path
+        self._tf = tf
+        self._fn = tf.saved_model.load(os.fspath(path / "1")).signatures["serving_default"]
+        self.card = json.loads((path / CARD_FILE).read_text(encoding="utf-8"))
+        self.class_names = tuple(self.card["class_names"])
+
+    def predict(self, texts: Sequence[str], *, batch_size: int = 256) -> np.ndarray:
+        texts = check_texts(texts)
+        parts = [self._fn(texts=self._tf.constant(texts[i: i + batch_size], self._tf.string))
+                 ["probabilities"].numpy() for i in range(0, len(texts), batch_size)]
+        return np.concatenate(parts) if parts else np.zeros((0, len(self.class_names)), np.float32)
+
+
+class _KerasClassifier:
+    """A ``keras`` export (``.keras`` with ``TextVectorization``): Keras on TensorFlow."""
+
+    def __init__(self, path: Path) -> None:
+        import keras
+
+        if keras.backend.backend() != "tensorflow":
+            raise ValueError(
+                f"load: {os.fspath(path)!r} takes strings through TextVectorization, which runs "
+                f"inside a model on the TensorFlow backend only (Keras' backend is "
+                f"{keras.backend.backend()!r}). Fix: KERAS_BACKEND=tensorflow, or export with "
+                "--format onnx or saved_model."
+            )
+        import tensorflow as tf
+
+        import keras_seqzoo  # noqa: F401  (the package's layers, for loading)
+
+        self.path = path
+        self._tf = tf
+        self.model = keras.saving.load_model(os.fspath(path), compile=False)
+        card_path = path.with_name(path.stem + ".card.json")
+        self.card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.is_file() else {}
+        columns = int(self.model.outputs[0].shape[-1])
+        self.class_names = tuple(self.card.get("class_names") or map(str, range(columns)))
+
+    def predict(self, texts: Sequence[str], *, batch_size: int = 256) -> np.ndarray:
+        texts = check_texts(texts)
+        if not texts:
+            return np.zeros((0, len(self.class_names)), np.float32)
+        return np.asarray(self.model.predict(self._tf.constant(texts), batch_size=batch_size,
+                                             verbose=0), dtype=np.float32)
+
+
+def load(path: str | os.PathLike) -> Any:
+    """Loads any export of :func:`keras_seqzoo.export.export` for prediction.
+
+    - a folder with ``model.onnx``: :class:`TextClassifier` (onnxruntime);
+    - a folder with ``1/saved_model.pb``: ``tf.saved_model.load`` (TensorFlow);
+    - a ``.keras`` file: ``keras.saving.load_model`` (the TensorFlow backend).
+
+    Args:
+        path: the export.
+
+    Returns:
+        An object with ``predict(texts)`` -> ``(n, classes)`` and ``class_names``.
+
+    Raises:
+        FileNotFoundError: ``path`` is none of these.
+
+    Example:
+
+    ```python
+    classifier = load("exported/demo_onnx")
+    classifier.predict(["A fine film."])
+    ```
+    """
+    path = Path(path)
+    if path.is_dir() and (path / MODEL_FILE).is_file():
+        return TextClassifier.load(path)
+    if path.is_dir() and (path / "1" / "saved_model.pb").is_file():
+        return _SavedModelClassifier(path)
+    if path.is_file() and path.suffix == ".keras":
+        return _KerasClassifier(path)
+    raise FileNotFoundError(
+        f"load: {os.fspath(path)!r} is not an export: expected a folder with {MODEL_FILE} "
+        "(format onnx), a folder with 1/saved_model.pb (format saved_model) or a .keras file. "
+        "Write one with: seqzoo export RUN_DIR -o PATH --format FORMAT."
+    )
+
+
+def predict_records(path: str | os.PathLike, texts: Sequence[str], *,
+                    classifier: Any = None) -> list[dict[str, Any]]:
+    """Classifies ``texts`` with an export: one JSON-ready dict per text.
+
+    Args:
+        path: the export (see :func:`load`).
+        texts: a list of strings.
+        classifier: an already loaded :func:`load` result for ``path``.
+
+    Returns:
+        ``[{"label": "pos", "probabilities": {"neg": 0.1, "pos": 0.9}, "model": PATH}, ...]``.
+
+    Example:
+
+    ```python
+    predict_records("exported/demo_onnx", ["A fine film."])[0]["label"]   # "pos"
+    ```
+    """
+    texts = check_texts(texts, "predict")
+    classifier = classifier if classifier is not None else load(path)
+    probabilities = classifier.predict(texts)
+    names = list(classifier.class_names)
+    return [{"label": names[int(np.argmax(row))],
+             "probabilities": {name: float(p) for name, p in zip(names, row)},
+             "model": os.fspath(path)} for row in probabilities]
+
+
+def read_texts(path: str | os.PathLike, *, jsonl: bool = False) -> list[str]:
+    """Reads texts to classify from a file (``"-"``: standard input).
+
+    Args:
+        path: a text file, one text per line (``--file``), or with ``jsonl`` a
+            JSON-lines file whose lines are strings or objects with a ``"text"``.
+        jsonl: read JSON lines.
+
+    Returns:
+        The texts.
+
+    Raises:
+        TypeError: a JSON line whose text is not a string (named by line number).
+        ValueError: a line that is not JSON.
+    """
+    import sys
+
+    if os.fspath(path) == "-":
+        content = sys.stdin.read()
+    else:
+        content = Path(path).read_text(encoding="utf-8")
+    lines = content.splitlines() if jsonl else content.split("\n")
+    if not jsonl:
+        return lines[:-1] if lines and lines[-1] == "" else lines
+    texts = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as error:
+            raise ValueError(f"predict: line {number} of {os.fspath(path)} is not JSON ({error}). "
+                             'Each line must be a JSON string or {"text": "..."}.') from None
+        if isinstance(value, dict):
+            value = value.get("text")
+        if not isinstance(value, str):
+            raise TypeError(f"predict: line {number} of {os.fspath(path)} holds "
+                            f"{type(value).__name__} {value!r:.60}, not a text. Each line must be "
+                            'a JSON string or {"text": "..."} with a string.')
+        texts.append(value)
+    return texts
