@@ -329,3 +329,61 @@ def test_weights_missing_and_bad_format(run, tmp_path):
     with pytest.raises(ValueError, match=r"must end in \.keras"):
         export(run["dir"], tmp_path / "out", format="keras")
     assert not (tmp_path / "out").exists()
+
+
+# -- real IMDB: 1,000 test reviews --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_texts():
+    """IMDB's texts, and 1,000 test reviews: the longest, non-ASCII ones, random ones, odd ones."""
+    path = os.environ.get("KERAS_SEQZOO_IMDB")
+    if not path or not os.path.exists(path):
+        pytest.skip("KERAS_SEQZOO_IMDB is not set to the IMDB archive (aclImdb tar.gz or "
+                    "folder); .ci/run sets it to ../shared/data/aclImdb_labeled.tar.gz")
+    from keras_seqzoo.datasets import read_imdb
+
+    raw = read_imdb(path, download=False)
+    test = raw.validation_texts
+    longest = sorted(range(len(test)), key=lambda i: -len(test[i]))[:50]
+    non_ascii = [i for i, t in enumerate(test) if not t.isascii()][:300]
+    chosen = list(dict.fromkeys(longest + non_ascii))
+    taken = set(chosen)
+    rest = [int(i) for i in np.random.default_rng(0).permutation(len(test)) if i not in taken]
+    chosen += rest[: 1000 - len(EDGE_TEXTS) - len(chosen)]
+    texts = [test[i] for i in chosen] + EDGE_TEXTS
+    assert len(texts) == 1000
+    return raw, texts
+
+
+@pytest.mark.real_data
+@pytest.mark.slow
+@pytest.mark.parametrize("encoding", ["words", "subwords"])
+def test_real_imdb_export_every_format(real_texts, encoding, tmp_path):
+    """A model trained on real reviews, exported, loaded, compared on 1,000 real texts."""
+    import keras
+
+    import keras_seqzoo as zoo
+    from keras_seqzoo import datasets
+    from keras_seqzoo.export import export, load_encoding, reference_probabilities, save_encoding
+
+    _, texts = real_texts
+    options = ({"vocab_size": 10000, "max_length": 120} if encoding == "words"
+               else {"vocab_size": 2**11, "max_length": 200})
+    data = datasets.load_imdb(encoding, source=os.environ["KERAS_SEQZOO_IMDB"], limit=(1500, 200),
+                              batch_size=64, cache_dir=tmp_path / "cache", download=False,
+                              **options)
+    keras.utils.set_random_seed(0)
+    model = zoo.build("embedding_pooling", vocab_size=data.vocab_size, max_length=data.max_length)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(data.train, epochs=1, verbose=0)
+    folder = save_encoding(data, tmp_path / "encoding")
+    encoding_ = load_encoding(folder)
+    reference = reference_probabilities(model, encoding_, texts)
+    assert reference.shape == (1000, 2) and reference[:, 1].std() > 1e-3  # it learned something
+    formats = ["onnx", "saved_model", "keras"] if encoding == "words" else ["onnx"]
+    for fmt in formats:
+        path = tmp_path / ("model.keras" if fmt == "keras" else fmt)
+        export(model, path, format=fmt, encoding=folder)
+        got = load_as_users_would(fmt, path, texts, tmp_path)
+        np.testing.assert_allclose(got, reference, atol=1e-5, rtol=0, err_msg=fmt)
