@@ -285,6 +285,8 @@ def _pick_trial(run_dir: Path, trial: str) -> dict[str, Any]:
     if trial != "best":
         wanted = str(trial)
         by_id = {str(t["trial_id"]): t for t in trials}
+        if wanted not in by_id and wanted.isdigit():  # --trial 3 for trial_0003
+            wanted = next((i for i in by_id if i.isdigit() and int(i) == int(wanted)), wanted)
         if wanted not in by_id:
             known = sorted(by_id)
             hint = did_you_mean(wanted, known) if known else ""

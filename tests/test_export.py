@@ -387,3 +387,23 @@ def test_real_imdb_export_every_format(real_texts, encoding, tmp_path):
         export(model, path, format=fmt, encoding=folder)
         got = load_as_users_would(fmt, path, texts, tmp_path)
         np.testing.assert_allclose(got, reference, atol=1e-5, rtol=0, err_msg=fmt)
+
+
+@pytest.mark.slow
+def test_serving_latency_benchmark_runs_every_way(tmp_path):
+    """benchmarks/serving_latency.py, tiny settings: every way timed, checked, recorded."""
+    out = tmp_path / "serving.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "serving_latency.py"), "--texts", "40",
+         "--repeats", "5", "--batch", "8", "--rounds", "2", "--output", str(out)],
+        capture_output=True, text=True, timeout=900, env=_env())
+    assert done.returncode == 0, done.stderr[-3000:]
+    recording = json.loads(out.read_text())
+    ways = [row["way"] for row in recording["rows"]]
+    expected = ["keras predict", "keras call", "pytorch twin", "onnx", "saved_model"]
+    if keras.backend.backend() == "tensorflow":
+        expected.append("keras file")
+    assert ways == expected
+    for row in recording["rows"]:
+        assert 0 < row["p50_ms"] <= row["p99_ms"] and row["texts_per_s"] > 0
+    assert {"loadavg_before", "loadavg_after", "idle"} <= set(recording["load"])
