@@ -61,6 +61,7 @@ __all__ = [
     "ExportError",
     "export",
     "load_encoding",
+    "reference_probabilities",
     "save_encoding",
 ]
 
@@ -729,7 +730,22 @@ def export(
 
 
 def reference_probabilities(model: Any, encoding: Encoding, texts: Sequence[str]) -> np.ndarray:
-    """The training model's probabilities on ``texts``, encoded in plain Python (for checks)."""
+    """The training model's probabilities on ``texts``, encoded as in training (for checks).
+
+    Args:
+        model: the model on token ids.
+        encoding: its :class:`Encoding`.
+        texts: the texts.
+
+    Returns:
+        ``(len(texts), classes)`` float32 probabilities (``[1 - p, p]`` for a sigmoid head).
+
+    Example:
+
+    ```python
+    reference_probabilities(model, load_encoding("runs/demo/encoding"), ["A fine film."])
+    ```
+    """
     from keras_seqzoo.serving import pad_ids
 
     tokenizer = encoding.tokenizer()
