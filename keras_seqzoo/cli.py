@@ -8,6 +8,8 @@ seqzoo compare MODEL [MODEL ...] [--epochs N] [--data PATH] [--limit N] [--outpu
 seqzoo reproduce {c1,c2,c3,c4,c5} [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
 seqzoo --version
 seqzoo results DIR [--csv] [--top N] [--output DIR]
+seqzoo export RUN_DIR [--trial best|ID] -o PATH --format {keras,saved_model,onnx} [--overwrite]
+seqzoo predict PATH "text" ... | --file texts.txt | --jsonl texts.jsonl
 ```
 
 ``python -m keras_seqzoo`` runs the same command. ``seqzoo --help`` and
@@ -199,6 +201,28 @@ def _cmd_results(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from keras_seqzoo.export import export
+
+    path = export(args.run_dir, args.output, format=args.format, trial=args.trial,
+                  overwrite=args.overwrite)
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from keras_seqzoo import serving
+
+    texts = list(args.texts)
+    if args.file is not None:
+        texts += serving.read_texts(args.file)
+    if args.jsonl is not None:
+        texts += serving.read_texts(args.jsonl, jsonl=True)
+    for record in serving.predict_records(args.path, texts):
+        print(json.dumps(record, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Returns the ``seqzoo`` argument parser."""
     from keras_seqzoo._version import __version__
@@ -253,6 +277,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the figure: a .png file or a folder (default: DIR/trials.png)")
     p.add_argument("--no-plots", action="store_true", help="only print the table")
     p.set_defaults(run=_cmd_results)
+
+    p = sub.add_parser("export", help="export a comparison's trial: raw text in, probabilities "
+                                      "out (keras, saved_model, onnx)")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a comparison's output directory")
+    p.add_argument("--trial", default="best", metavar="best|ID",
+                   help="the trial: best (default) or an id such as 0003")
+    p.add_argument("--output", "-o", required=True, metavar="PATH",
+                   help="a .keras file (keras) or a folder (saved_model, onnx)")
+    p.add_argument("--format", required=True, choices=("keras", "saved_model", "onnx"))
+    p.add_argument("--overwrite", action="store_true", help="replace an existing PATH")
+    p.set_defaults(run=_cmd_export)
+
+    p = sub.add_parser("predict", help="classify texts with an export: one JSON line per text")
+    p.add_argument("path", metavar="PATH", help="an export (seqzoo export ... -o PATH)")
+    p.add_argument("texts", nargs="*", metavar="TEXT", help="texts to classify")
+    p.add_argument("--file", metavar="FILE", help="one text per line ('-': standard input)")
+    p.add_argument("--jsonl", metavar="FILE",
+                   help='JSON lines: strings or {"text": ...} (\'-\': standard input)')
+    p.set_defaults(run=_cmd_predict)
     return parser
 
 
