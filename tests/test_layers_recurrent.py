@@ -258,6 +258,20 @@ def test_same_variables_and_config_as_keras():
         assert {**config, "name": None} == {**plain_config, "name": None}
 
 
+def test_saved_configs_keep_the_module_and_registered_names():
+    """.keras files saved before layers/recurrent.py became a package record these names;
+    configs saved now are the same, and load back as the fused layers."""
+    for layer, name in ((LSTM(UNITS), "LSTM"), (GRU(UNITS), "GRU"),
+                        (Bidirectional(LSTM(UNITS)), "Bidirectional")):
+        config = keras.saving.serialize_keras_object(layer)
+        assert (config["module"], config["registered_name"]) == (
+            "keras_seqzoo.layers.recurrent", f"keras_seqzoo>{name}")
+        assert type(keras.saving.deserialize_keras_object(config)) is type(layer)
+    inner = keras.saving.serialize_keras_object(Bidirectional(GRU(UNITS)))["config"]["layer"]
+    assert (inner["module"], inner["registered_name"]) == (
+        "keras_seqzoo.layers.recurrent", "keras_seqzoo>GRU")
+
+
 def _predict(model, x):
     return keras.ops.convert_to_numpy(model(x))
 

@@ -2,7 +2,7 @@
 
 Kernel names ``"jax-scan"`` (one layer) and ``"jax-scan-bidirectional"`` (both
 directions of a ``Bidirectional`` in one scan: one batched matmul per step for the
-two). Like Keras' ``keras/src/backend/jax/rnn.py`` these are functions of arrays
+two). Like the ``rnn.py`` of Keras' own JAX backend these are functions of arrays
 and flags; :mod:`keras_seqzoo.layers.recurrent.layers` decides when they run.
 Why the scan is written this way (the input projection inside the scan, no
 unrolling, JAX's own gradients) is measured by ``benchmarks/bilstm_layer.py`` and

@@ -8,7 +8,7 @@ variables. Kernel names: ``"torch-fused"``, ``"torch-fused-packed"`` (a right-pa
 mask as a packed sequence) and their ``-bidirectional`` forms (both directions of a
 ``Bidirectional`` in one call with ``bidirectional=True``, as ``nn.LSTM`` does).
 
-Like Keras' ``keras/src/backend/torch/rnn.py`` these are functions of tensors and
+Like the ``rnn.py`` of Keras' own PyTorch backend these are functions of tensors and
 flags; :mod:`keras_seqzoo.layers.recurrent.layers` decides when they run.
 """
 
