@@ -1,4 +1,6 @@
-"""keras_seqzoo.layers.LSTM / GRU against keras.layers.LSTM / GRU on the backend under test."""
+"""keras_seqzoo.layers.LSTM / GRU against keras.layers.LSTM / GRU on the backend under test,
+and against a NumPy reference of the equations (tests/recurrent_reference.py): on TensorFlow
+the fused layers run Keras' own path, so there the reference is the check that can fail."""
 
 from __future__ import annotations
 
@@ -9,12 +11,15 @@ import numpy as np
 import pytest
 
 from keras_seqzoo.layers import GRU, LSTM, PLAIN_KERAS_OBJECTS, Bidirectional, recurrent_kernels
-from keras_seqzoo.layers.recurrent import _jax_gpu
+from keras_seqzoo.layers.recurrent.jax_scan import gpu as _jax_gpu
+from tests import recurrent_reference as reference
 
 BACKEND = keras.backend.backend()
 PLAIN = {LSTM: keras.layers.LSTM, GRU: keras.layers.GRU,
          Bidirectional: keras.layers.Bidirectional}
 BATCH, STEPS, FEATURES, UNITS = 3, 6, 4, 5
+# float32 layers against the float64 reference (a swapped pair of gates is off by 1e-1).
+REFERENCE_TOLERANCE = {"rtol": 1e-4, "atol": 1e-5}
 
 # Masks: none; right-padded (lengths 6, 4, 1); with a hole (not right-padded).
 MASKS = {
@@ -109,6 +114,13 @@ def _outputs_and_grads(layer, x, mask, weights, initial=None):
     return [a.detach().cpu().numpy() for a in (out, *grads, x.grad, *(s.grad for s in initial))]
 
 
+def _assert_close(got, want, names, what, **tolerance):
+    assert len(got) == len(want) == len(names)
+    for name, a, b in zip(names, got, want):
+        np.testing.assert_allclose(a, b, err_msg=f"{name}, {what}",
+                                   **(tolerance or {"rtol": 1e-5, "atol": 1e-5}))
+
+
 def _fused_layers(layer):
     return [l for l in (layer, getattr(layer, "forward_layer", None),
                         getattr(layer, "backward_layer", None)) if isinstance(l, (LSTM, GRU))]
@@ -121,7 +133,7 @@ CASES = [(wrap, mask) for wrap in ("forward", "bidirectional") for mask in MASKS
 
 @pytest.mark.parametrize(("wrap", "mask_name"), CASES)
 @pytest.mark.parametrize("cls", [LSTM, GRU], ids=["lstm", "gru"])
-def test_same_outputs_and_gradients_as_keras(cls, wrap, mask_name):
+def test_same_outputs_and_gradients_as_keras_and_the_reference(cls, wrap, mask_name):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
     mask = MASKS[mask_name]
@@ -133,10 +145,10 @@ def test_same_outputs_and_gradients_as_keras(cls, wrap, mask_name):
         got = _outputs_and_grads(fast, x, mask, weights)
         want = _outputs_and_grads(plain, x, mask, weights)
         names = ["outputs"] + [v.path for v in plain.trainable_variables] + ["input"]
-        assert len(got) == len(want) == len(names)
-        for name, a, b in zip(names, got, want):
-            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5, err_msg=f"{name}, "
-                                       f"return_sequences={return_sequences}")
+        what = f"return_sequences={return_sequences}"
+        _assert_close(got, want, names, f"against Keras, {what}")
+        _assert_close(got, reference.outputs_and_gradients(plain, x, mask, weights), names,
+                      f"against the reference, {what}", **REFERENCE_TOLERANCE)
         kernels = {l.kernel_name for l in _fused_layers(fast)}
         expected = (_bidirectional_kernel(mask_name) if wrap == "bidirectional"
                     else EXPECTED_KERNEL[mask_name])
@@ -144,22 +156,24 @@ def test_same_outputs_and_gradients_as_keras(cls, wrap, mask_name):
 
 
 @pytest.mark.parametrize("cls", [LSTM, GRU], ids=["lstm", "gru"])
-def test_states_and_initial_state_match_keras(cls):
+def test_states_and_initial_state_match_keras_and_the_reference(cls):
     rng = np.random.default_rng(2)
     x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
     n_states = 2 if cls is LSTM else 1
     initial = [rng.normal(size=(BATCH, UNITS)).astype("float32") for _ in range(n_states)]
     for mask in (None, MASKS["right_padded"]):
         fast, plain = _pair(cls, "forward", True, return_state=True)
-        got = fast(x, initial_state=initial, mask=mask)
-        want = plain(x, initial_state=initial, mask=mask)
-        for a, b in zip(got, want):
-            np.testing.assert_allclose(keras.ops.convert_to_numpy(a),
-                                       keras.ops.convert_to_numpy(b), rtol=1e-5, atol=1e-5)
+        got = [keras.ops.convert_to_numpy(a) for a in fast(x, initial_state=initial, mask=mask)]
+        want = [keras.ops.convert_to_numpy(a) for a in plain(x, initial_state=initial, mask=mask)]
+        names = ["outputs"] + [f"state {i}" for i in range(n_states)]
+        _assert_close(got, want, names, f"against Keras, mask {mask is not None}")
+        ref = reference.outputs(plain, x, mask, initial, return_state=True)
+        _assert_close(got, ref, names,
+                      f"against the reference, mask {mask is not None}", **REFERENCE_TOLERANCE)
 
 
 @pytest.mark.parametrize("cls", [LSTM, GRU], ids=["lstm", "gru"])
-def test_gradients_through_initial_states_and_without_bias_match_keras(cls):
+def test_gradients_through_initial_states_and_without_bias_match_keras_and_the_reference(cls):
     rng = np.random.default_rng(4)
     x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
     weights = rng.normal(size=(BATCH, STEPS, UNITS)).astype("float32")
@@ -172,15 +186,16 @@ def test_gradients_through_initial_states_and_without_bias_match_keras(cls):
             want = _outputs_and_grads(plain, x, MASKS[mask_name], weights, initial)
             names = (["outputs"] + [v.path for v in plain.trainable_variables] + ["input"]
                      + [f"initial state {i}" for i in range(n_states)])
-            assert len(got) == len(want) == len(names)
-            for name, a, b in zip(names, got, want):
-                np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5,
-                                           err_msg=f"{name}, mask {mask_name}, {kwargs}")
+            what = f"mask {mask_name}, {kwargs}"
+            _assert_close(got, want, names, f"against Keras, {what}")
+            ref = reference.outputs_and_gradients(plain, x, MASKS[mask_name], weights, initial)
+            _assert_close(got, ref, names, f"against the reference, {what}",
+                          **REFERENCE_TOLERANCE)
             assert {l.kernel_name for l in _fused_layers(fast)} == {EXPECTED_KERNEL[mask_name]}
 
 
 @pytest.mark.parametrize("merge_mode", ["concat", "sum", "ave", "mul", None])
-def test_bidirectional_merge_modes_match_keras(merge_mode):
+def test_bidirectional_merge_modes_match_keras_and_the_reference(merge_mode):
     rng = np.random.default_rng(5)
     x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
     for mask in (None, MASKS["right_padded"]):
@@ -195,29 +210,34 @@ def test_bidirectional_merge_modes_match_keras(merge_mode):
             fast, plain = layers
             fast.set_weights(plain.get_weights())
             got, want = fast(x, mask=mask), plain(x, mask=mask)
+            ref = reference.outputs(plain, x, mask)
             if merge_mode is None:
                 assert isinstance(got, (list, tuple)) and len(got) == len(want) == 2
             else:
-                got, want = [got], [want]
-            for a, b in zip(got, want):
-                np.testing.assert_allclose(keras.ops.convert_to_numpy(a),
-                                           keras.ops.convert_to_numpy(b), rtol=1e-5, atol=1e-5,
-                                           err_msg=f"mask {mask is not None}, "
-                                                   f"return_sequences={return_sequences}")
+                got, want, ref = [got], [want], [ref]
+            got = [keras.ops.convert_to_numpy(a) for a in got]
+            want = [keras.ops.convert_to_numpy(a) for a in want]
+            names = ["outputs"] if merge_mode else ["forward", "backward"]
+            what = f"mask {mask is not None}, return_sequences={return_sequences}"
+            _assert_close(got, want, names, f"against Keras, {what}")
+            _assert_close(got, list(ref), names, f"against the reference, {what}",
+                          **REFERENCE_TOLERANCE)
             assert {l.kernel_name for l in _fused_layers(fast)} == {
                 _bidirectional_kernel("none" if mask is None else "right_padded")}
 
 
-def test_gru_reset_before_and_no_bias_match_keras():
+def test_gru_reset_before_and_no_bias_match_keras_and_the_reference():
     rng = np.random.default_rng(3)
     x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
-    for kwargs in ({"reset_after": False}, {"use_bias": False}):
-        fast, plain = _pair(GRU, "bidirectional", True, **kwargs)
-        np.testing.assert_allclose(keras.ops.convert_to_numpy(fast(x)),
-                                   keras.ops.convert_to_numpy(plain(x)), rtol=1e-5, atol=1e-5)
-    fast, plain = _pair(LSTM, "forward", False, use_bias=False)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(fast(x)),
-                               keras.ops.convert_to_numpy(plain(x)), rtol=1e-5, atol=1e-5)
+    pairs = [(f"GRU {kwargs}", _pair(GRU, "bidirectional", True, **kwargs))
+             for kwargs in ({"reset_after": False}, {"use_bias": False})]
+    pairs.append(("LSTM use_bias=False", _pair(LSTM, "forward", False, use_bias=False)))
+    for what, (fast, plain) in pairs:
+        got = [keras.ops.convert_to_numpy(fast(x))]
+        _assert_close(got, [keras.ops.convert_to_numpy(plain(x))], ["outputs"],
+                      f"against Keras, {what}")
+        _assert_close(got, [reference.outputs(plain, x)], ["outputs"],
+                      f"against the reference, {what}", **REFERENCE_TOLERANCE)
 
 
 def test_dropout_falls_back_to_keras_and_logs_it(caplog):
@@ -236,6 +256,20 @@ def test_same_variables_and_config_as_keras():
         assert fast.count_params() == plain.count_params()
         config, plain_config = fast.forward_layer.get_config(), plain.forward_layer.get_config()
         assert {**config, "name": None} == {**plain_config, "name": None}
+
+
+def test_saved_configs_keep_the_module_and_registered_names():
+    """.keras files saved before layers/recurrent.py became a package record these names;
+    configs saved now are the same, and load back as the fused layers."""
+    for layer, name in ((LSTM(UNITS), "LSTM"), (GRU(UNITS), "GRU"),
+                        (Bidirectional(LSTM(UNITS)), "Bidirectional")):
+        config = keras.saving.serialize_keras_object(layer)
+        assert (config["module"], config["registered_name"]) == (
+            "keras_seqzoo.layers.recurrent", f"keras_seqzoo>{name}")
+        assert type(keras.saving.deserialize_keras_object(config)) is type(layer)
+    inner = keras.saving.serialize_keras_object(Bidirectional(GRU(UNITS)))["config"]["layer"]
+    assert (inner["module"], inner["registered_name"]) == (
+        "keras_seqzoo.layers.recurrent", "keras_seqzoo>GRU")
 
 
 def _predict(model, x):

@@ -61,3 +61,23 @@ def test_kernel_layout_is_input_then_recurrent_then_bias():
     cell.build((None, 3))
     shapes = [tuple(w.shape) for w in cell.get_weights()]
     assert shapes == [(3, 16), (4, 16), (16,)]
+
+
+def test_the_slides_equations_match_the_recurrent_tests_reference():
+    """The recurrent layers' tests check against tests/recurrent_reference.py: its LSTM
+    step is the slides' (written apart, they agree), for a batch and over several steps."""
+    from tests import recurrent_reference
+
+    rng = np.random.default_rng(3)
+    batch, input_dim, units = 4, 3, 5
+    kernel = rng.normal(size=(input_dim, 4 * units))
+    recurrent = rng.normal(size=(units, 4 * units))
+    bias = rng.normal(size=(4 * units,))
+    a = c = np.zeros((batch, units))
+    states = (a, c)
+    for _ in range(5):
+        x = rng.normal(size=(batch, input_dim))
+        a, c = lstm_reference.lstm_step(x, a, c, kernel, recurrent, bias)
+        _, states = recurrent_reference.lstm_step(x, states, (kernel, recurrent, bias))
+        np.testing.assert_allclose(states[0], a, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(states[1], c, rtol=1e-12, atol=1e-12)
