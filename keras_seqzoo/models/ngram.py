@@ -7,7 +7,7 @@ from typing import Annotated
 import keras
 
 from keras_seqzoo._arguments import Range
-from keras_seqzoo._registry import register, register_preset
+from keras_seqzoo._registry import register
 from keras_seqzoo.layers import HashedNgrams
 from keras_seqzoo.layers.ngrams import HASH_PRIME
 from keras_seqzoo.models._parts import (
@@ -103,13 +103,3 @@ def fasttext(
         x, dense_units=dense_units, dropout=dropout, num_classes=num_classes
     )
     return finish(inputs, outputs, "fasttext")
-
-
-register_preset(
-    "fasttext.imdb_words10k",
-    {"vocab_size": 10000, "embedding_dim": 8, "max_length": 120, "ngram_orders": (1, 2),
-     "num_buckets": 11600, "dense_units": 6},
-    description="IMDB words at the T5 BiLSTM's budget: unigrams + 11,600 hashed bigram "
-                "buckets, 8-dimensional vectors, averaged, Dense(6).",
-    data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
-)
