@@ -335,7 +335,7 @@ def check_labels(model: keras.Model, labels: Any, *, where: str = "check_labels"
     if bad.size:
         raise ValueError(
             f"{where}: labels must be integer class ids (0 .. {classes - 1}). Received "
-            f"{bad.size} that are not, e.g. {bad[0]!r}."
+            f"{bad.size} that are not, e.g. {float(bad[0])!r}."
         )
     low, high = int(flat.min()), int(flat.max())
     if low < 0 or high >= classes:

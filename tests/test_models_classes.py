@@ -239,7 +239,7 @@ def test_check_labels_refuses_what_a_model_cannot_learn():
         check_labels(binary, [0.0, np.nan])
     with pytest.raises(ValueError, match=r"shape=\(4, 8\) \(one-hot\? use labels\.argmax"):
         check_labels(eight, np.eye(8)[:4])
-    with pytest.raises(ValueError, match=r"dtype <U3\. Encode names as ids first"):
+    with pytest.raises(ValueError, match=r"dtype <U4\. Encode names as ids first"):
         check_labels(eight, np.array(["ham", "spam"]))
     with pytest.raises(ValueError, match=r"labels is empty"):
         check_labels(eight, [])
