@@ -186,7 +186,9 @@ class HyperModel(keras_tuner.HyperModel):
     reference model: each searched argument's default is the builder's default
     or the preset's value (a declared space that does not contain the preset's
     value is widened to contain it). Arguments without a declared space, such
-    as ``stacked_bilstm``'s tuple ``units``, stay fixed unless you pass a range.
+    as ``tcn``'s ``block_dropout``, stay fixed unless you pass a range; a tuple
+    argument (``stacked_bilstm``'s ``units``) is searched over a ``Choice`` of
+    tuples, which keras-tuner sees as labels such as ``"64,32"``.
 
     Hyperparameter names: with one architecture (a string), the argument names
     (``"units"``); with several (a list), ``"architecture"`` is a ``Choice`` and
@@ -406,7 +408,8 @@ class HyperModel(keras_tuner.HyperModel):
             if key in fixed or key in custom or (tune is not None and key not in tune):
                 continue
             default = arguments[key]
-            if not _is_scalar(default):
+            if not (_is_scalar(default) or (isinstance(default, tuple)
+                                            and isinstance(value, space.Choice))):
                 continue  # e.g. max_length=None: not representable, stays fixed
             value = _with_default(value, default)
             if isinstance(value, space.Fixed):

@@ -27,8 +27,8 @@ __all__ = ["bigru_attention"]
     tags=("recurrent", "gru", "attention", "modern"),
     reference="Attention pooling over a BiGRU (Yang et al., 2016, word level)",
     search_space={
-        "embedding_dim": Choice([16, 32, 64]),
-        "units": Choice([16, 32, 64]),
+        "embedding_dim": Choice([16, 32, 64, 128]),
+        "units": Choice([16, 32, 64, 128]),
         "attention_units": Choice([16, 32, 64]),
         "dense_units": Choice([6, 24, 64]),
         "dropout": Float(0.0, 0.5, step=0.1),

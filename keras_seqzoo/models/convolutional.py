@@ -28,7 +28,7 @@ __all__ = ["conv1d"]
     tags=("convolutional",),
     reference="IMDB with CNN",
     search_space={
-        "embedding_dim": Choice([16, 32, 64]),
+        "embedding_dim": Choice([16, 32, 64, 128]),
         "filters": Choice([32, 64, 128, 256]),
         "kernel_size": Choice([3, 5, 7]),
         "pooling": Choice(["average", "max"]),

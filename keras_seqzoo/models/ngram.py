@@ -33,8 +33,9 @@ Buckets = Annotated[int, Range(min_value=1, max_value=HASH_PRIME)]
     tags=("pooling", "ngram", "modern"),
     reference="fastText (Joulin et al., 2017); Keras' imdb_fasttext example",
     search_space={
-        "embedding_dim": Choice([8, 16, 32]),
-        "num_buckets": Choice([2000, 11600, 30000]),
+        "embedding_dim": Choice([8, 16, 32, 64]),
+        "ngram_orders": Choice([(1,), (1, 2), (1, 2, 3)]),
+        "num_buckets": Choice([2000, 11600, 30000, HASH_PRIME]),
         "dense_units": Choice([6, 24, 64]),
         "dropout": Float(0.0, 0.5, step=0.1),
     },

@@ -30,7 +30,7 @@ _DROPOUT = Float(0.0, 0.5, step=0.1)
     tags=("pooling", "baseline"),
     reference="IMDB with Embedding only",
     search_space={
-        "embedding_dim": Choice([8, 16, 32, 64]),
+        "embedding_dim": Choice([8, 16, 32, 64, 128]),
         "dense_units": Choice([6, 16, 32, 64]),
         "dropout": _DROPOUT,
     },
@@ -78,7 +78,7 @@ def embedding_flatten(
     tags=("pooling", "baseline"),
     reference="Without LSTM",
     search_space={
-        "embedding_dim": Choice([8, 16, 32, 64]),
+        "embedding_dim": Choice([8, 16, 32, 64, 128]),
         "pooling": Choice(["average", "max"]),
         "dense_units": Choice([6, 24, 64]),
         "dropout": _DROPOUT,

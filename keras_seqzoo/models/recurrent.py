@@ -30,7 +30,7 @@ from keras_seqzoo.space import Boolean, Choice, Float
 __all__ = ["bigru", "bilstm", "stacked_bilstm"]
 
 _SPACE = {
-    "embedding_dim": Choice([16, 32, 64]),
+    "embedding_dim": Choice([16, 32, 64, 128]),
     "units": Choice([16, 32, 64, 128]),
     "dense_units": Choice([6, 24, 64]),
     "dropout": Float(0.0, 0.5, step=0.1),
@@ -139,7 +139,9 @@ bilstm.__doc__ = (
     reference="2-layer LSTM",
     description="Embedding, a stack of Bidirectional(LSTM) layers (any depth) and a dense head.",
     search_space={
-        "embedding_dim": Choice([16, 32, 64]),
+        "embedding_dim": Choice([16, 32, 64, 128]),
+        # The depth and widths, first layer to last (keras-tuner sees "64,32" labels).
+        "units": Choice([(32, 16), (64, 32), (64, 64), (128, 64), (64, 64, 32)]),
         "dense_units": Choice([6, 24, 64]),
         "dropout": Float(0.0, 0.5, step=0.1),
     },

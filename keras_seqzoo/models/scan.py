@@ -29,7 +29,7 @@ __all__ = ["mingru"]
     tags=("recurrent", "gru", "parallel_scan", "modern"),
     reference="minGRU (Feng et al., 2024, 'Were RNNs All We Needed?')",
     search_space={
-        "embedding_dim": Choice([16, 32, 64]),
+        "embedding_dim": Choice([16, 32, 64, 128]),
         "units": Choice([32, 64, 128]),
         "num_layers": Choice([1, 2]),
         "bidirectional": Boolean(),

@@ -46,8 +46,10 @@ def receptive_field(kernel_size: int, dilations: tuple[int, ...], convolutions: 
     tags=("convolutional", "causal", "modern"),
     reference="TCN (Bai, Kolter and Koltun, 2018)",
     search_space={
-        "embedding_dim": Choice([16, 32, 64]),
-        "filters": Choice([16, 32, 64]),
+        "embedding_dim": Choice([16, 32, 64, 128]),
+        "filters": Choice([16, 32, 64, 128]),
+        # Receptive fields of 61, 125 and 253 steps at kernel_size=3.
+        "dilations": Choice([(1, 2, 4, 8), (1, 2, 4, 8, 16), (1, 2, 4, 8, 16, 32)]),
         "kernel_size": Choice([2, 3, 5]),
         "pooling": Choice(["average", "max", "last"]),
         "dense_units": Choice([6, 24, 64]),

@@ -29,7 +29,7 @@ __all__ = ["transformer_encoder"]
     tags=("attention", "transformer", "modern"),
     reference="keras.io: Text classification with Transformer",
     search_space={
-        "embedding_dim": Choice([16, 32, 64]),
+        "embedding_dim": Choice([16, 32, 64, 128]),
         "num_heads": Choice([1, 2, 4]),
         "ff_dim": Choice([32, 64, 128]),
         "num_blocks": Choice([1, 2, 3]),
