@@ -23,6 +23,7 @@ def _register() -> None:
     try:
         import keras_seqzoo._model  # noqa: F401  (SeqzooModel, registers on import)
         import keras_seqzoo.layers  # noqa: F401  (registers on import)
+        import keras_seqzoo.metrics  # noqa: F401  (registers on import: compiled .keras files reload)
     except Exception as error:  # never break `import keras` because of us
         _logger.warning("keras_seqzoo could not register its layers: %s", error)
 
