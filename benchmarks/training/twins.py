@@ -2,10 +2,9 @@
 
 A twin is the model a PyTorch user would write for a keras_seqzoo preset: ``torch.nn``
 layers initialised as Keras initialises them (:func:`keras_initialisation`), its own
-padding handling, trained by a plain
-loop (``nn.BCELoss``, ``torch.optim.Adam(lr=1e-3)``, batch 32). It has the preset's
-parameter count within 1 % (:func:`parameter_gap`) and computes the same function
-family; :func:`check_learns` trains the Keras model and the twin on the same reviews
+padding handling, trained by a plain loop (``nn.BCELoss``, ``torch.optim.Adam`` with
+Keras' settings: lr 1e-3, eps 1e-7; batch 32). It has the preset's parameter count
+within 1 % (:func:`parameter_gap`) and computes the same function family; :func:`check_learns` trains the Keras model and the twin on the same reviews
 and checks the twin reaches the Keras model's validation accuracy within 2 points.
 
 =====================  ==========================================================
@@ -390,8 +389,8 @@ def train_twin(model, x, y, *, epochs: int = 1, device=None, batch: int = BATCH,
                shuffle_seed: int | None = 0) -> Callable[[], None]:
     """A function that trains ``model`` for ``epochs`` epochs with a plain PyTorch loop.
 
-    ``nn.BCELoss``, ``torch.optim.Adam(lr=1e-3)``, batches of ``batch``; the data move
-    to ``device`` once. ``shuffle_seed=None`` keeps the order (the timed epochs);
+    ``nn.BCELoss``, ``torch.optim.Adam(lr=1e-3, eps=1e-7)`` (Keras' Adam), batches of
+    ``batch``; the data move to ``device`` once. ``shuffle_seed=None`` keeps the order (the timed epochs);
     otherwise every epoch is shuffled, as Keras' ``fit`` does by default.
 
     Returns:
@@ -401,7 +400,7 @@ def train_twin(model, x, y, *, epochs: int = 1, device=None, batch: int = BATCH,
     import torch
 
     device = device or torch.device("cpu")
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)  # Keras' Adam
     loss_fn = torch.nn.BCELoss()
     xt = torch.tensor(np.asarray(x), dtype=torch.long, device=device)
     yt = torch.tensor(np.asarray(y), dtype=torch.float32, device=device)
