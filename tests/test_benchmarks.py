@@ -326,7 +326,7 @@ def test_the_fasttext_twin_hashes_bigrams_as_the_keras_layer_does():
     assert np.array_equal(hashed_bigrams(torch.tensor(tokens), 10000, 11600).numpy(), keras_ids)
 
 
-def test_the_mingru_twin_scans_as_a_loop_would_and_skips_padding():
+def test_the_mingru_twin_scans_as_a_step_by_step_loop_would():
     _needs("torch")
     import torch
 

@@ -40,7 +40,7 @@ On a GPU (the twins on CUDA, Keras on its backend's GPU) each Keras row also say
 whether a cuDNN RNN ran; the same command records the GPU table (``--synthetic``
 where the IMDB archive is not on the GPU machine).
 
-Run (the full table, one process per backend, one after the other; about 1.5 hours on
+Run (the full table, one process per backend, one after the other; about 1-1.5 hours on
 an idle 2-core CPU):
 
 ```bash
