@@ -100,11 +100,13 @@ def test_recording_writes_text_json_and_the_load(tmp_path):
     record = harness.Recording("benchmarks.kernels.x", ["--rounds", "4"]).finish(
         args, text="table\n", payload={"rows": [1]}, rst="rst\n")
     report = _load(tmp_path / "a" / "r.json")
-    assert report["rows"] == [1] and report["command"] == "python -m benchmarks.kernels.x --rounds 4"
+    assert report["rows"] == [1]
+    assert report["command"] == "python -m benchmarks.kernels.x --rounds 4"
     assert report == json.loads(json.dumps(record, default=str))
     assert report["hardware"]["cpus"] == os.cpu_count()
     text = (tmp_path / "r.txt").read_text()
-    assert text.startswith("table\nLoad: 1-min average") and (tmp_path / "r.rst").read_text() == "rst\n"
+    assert text.startswith("table\nLoad: 1-min average")
+    assert (tmp_path / "r.rst").read_text() == "rst\n"
 
 
 def test_epoch_times_writes_paired_rows_with_identical_parameter_counts(tmp_path):

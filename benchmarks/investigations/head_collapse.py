@@ -52,7 +52,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.presets, args.activations = args.presets[:1], args.activations[:1]
-        args.seeds, args.steps, args.probe = args.seeds[:1], min(args.steps, 2), min(args.probe, 64)
+        args.seeds, args.steps = args.seeds[:1], min(args.steps, 2)
+        args.probe = min(args.probe, 64)
     recording = harness.Recording(MODULE)
 
     import keras
@@ -73,13 +74,13 @@ def main() -> None:
         lines.append(line)
         print(line, flush=True)
 
-    say(f"# benchmarks.investigations.head_collapse: {args.steps} training batches of {data.batch_size}, "
-          f"probe {args.probe} validation reviews; loss: the mean training loss over "
-          "those batches")
+    say(f"# benchmarks.investigations.head_collapse: {args.steps} training batches of "
+        f"{data.batch_size}, probe {args.probe} validation reviews; loss: the mean training "
+        "loss over those batches")
     say(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, Keras {keras.__version__} ({keras.backend.backend()})")
+        f"{platform.python_version()}, Keras {keras.__version__} ({keras.backend.backend()})")
     say(f"{'preset':36s} {'head':10s} {'seed':>4s} {'loss':>6s} {'probe acc':>9s} "
-          f"{'silent units':>12s} {'seconds':>7s}")
+        f"{'silent units':>12s} {'seconds':>7s}")
     summary, runs = {}, []
     for preset in args.presets:
         for activation in args.activations:

@@ -59,7 +59,8 @@ def main() -> None:
     from keras_seqzoo.layers.mingru import _compose, min_gru_scan
 
     if keras.backend.backend() != "jax":
-        raise SystemExit("benchmarks.kernels.mingru_scan times jitted JAX functions: KERAS_BACKEND=jax")
+        raise SystemExit("benchmarks.kernels.mingru_scan times jitted JAX functions: "
+                         "KERAS_BACKEND=jax")
 
     def time_major(fn):
         def run(gates, candidates):

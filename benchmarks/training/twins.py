@@ -4,8 +4,8 @@ A twin is the model a PyTorch user would write for a keras_seqzoo preset: ``torc
 layers initialised as Keras initialises them (:func:`keras_initialisation`), its own
 padding handling, trained by a plain loop (``nn.BCELoss``, ``torch.optim.Adam`` with
 Keras' settings: lr 1e-3, eps 1e-7; batch 32). It has the preset's parameter count
-within 1 % (:func:`parameter_gap`) and computes the same function family; :func:`check_learns` trains the Keras model and the twin on the same reviews
-and checks the twin reaches the Keras model's validation accuracy within 2 points.
+within 1 % (:func:`parameter_gap`) and computes the same function family;
+:func:`check_learns` trains the Keras model and the twin on the same reviews and checks the twin reaches the Keras model's validation accuracy within 2 points.
 
 =====================  ==========================================================
 architecture           twin
@@ -390,7 +390,8 @@ def train_twin(model, x, y, *, epochs: int = 1, device=None, batch: int = BATCH,
     """A function that trains ``model`` for ``epochs`` epochs with a plain PyTorch loop.
 
     ``nn.BCELoss``, ``torch.optim.Adam(lr=1e-3, eps=1e-7)`` (Keras' Adam), batches of
-    ``batch``; the data move to ``device`` once. ``shuffle_seed=None`` keeps the order (the timed epochs);
+    ``batch``; the data move to ``device`` once. ``shuffle_seed=None`` keeps the order
+    (the timed epochs);
     otherwise every epoch is shuffled, as Keras' ``fit`` does by default.
 
     Returns:
