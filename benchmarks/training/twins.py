@@ -5,7 +5,8 @@ layers initialised as Keras initialises them (:func:`keras_initialisation`), its
 padding handling, trained by a plain loop (``nn.BCELoss``, ``torch.optim.Adam`` with
 Keras' settings: lr 1e-3, eps 1e-7; batch 32). It has the preset's parameter count
 within 1 % (:func:`parameter_gap`) and computes the same function family;
-:func:`check_learns` trains the Keras model and the twin on the same reviews and checks the twin reaches the Keras model's validation accuracy within 2 points.
+:func:`check_learns` trains the Keras model and the twin on the same reviews and
+checks the twin reaches the Keras model's validation accuracy within 2 points.
 
 =====================  ==========================================================
 architecture           twin
