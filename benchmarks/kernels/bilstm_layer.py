@@ -1,7 +1,8 @@
 """The T5 BiLSTM layer alone on JAX, forward and backward, against ``nn.LSTM``, with the
 scans that keras_seqzoo tried and did not keep.
 
-``benchmarks.training.torch_twins`` times whole training epochs. This script isolates the recurrence:
+``benchmarks.training.torch_twins`` times whole training epochs. This script isolates the
+recurrence:
 ``jax.value_and_grad`` of a scalar loss of the layer's output (jitted), on the T5 shape
 (batch 32, 120 steps, 16 features, 2 x 32 units, the last state of each direction), and
 the same forward and backward through ``torch.nn.LSTM(bidirectional=True)`` in the same

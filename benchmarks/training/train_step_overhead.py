@@ -117,7 +117,8 @@ def main() -> None:
         f"-> Dense(6) -> Dense(1); {args.sequences} sequences"
         f"{' (random tokens)' if args.synthetic else ''} x {LENGTH} tokens, batch {BATCH},",
         f"{args.rounds} alternating rounds after a warm-up epoch. Milliseconds per step.",
-        f"Machine: {harness.cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        f"Machine: {harness.cpu_model()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
         "",
         f"{'backend':<12} {'keras_seqzoo':<18} {'plain PyTorch':<18} extra per step",
         f"{'':<12} {'best':>6} {'median':>8}   {'best':>6} {'median':>8}   (medians)",
