@@ -81,7 +81,7 @@ def test_preset_parameter_counts_are_pinned(preset):
 def test_a_silent_head_still_trains_the_model_below_it(preset):
     # In C5 one seed of each of these presets (ReLU head then) never learned: all six
     # hidden units below 0 for every review, so ReLU passed no gradient down and nothing
-    # could bring them back (benchmarks/head_collapse.py). Pushed below 0 by hand, a ReLU
+    # could bring them back (benchmarks/investigations/head_collapse.py). Pushed below 0 by hand, a ReLU
     # head freezes the embedding; the presets' leaky ReLU head still trains it.
     from tests.helpers import tiny_tokens
 

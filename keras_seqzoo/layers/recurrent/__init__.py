@@ -16,7 +16,7 @@ as Keras cuts its own recurrent layers from its backends:
   ``-bidirectional`` forms).
 
 The guide's page on recurrent kernels says which kernel runs where, and what was
-measured (``benchmarks/bilstm_layer.py``, ``benchmarks/torch_twins.py``).
+measured (``benchmarks/kernels/bilstm_layer.py``, ``benchmarks/training/torch_twins.py``).
 
 Example:
 

@@ -5,7 +5,7 @@ directions of a ``Bidirectional`` in one scan: one batched matmul per step for t
 two). Like the ``rnn.py`` of Keras' own JAX backend these are functions of arrays
 and flags; :mod:`keras_seqzoo.layers.recurrent.layers` decides when they run.
 Why the scan is written this way (the input projection inside the scan, no
-unrolling, JAX's own gradients) is measured by ``benchmarks/bilstm_layer.py`` and
+unrolling, JAX's own gradients) is measured by ``benchmarks/kernels/bilstm_layer.py`` and
 set out in the guide's page on recurrent kernels. The one scan for both directions
 is not measurably faster than Keras' two: about 8 % less time by the medians in
 ``docs/data/benchmarks/bilstm_layer.txt``, within that machine's noise.

@@ -21,8 +21,8 @@ the variables' dtype) runs Keras' own loop. Each layer names the kernel its last
 call ran in :attr:`LSTM.kernel_name`, and the logger
 ``keras_seqzoo.layers.recurrent`` says at DEBUG level which kernel ran and why
 whenever that changes. The measurements behind these choices are in the guide's
-page on recurrent kernels and ``benchmarks/bilstm_layer.py`` /
-``benchmarks/torch_twins.py``.
+page on recurrent kernels and ``benchmarks/kernels/bilstm_layer.py`` /
+``benchmarks/training/torch_twins.py``.
 
 Serialization: the classes are registered as ``keras_seqzoo>LSTM``,
 ``keras_seqzoo>GRU`` and ``keras_seqzoo>Bidirectional`` with Keras' own config and

@@ -2,7 +2,7 @@
 
 ``torch._VF.lstm`` / ``torch._VF.gru`` are the ops behind ``torch.nn.LSTM`` /
 ``nn.GRU`` (oneDNN on a CPU, cuDNN on CUDA). Keras' weights go in as contiguous
-copies in torch's layout, as ``nn.LSTM`` holds them (``benchmarks/torch_weight_layout.py``
+copies in torch's layout, as ``nn.LSTM`` holds them (``benchmarks/kernels/torch_weight_layout.py``
 compares them with transposed views), and gradients flow back to the Keras
 variables. Kernel names: ``"torch-fused"``, ``"torch-fused-packed"`` (a right-padded
 mask as a packed sequence) and their ``-bidirectional`` forms (both directions of a
@@ -68,7 +68,7 @@ def lstm_params(cell) -> list:
     zeros = torch.zeros(4 * cell.units, dtype=kernel.dtype, device=kernel.device)
     bias = zeros if cell.bias is None else ops.convert_to_tensor(cell.bias)
     # Contiguous (4 * units, features) copies, as nn.LSTM holds them, rather than
-    # transposed views (benchmarks/torch_weight_layout.py compares the two).
+    # transposed views (benchmarks/kernels/torch_weight_layout.py compares the two).
     return [kernel.T.contiguous(), recurrent.T.contiguous(), bias, zeros]
 
 

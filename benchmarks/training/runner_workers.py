@@ -11,7 +11,7 @@ with ``--json``, writes the results with the hardware and versions.
 
 Example (the figures on the docs' "Scaling out" page)::
 
-    KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz python benchmarks/runner_workers.py \\
+    KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz python -m benchmarks.training.runner_workers \\
         --limit 1000 --epochs 2 --json docs/data/benchmarks/runner_workers.json
 """
 
@@ -28,6 +28,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks import harness
+
+MODULE = "benchmarks.training.runner_workers"
 
 MODELS = ["conv1d.imdb_words10k", "embedding_pooling.imdb_words10k",
           "embedding_flatten.imdb_words10k", "bigru.imdb_words10k"]
@@ -68,8 +72,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--limit", type=int, default=1000, help="reviews per split")
     parser.add_argument("--data", default=None, help="IMDB folder or archive ($KERAS_SEQZOO_IMDB)")
     parser.add_argument("--backend", default="jax")
-    parser.add_argument("--json", default=None, help="also write the results here")
+    harness.add_output_flags(parser)
     args = parser.parse_args(argv)
+    if args.quick:
+        args.models, args.epochs, args.limit = args.models[:2], 1, min(args.limit, 10)
+    recording = harness.Recording(MODULE, argv)
 
     with tempfile.TemporaryDirectory(prefix="seqzoo_workers_") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
@@ -83,7 +90,7 @@ def main(argv: list[str] | None = None) -> dict:
                         "-o", os.path.join(tmp, "warm"), "-q"], env=env, check=True,
                        capture_output=True)
         common = [*args.models, "--epochs", str(args.epochs), "--seeds", *args.seeds, *options]
-        rows = []
+        rows, lines = [], []
         for count in args.workers:
             out = Path(tmp) / f"run{count}"
             started = time.perf_counter()
@@ -111,21 +118,18 @@ def main(argv: list[str] | None = None) -> dict:
                                  f"expected {trials}")
             rows.append({"workers": count, "seconds_wall": wall,
                          "trials_per_worker": per_worker})
-            print(f"{count} worker(s): {wall:.1f} s, trials per worker "
-                  f"{' + '.join(map(str, per_worker))}", flush=True)
+            lines.append(f"{count} worker(s): {wall:.1f} s, trials per worker "
+                         f"{' + '.join(map(str, per_worker))}")
+            print(lines[-1], flush=True)
 
-    result = {
-        "command": "python benchmarks/runner_workers.py " + " ".join(sys.argv[1:]),
+    payload = {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
                    f"{platform.python_version()}",
         "keras": importlib.metadata.version("keras"), "backend": args.backend,
         "models": args.models, "seeds": args.seeds, "epochs": args.epochs, "limit": args.limit,
         "rows": rows,
     }
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return recording.finish(args, text="\n".join(lines) + "\n", payload=payload)
 
 
 if __name__ == "__main__":

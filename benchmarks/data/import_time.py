@@ -3,10 +3,10 @@
 Run:
 
 ```bash
-KERAS_BACKEND=jax python benchmarks/import_time.py --repeats 7
+KERAS_BACKEND=jax python -m benchmarks.data.import_time --rounds 7
 ```
 
-Each repeat starts one fresh interpreter for ``import keras`` and one for
+Each round starts one fresh interpreter for ``import keras`` and one for
 ``import keras_seqzoo`` (which imports Keras itself), in alternation; the
 medians and their ratio are printed with the backend and versions.
 """
@@ -14,12 +14,15 @@ medians and their ratio are printed with the backend and versions.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
+
+from benchmarks import harness
+
+MODULE = "benchmarks.data.import_time"
 
 SNIPPET = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 
@@ -33,24 +36,24 @@ def measure(module: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--json", default=None)
+    harness.add_output_flags(parser, rounds=5)
     args = parser.parse_args()
-    times: dict[str, list[float]] = {"keras": [], "keras_seqzoo": []}
-    for _ in range(args.repeats):
-        for module in times:
-            times[module].append(measure(module))
+    if args.quick:
+        args.rounds = min(args.rounds, 1)
+    recording = harness.Recording(MODULE)
+    modules = ("keras", "keras_seqzoo")
+    times = harness.alternating_rounds(
+        {module: (lambda module=module: measure(module)) for module in modules}, args.rounds)
     keras_s = statistics.median(times["keras"])
     zoo_s = statistics.median(times["keras_seqzoo"])
     backend = os.environ.get("KERAS_BACKEND", "(keras.json default)")
-    print(f"{platform.machine()} x{os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"KERAS_BACKEND={backend}")
-    print(f"import keras         median {keras_s:.2f} s over {args.repeats}")
-    print(f"import keras_seqzoo  median {zoo_s:.2f} s over {args.repeats}")
-    print(f"ratio keras_seqzoo / keras: {zoo_s / keras_s:.2f}")
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump({"times": times, "ratio": zoo_s / keras_s, "backend": backend}, handle)
+    lines = [f"{platform.machine()} x{os.cpu_count()} CPUs, Python {platform.python_version()}, "
+             f"KERAS_BACKEND={backend}",
+             f"import keras         median {keras_s:.2f} s over {args.rounds}",
+             f"import keras_seqzoo  median {zoo_s:.2f} s over {args.rounds}",
+             f"ratio keras_seqzoo / keras: {zoo_s / keras_s:.2f}"]
+    recording.finish(args, text="\n".join(lines) + "\n",
+                     payload={"times": times, "ratio": zoo_s / keras_s, "backend": backend})
 
 
 if __name__ == "__main__":

@@ -1,41 +1,51 @@
-"""Seconds per epoch of the slides' recurrent models: keras_seqzoo against plain PyTorch twins.
+"""Seconds per epoch of every registered architecture: keras_seqzoo against its plain PyTorch twin.
 
 Side by side in one process per Keras backend: the same batches train
 
-- ``seqzoo``: the model from ``keras_seqzoo.build`` (its default fused
-  ``LSTM`` / ``GRU`` layers; the kernel they ran is recorded);
-- ``keras`` (with ``--with-keras``): the same builder with ``fused=False``,
-  i.e. plain ``keras.layers.LSTM`` / ``GRU``;
-- ``wrapped`` (with ``--with-wrapped``, PyTorch backend): a Keras model whose recurrence
-  is the twin's own ``nn.LSTM`` / ``nn.GRU`` in ``keras.layers.TorchModuleWrapper``,
-  trained by Keras' ``fit``: torch's own layers with Keras' training step around them;
-- ``torch``: the twin written in plain PyTorch as a PyTorch user would:
-  ``nn.Embedding``, ``nn.LSTM`` / ``nn.GRU(bidirectional=True, batch_first=True)``,
-  ``nn.Linear`` + ReLU, ``nn.Linear`` + sigmoid, ``nn.BCELoss``, ``torch.optim.Adam``
-  (a plain training loop over the same tensors, batch 32).
+- ``seqzoo``: the model from ``keras_seqzoo.build`` at the architecture's table preset
+  (the recurrent builders with their default fused ``LSTM`` / ``GRU`` layers; the
+  kernel they ran is recorded);
+- ``keras`` (with ``--with-keras``; the recurrent builders bilstm, bigru and
+  stacked_bilstm): the same builder with ``fused=False``, i.e. plain
+  ``keras.layers.LSTM`` / ``GRU``;
+- ``wrapped`` (with ``--with-wrapped``, PyTorch backend, the same three): a Keras model
+  whose recurrence is the twin's own ``nn.LSTM`` / ``nn.GRU`` in
+  ``keras.layers.TorchModuleWrapper``, trained by Keras' ``fit``;
+- ``torch``: the twin written in plain PyTorch as a PyTorch user would
+  (:mod:`benchmarks.training.twins`: the same parameter count within 1 %, a plain
+  training loop, ``nn.BCELoss``, ``torch.optim.Adam``, batch 32, the same tensors).
 
-Models: T5 Embedding(10000, 16) -> BiLSTM(32) -> Dense(6) -> Dense(1); T6 the
-same with BiGRU(32); T2 Embedding(8185, 64) -> BiLSTM(64, sequences) ->
-BiLSTM(32) -> Dense(64) -> Dense(1) (the subwords preset's vocabulary; token
-ids folded into it). Data: ``--sequences`` IMDB training reviews (words, 120
-tokens, padded after the text), or random tokens with ``--synthetic``.
+Architectures (``--models`` takes the first word of a label or the architecture):
+T4 embedding_flatten, T5 bilstm, T6 bigru, T7 conv1d, C3 embedding_pooling,
+T2 stacked_bilstm (Embedding(8185, 64), the subwords preset's vocabulary; token ids
+folded into it), M1 transformer_encoder, M2 fasttext, M3 tcn, M4 mingru,
+M5 bigru_attention: every architecture of ``keras_seqzoo.list_models()``. Data:
+``--sequences`` IMDB training reviews (words, 120 tokens, padded after the text), or
+random tokens with ``--synthetic``.
 
-Each round times one full epoch (``--sequences`` / 32 steps, no validation) of
-every model and way, in an order that reverses every round, after a warm-up
-epoch. Reported per cell: the best epoch and the median epoch; the ratio
-keras_seqzoo / PyTorch best against best (the targets' figure: what each path
-does when the machine lets it) and of the medians.
+Before anything is timed, every twin is checked to learn: one worker (the first
+backend of ``--configs``) trains the Keras model and the twin for 2 epochs on the
+timed reviews and compares their accuracy on ``--check-validation`` validation
+reviews (:func:`benchmarks.training.twins.check_learns`); a twin more than 2 points
+below the Keras model stops the run (with ``--synthetic``: a learnable synthetic task,
+tokens drawn from a distribution that depends on the label). ``--quick`` records the
+check without enforcing it (its data are too small to tell).
+
+Each round times one full epoch (``--sequences`` / 32 steps, no validation) of every
+model and way, in an order that reverses every round, after a warm-up epoch. Reported
+per cell: the best epoch and the median epoch; the ratio keras_seqzoo / PyTorch best
+against best and of the medians.
 
 On a GPU (the twins on CUDA, Keras on its backend's GPU) each Keras row also says
 whether a cuDNN RNN ran; the same command records the GPU table (``--synthetic``
-where the IMDB archive is not on the GPU machine: without a mask, the recurrent
-kernels' time does not depend on the token values).
+where the IMDB archive is not on the GPU machine).
 
-Run (the lead's measurement; one process per backend, one after the other):
+Run (the full table, one process per backend, one after the other; about 1-1.5 hours on
+an idle 2-core CPU):
 
 ```bash
-KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz python benchmarks/torch_twins.py \\
-    --configs jax torch tensorflow --rounds 7 \\
+KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz python -m benchmarks.training.torch_twins \\
+    --configs jax torch tensorflow --rounds 7 --with-keras \\
     --json docs/data/benchmarks/torch_twins.json --rst docs/data/benchmarks/torch_twins.rst
 ```
 
@@ -48,79 +58,38 @@ against the plain PyTorch twin timed in the same process).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
-import time
 
-MODELS = {
-    "T5 BiLSTM(32)": ("bilstm.imdb_words10k", "lstm"),
-    "T6 BiGRU(32)": ("bigru.imdb_words10k", "gru"),
-    "T2 stacked BiLSTM(64, 32)": ("stacked_bilstm.imdb_subwords8k", "lstm"),
-}
-# The twins' shapes: vocabulary, embedding, units per layer, dense units.
-SHAPES = {
-    "bilstm.imdb_words10k": (10000, 16, (32,), 6),
-    "bigru.imdb_words10k": (10000, 16, (32,), 6),
-    "stacked_bilstm.imdb_subwords8k": (8185, 64, (64, 32), 64),
-}
+from benchmarks import harness
+from benchmarks.training.twins import ARCHITECTURES, check_learns, torch_twin, train_twin
+
+MODULE = "benchmarks.training.torch_twins"
+#: Table label -> (preset, cell) of every architecture; ``cell`` is None where the
+#: builder has no fused layers (no ``keras`` / ``wrapped`` rows).
+MODELS = {a.label: (a.preset, a.cell) for a in ARCHITECTURES.values()}
+ARCHITECTURE_OF = {a.label: a.name for a in ARCHITECTURES.values()}
 CONFIGS = ("jax", "torch", "tensorflow")
 WAYS = ("seqzoo", "keras", "wrapped")  # the Keras rows of a model, in the table's order
 LENGTH = 120
 BATCH = 32
+#: ``--quick``: tiny settings for a smoke run of the whole pipeline.
+QUICK = {"sequences": 64, "rounds": 1, "check_validation": 64}
 
 
-def _cpu_model() -> str:
-    """The CPU's model name (``platform.processor()`` is empty on most Linux systems)."""
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def write_report(report: str, path: str | None) -> None:
-    """Prints a benchmark's text report and, when ``path`` is given, writes it there."""
-    print(report)
-    if path:
-        with open(path, "w") as handle:
-            handle.write(report)
-
-
-def torch_twin(preset: str, cell: str):
-    """The plain PyTorch model of ``preset`` (``cell`` is "lstm" or "gru")."""
-    import torch
-    from torch import nn
-
-    vocab, embedding_dim, units, dense = SHAPES[preset]
-    rnn = nn.LSTM if cell == "lstm" else nn.GRU
-
-    class Twin(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embedding = nn.Embedding(vocab, embedding_dim)
-            sizes = [embedding_dim] + [2 * u for u in units[:-1]]
-            self.rnns = nn.ModuleList(
-                rnn(size, u, batch_first=True, bidirectional=True)
-                for size, u in zip(sizes, units))
-            self.dense = nn.Linear(2 * units[-1], dense)
-            self.out = nn.Linear(dense, 1)
-
-        def forward(self, tokens):
-            x = self.embedding(tokens)
-            for rnn_layer in self.rnns:
-                x, state = rnn_layer(x)
-            h = state[0] if isinstance(state, tuple) else state
-            x = torch.cat([h[-2], h[-1]], dim=-1)  # last forward, last backward
-            return torch.sigmoid(self.out(torch.relu(self.dense(x)))).squeeze(-1)
-
-    return Twin()
+def _selected(models: list[str] | None) -> list:
+    """The architectures ``--models`` names (label keys like ``T5`` or names like ``tcn``)."""
+    if not models:
+        return list(ARCHITECTURES.values())
+    known = {a.key: a for a in ARCHITECTURES.values()} | dict(ARCHITECTURES)
+    unknown = [m for m in models if m not in known]
+    if unknown:
+        raise SystemExit(f"torch_twins: --models got {unknown}; each is one of "
+                         f"{sorted(known)}")
+    return [a for a in ARCHITECTURES.values() if a.key in models or a.name in models]
 
 
 def wrapped_twin(preset: str, cell: str):
@@ -131,7 +100,9 @@ def wrapped_twin(preset: str, cell: str):
     import torch
     from torch import nn
 
-    vocab, embedding_dim, units, dense = SHAPES[preset]
+    architecture = next(a.name for a in ARCHITECTURES.values() if a.preset == preset)
+    torch.manual_seed(0)
+    twin = torch_twin(architecture, LENGTH)
 
     class LastStates(nn.Module):
         def __init__(self, rnns):
@@ -144,29 +115,47 @@ def wrapped_twin(preset: str, cell: str):
             h = state[0] if isinstance(state, tuple) else state
             return torch.cat([h[-2], h[-1]], dim=-1)
 
-    torch.manual_seed(0)
-    recurrence = LastStates(torch_twin(preset, cell).rnns)
+    embedding, dense = twin.embedding, twin.dense
     inputs = keras.Input((LENGTH,), dtype="int32")
-    x = keras.layers.Embedding(vocab, embedding_dim)(inputs)
-    x = keras.layers.TorchModuleWrapper(recurrence, output_shape=(None, 2 * units[-1]))(x)
-    x = keras.layers.Dense(dense, activation="relu")(x)
+    x = keras.layers.Embedding(embedding.num_embeddings, embedding.embedding_dim)(inputs)
+    x = keras.layers.TorchModuleWrapper(LastStates(twin.rnns),
+                                        output_shape=(None, dense.in_features))(x)
+    x = keras.layers.Dense(dense.out_features, activation="relu")(x)
     return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
 
 
-def _data(args):
+def _synthetic(count: int, seed: int):
+    """Random tokens whose distribution depends on the label (a learnable task): a
+    label-1 review draws 60 % of its tokens from ids below 5,000, a label-0 one 40 %."""
     import numpy as np
 
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, size=count)
+    low = rng.random((count, LENGTH)) < np.where(y[:, None] == 1, 0.6, 0.4)
+    x = np.where(low, rng.integers(1, 5000, size=(count, LENGTH)),
+                 rng.integers(5000, 10000, size=(count, LENGTH)))
+    return x, y
+
+
+def _data(args, split: str = "train", count: int | None = None):
+    """``count`` (default ``--sequences``) reviews of ``split`` as int32 tokens and
+    float32 labels: IMDB words, or the synthetic task with ``--synthetic``."""
+    count = count or args.sequences
     if args.synthetic:
-        rng = np.random.default_rng(0)
-        x = rng.integers(1, 10000, size=(args.sequences, LENGTH))
-        y = rng.integers(0, 2, size=args.sequences)
+        x, y = _synthetic(count, seed=0 if split == "train" else 1)
     else:
         from keras_seqzoo import datasets
 
-        (x, y), _ = datasets.load_imdb("words", source=args.data).numpy()
-        if len(x) < args.sequences:
-            raise SystemExit(f"only {len(x)} training sequences, asked for {args.sequences}")
-        x, y = x[: args.sequences], y[: args.sequences]
+        train, validation = datasets.load_imdb("words", source=args.data).numpy()
+        x, y = train if split == "train" else validation
+        if len(x) < count:
+            raise SystemExit(f"only {len(x)} {split} sequences, asked for {count}")
+        if split != "train":  # a balanced sample (the validation reviews are sorted)
+            import numpy as np
+
+            index = np.random.default_rng(0).permutation(len(x))[:count]
+            x, y = x[index], y[index]
+        x, y = x[:count], y[:count]
     return x.astype("int32"), y.astype("float32")
 
 
@@ -187,15 +176,26 @@ def _cudnn_ran(model, batch) -> bool:
     return any("cudnn_rnn" in event.key for event in prof.key_averages())
 
 
+def check_worker(args) -> None:
+    """Runs :func:`check_learns` for every selected architecture; prints one JSON line."""
+    train = _data(args)
+    validation = _data(args, "validation", args.check_validation)
+    results = [check_learns(a.name, train, validation, epochs=args.check_epochs, length=LENGTH)
+               for a in _selected(args.models)]
+    harness.emit({"checks": results, "versions": harness.versions()})
+
+
 def worker(args) -> None:
     """Runs in a process whose KERAS_BACKEND is fixed; prints one JSON line."""
     import keras
-    import numpy as np
     import torch
 
     import keras_seqzoo as zoo
     from keras_seqzoo.layers import recurrent_kernels
 
+    if args.check:
+        check_worker(args)
+        return
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     # Keras' own device: a GPU when its backend sees one (TensorFlow: not checked).
     gpu = keras.backend.backend() == "torch" and torch.cuda.is_available()
@@ -208,40 +208,27 @@ def worker(args) -> None:
     runs = {}  # (label, way) -> a function that trains one epoch
     kernels = {}
     params = {}
-    for label, (preset, cell) in MODELS.items():
-        if args.models and label.split()[0] not in args.models:
-            continue
-        vocab = SHAPES[preset][0]
-        xv = x % vocab
-        ways = ["seqzoo", "torch"] + (["keras"] if args.with_keras else [])
-        if args.with_wrapped and keras.backend.backend() == "torch":
+    for spec in _selected(args.models):
+        label, preset, cell = spec.label, spec.preset, spec.cell
+        xv = x % zoo.describe(preset)["preset"]["arguments"]["vocab_size"]
+        ways = ["seqzoo", "torch"] + (["keras"] if args.with_keras and cell else [])
+        if args.with_wrapped and cell and keras.backend.backend() == "torch":
             ways.append("wrapped")
         for way in ways:
             if way == "torch":
                 torch.manual_seed(0)
-                model = torch_twin(preset, cell).to(device)
-                optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-                loss_fn = torch.nn.BCELoss()
-                xt = torch.tensor(xv, dtype=torch.long, device=device)
-                yt = torch.tensor(y, device=device)
-
-                def epoch(model=model, optimizer=optimizer, loss_fn=loss_fn, xt=xt, yt=yt):
-                    model.train()
-                    for i in range(0, steps * BATCH, BATCH):
-                        optimizer.zero_grad()
-                        loss = loss_fn(model(xt[i:i + BATCH]), yt[i:i + BATCH])
-                        loss.backward()
-                        optimizer.step()
-                    if device.type == "cuda":
-                        torch.cuda.synchronize()
-
+                model = torch_twin(spec.name, LENGTH).to(device)
+                epoch = train_twin(model, xv[: steps * BATCH], y[: steps * BATCH],
+                                   device=device, shuffle_seed=None)
                 params[(label, way)] = sum(p.numel() for p in model.parameters())
             else:
                 keras.utils.set_random_seed(0)
                 if way == "wrapped":
                     model = wrapped_twin(preset, cell)
-                else:
+                elif cell:
                     model = zoo.build(preset, fused=way == "seqzoo", max_length=LENGTH)
+                else:
+                    model = zoo.build(preset, max_length=LENGTH)
                 model.compile(loss="binary_crossentropy", optimizer="adam",
                               metrics=["accuracy"])
 
@@ -255,35 +242,14 @@ def worker(args) -> None:
                 ran = (["TorchModuleWrapper"] if way == "wrapped"
                        else sorted(set(recurrent_kernels(model).values())) or ["keras"])
                 kernels[(label, way)] = ran + (
-                    ["cuDNN"] if gpu and _cudnn_ran(model, xv[:BATCH]) else [])
+                    ["cuDNN"] if gpu and cell and _cudnn_ran(model, xv[:BATCH]) else [])
             runs[(label, way)] = epoch
-    times = {key: [] for key in runs}
-    keys = list(runs)
-    for round_index in range(args.rounds):
-        for key in keys if round_index % 2 == 0 else keys[::-1]:
-            start = time.perf_counter()
-            runs[key]()
-            times[key].append(time.perf_counter() - start)
+    times = harness.alternating_rounds(runs, args.rounds)
     result = {f"{label}|{way}": {"epochs": values, "params": params[(label, way)],
                                  "kernels": kernels.get((label, way))}
               for (label, way), values in times.items()}
-    versions = {"keras": keras.__version__, "backend": keras.backend.backend(),
-                "torch": torch.__version__, "numpy": np.__version__}
-    if keras.backend.backend() == "jax":
-        import jax
-
-        versions["jax"] = jax.__version__
-        versions["jax_device"] = str(jax.devices()[0])
-    elif keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        versions["tensorflow"] = tf.__version__
-    versions["torch_device"] = str(device)
-    if device.type == "cuda":
-        versions["gpu"] = torch.cuda.get_device_name(device)
-        versions["cudnn"] = torch.backends.cudnn.version()
-    print("RESULT " + json.dumps({"results": result, "versions": versions,
-                                  "steps_per_epoch": steps}))
+    harness.emit({"results": result, "versions": harness.versions(torch_device=device),
+                  "steps_per_epoch": steps})
 
 
 def _rows(measured: dict) -> list[dict]:
@@ -295,10 +261,11 @@ def _rows(measured: dict) -> list[dict]:
                 item = results.get(f"{label}|{way}")
                 if not item or not peer:
                     continue
-                best, median = min(item["epochs"]), statistics.median(item["epochs"])
-                peer_best, peer_median = min(peer["epochs"]), statistics.median(peer["epochs"])
+                best, median = harness.best_and_median(item["epochs"])
+                peer_best, peer_median = harness.best_and_median(peer["epochs"])
                 rows.append({
-                    "model": label, "backend": config, "way": way,
+                    "model": label, "architecture": ARCHITECTURE_OF[label],
+                    "backend": config, "way": way,
                     "kernels": item["kernels"], "params": item["params"],
                     "torch_params": peer["params"],
                     "best": best, "median": median,
@@ -349,7 +316,20 @@ def _recording_text(recording: dict) -> str:
             f"{hardware['python']}; {version_text}. {recording['sequences']:,} sequences{data} "
             f"of {LENGTH} tokens, batch {BATCH} ({recording['sequences'] // BATCH} steps an "
             f"epoch, no validation), {recording['rounds']} alternating rounds after a "
-            "warm-up epoch.")
+            "warm-up epoch." + _check_text(recording) + (
+                " " + harness.load_line(recording["load"]) if recording.get("load") else ""))
+
+
+def _check_text(recording: dict) -> str:
+    """What the recording's learning check found (empty for recordings without one)."""
+    check = recording.get("learning_check") or {}
+    if not check.get("checks"):
+        return ""
+    worst = min(c["twin_accuracy"] - c["keras_accuracy"] for c in check["checks"])
+    return (f" Every twin was checked to learn first ({check['checks'][0]['epochs']} epochs, "
+            f"{check['validation']:,} validation reviews: twin accuracy - Keras accuracy "
+            f">= {worst * 100:+.1f} points" + ("" if check.get("enforced") else
+                                               ", not enforced: a quick run") + ").")
 
 
 def _legend(rows: list[dict], several_recordings: bool) -> str:
@@ -412,109 +392,114 @@ def _rst(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_worker(command: list[str], config: str, label: str | None = None) -> dict:
-    """Runs a benchmark's ``--worker`` process under Keras backend ``config`` and returns
-    the JSON it prints on its ``RESULT`` line (exits with its stderr when it fails);
-    ``label`` names the run in messages (default: ``config``)."""
-    label = label or config
-    env = {**os.environ, "KERAS_BACKEND": config, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    print(f"running {label} ...", flush=True)
-    out = subprocess.run(command, env=env, capture_output=True, text=True)
-    line = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
-    if out.returncode != 0 or not line:
-        print(out.stderr[-3000:])
-        raise SystemExit(f"{label} failed")
-    return json.loads(line[0][len("RESULT "):])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None, help="IMDB folder or tarball ($KERAS_SEQZOO_IMDB)")
     parser.add_argument("--synthetic", action="store_true",
-                        help="random tokens and labels instead of IMDB (smoke runs)")
-    parser.add_argument("--sequences", type=int, default=6400)
-    parser.add_argument("--rounds", type=int, default=5)
+                        help="random tokens instead of IMDB (the check: a learnable synthetic "
+                             "task)")
+    parser.add_argument("--sequences", type=int, default=None,
+                        help="timed training reviews (default 6400; --quick: 64)")
     parser.add_argument("--configs", nargs="*", default=list(CONFIGS), choices=CONFIGS,
                         help="Keras backends, each in its own process")
-    parser.add_argument("--models", nargs="*", default=None, help="e.g. T5 T6")
+    parser.add_argument("--models", nargs="*", default=None,
+                        help="e.g. T5 M1 or bilstm transformer_encoder (default: all)")
     parser.add_argument("--with-keras", action="store_true",
-                        help="also time the builders with plain Keras layers (fused=False)")
+                        help="also time the recurrent builders with plain Keras layers "
+                             "(fused=False)")
     parser.add_argument("--with-wrapped", action="store_true",
                         help="PyTorch backend: also time a Keras model whose recurrence is the "
                              "twin's nn.LSTM / nn.GRU in keras.layers.TorchModuleWrapper")
     parser.add_argument("--device", default=None,
                         help="torch device of the twins (default: cuda if available, else cpu)")
-    parser.add_argument("--json", default=None, help="write the results here")
-    parser.add_argument("--rst", default=None, help="write the table as reStructuredText here")
     parser.add_argument("--update", action="store_true",
                         help="keep the rows of --json that this run does not measure "
                              "(each row names the recording it comes from)")
+    parser.add_argument("--check-epochs", type=int, default=2,
+                        help="epochs of the learning check (0: no check)")
+    parser.add_argument("--check-validation", type=int, default=None,
+                        help="validation reviews of the learning check (default 2000)")
+    harness.add_output_flags(parser, rounds=None, rst=True)
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="alternating rounds (default 5; --quick: 1)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--check", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    defaults = QUICK if args.quick else {"sequences": 6400, "rounds": 5, "check_validation": 2000}
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    if args.quick and not args.data:
+        args.synthetic = True
     if args.worker:
         worker(args)
         return
 
-    import importlib.util
-
     if importlib.util.find_spec("torch") is None:
-        raise SystemExit("torch_twins.py needs PyTorch: pip install 'keras-seqzoo[torch]'")
+        raise SystemExit("torch_twins needs PyTorch: pip install 'keras-seqzoo[torch]'")
     if args.update and not (args.json and os.path.exists(args.json)):
         raise SystemExit("--update needs --json naming an earlier recording to update")
+    selected = _selected(args.models)
+    recording_run = harness.Recording(MODULE)
+    common = ["--sequences", str(args.sequences), "--rounds", str(args.rounds),
+              "--check-validation", str(args.check_validation),
+              "--check-epochs", str(args.check_epochs)]
+    for flag, value in (("--data", args.data), ("--device", args.device)):
+        if value:
+            common += [flag, value]
+    for flag in ("synthetic", "with_keras", "with_wrapped", "quick"):
+        if getattr(args, flag):
+            common.append("--" + flag.replace("_", "-"))
+    common += ["--models", *[a.name for a in selected]]
+    configs = [c for c in args.configs if importlib.util.find_spec(c) is not None]
+    for config in set(args.configs) - set(configs):
+        print(f"skip {config}: not installed")
+    checks: list[dict] = []
+    if configs and args.check_epochs > 0:
+        checks = harness.run_worker(MODULE, [*common, "--check"], configs[0],
+                                    label=f"learning check ({configs[0]})")["checks"]
+        for check in checks:
+            print(f"learning check {check['architecture']}: Keras {check['keras_accuracy']:.3f}, "
+                  f"twin {check['twin_accuracy']:.3f} after {check['epochs']} epochs")
+        failed = [c["architecture"] for c in checks if not c["learns"]]
+        if failed and not args.quick:
+            raise SystemExit(
+                f"torch_twins: the twins of {failed} end more than 2 points below the Keras "
+                "model's validation accuracy; fix them (benchmarks/training/twins.py) before "
+                "timing them")
     measured, versions = {}, {}
-    for config in args.configs:
-        if importlib.util.find_spec(config) is None:
-            print(f"skip {config}: not installed")
-            continue
-        command = [sys.executable, __file__, "--worker", "--sequences", str(args.sequences),
-                   "--rounds", str(args.rounds)]
-        for flag, value in (("--data", args.data), ("--device", args.device)):
-            if value:
-                command += [flag, value]
-        if args.synthetic:
-            command.append("--synthetic")
-        if args.with_keras:
-            command.append("--with-keras")
-        if args.with_wrapped:
-            command.append("--with-wrapped")
-        if args.models:
-            command += ["--models", *args.models]
-        payload = run_worker(command, config)
+    for config in configs:
+        payload = harness.run_worker(MODULE, common, config)
         measured[config] = payload["results"]
         versions[config] = payload["versions"]
     rows = _rows(measured)
-    hardware = {"machine": platform.machine(), "processor": _cpu_model(),
-                "cpus": os.cpu_count(), "python": platform.python_version(),
-                "platform": platform.platform()}
+    hardware = harness.hardware()
     gpus = {v["gpu"] for v in versions.values() if v.get("gpu")}
     if gpus:
         hardware["gpu"] = ", ".join(sorted(gpus))
-    command = "python benchmarks/torch_twins.py " + " ".join(sys.argv[1:])
-    print(f"\nhardware: {hardware}\nversions: {versions}")
-    print(f"{args.sequences} sequences x {LENGTH} tokens, batch {BATCH}, {args.rounds} rounds\n")
-    print("| model | backend | layers (kernel) | best | torch best | ratio best "
-          "| median | torch median | ratio medians |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
+    lines = [f"hardware: {hardware}", f"versions: {versions}",
+             f"{args.sequences} sequences x {LENGTH} tokens, batch {BATCH}, {args.rounds} rounds",
+             "",
+             "| model | backend | layers (kernel) | best | torch best | ratio best "
+             "| median | torch median | ratio medians |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        print(f"| {r['model']} | {r['backend']} | {r['way']} ({', '.join(r['kernels'])}) "
-              f"| {r['best']:.2f} | {r['torch_best']:.2f} | {r['ratio_best']:.2f} "
-              f"| {r['median']:.2f} | {r['torch_median']:.2f} | {r['ratio_median']:.2f} |")
-    recording = {"command": command, "hardware": hardware, "versions": versions,
+        lines.append(
+            f"| {r['model']} | {r['backend']} | {r['way']} ({', '.join(r['kernels'])}) "
+            f"| {r['best']:.2f} | {r['torch_best']:.2f} | {r['ratio_best']:.2f} "
+            f"| {r['median']:.2f} | {r['torch_median']:.2f} | {r['ratio_median']:.2f} |")
+    recording = {"command": recording_run.command, "hardware": hardware, "versions": versions,
                  "sequences": args.sequences, "rounds": args.rounds,
                  "data": "random tokens" if args.synthetic else "IMDB training reviews",
-                 "recorded": time.strftime("%Y-%m-%d", time.gmtime())}
+                 "recorded": recording_run.record()["recorded"],
+                 "learning_check": {"checks": checks, "enforced": not args.quick,
+                                    "validation": args.check_validation},
+                 "load": recording_run.load()}
     result = {"rows": rows, "recordings": [recording], **recording}
     if args.update:
         with open(args.json) as handle:
             result = _merge_recordings(json.load(handle), result)
-    if args.rst:
-        os.makedirs(os.path.dirname(os.path.abspath(args.rst)), exist_ok=True)
-        with open(args.rst, "w") as handle:
-            handle.write(_rst(result))
-    if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w") as handle:
-            json.dump(result, handle, indent=2)
+    recording_run.finish(args, text="\n".join(lines) + "\n", payload=result, rst=_rst(result))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ passes copies (see ``LSTM._torch_params``).
 Run:
 
 ```bash
-python benchmarks/torch_weight_layout.py --rounds 9 --steps 40
+python -m benchmarks.kernels.torch_weight_layout --rounds 9 --steps 40 \\
+    --text docs/data/benchmarks/torch_weight_layout.txt
 ```
 """
 
@@ -22,6 +23,10 @@ import argparse
 import platform
 import statistics
 import time
+
+from benchmarks import harness
+
+MODULE = "benchmarks.kernels.torch_weight_layout"
 
 BATCH, STEPS, FEATURES, UNITS = 32, 120, 16, 32
 
@@ -60,31 +65,40 @@ def make_step(layout: str):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--steps", type=int, default=40, help="training steps per round")
+    harness.add_output_flags(parser, rounds=9)
     args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.steps = min(args.rounds, 2), min(args.steps, 2)
+    recording = harness.Recording(MODULE)
     import torch
 
     steps = {layout: make_step(layout) for layout in ("views", "copies")}
     first = {layout: step() for layout, step in steps.items()}  # also the warm-up
     same = all(torch.allclose(a, b, atol=1e-5) for a, b in zip(*first.values()))
-    times: dict[str, list[float]] = {layout: [] for layout in steps}
-    for round_index in range(args.rounds):
-        order = list(steps) if round_index % 2 == 0 else list(steps)[::-1]
-        for layout in order:
+    def timed(step):
+        def run() -> float:
             start = time.perf_counter()
             for _ in range(args.steps):
-                steps[layout]()
-            times[layout].append((time.perf_counter() - start) / args.steps * 1e3)
+                step()
+            return (time.perf_counter() - start) / args.steps * 1e3
+
+        return run
+
+    times = harness.alternating_rounds({layout: timed(step) for layout, step in steps.items()},
+                                       args.rounds)
     medians = {layout: statistics.median(values) for layout, values in times.items()}
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{platform.machine()}, Python {platform.python_version()}")
-    print(f"batch {BATCH}, {STEPS} steps, {FEATURES} -> {UNITS} units, bidirectional; "
-          f"{args.rounds} alternating rounds of {args.steps} training steps")
+    lines = [f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+             f"{platform.machine()}, {harness.cpu_model()}, Python {platform.python_version()}",
+             f"batch {BATCH}, {STEPS} steps, {FEATURES} -> {UNITS} units, bidirectional; "
+             f"{args.rounds} alternating rounds of {args.steps} training steps"]
     for layout, value in medians.items():
-        print(f"{layout:7s} {value:7.3f} ms/step (median; best {min(times[layout]):.3f})")
-    print(f"same outputs and gradients: {same}")
-    print(f"ratio views / copies: {medians['views'] / medians['copies']:.2f}")
+        lines.append(f"{layout:7s} {value:7.3f} ms/step (median; best {min(times[layout]):.3f})")
+    lines += [f"same outputs and gradients: {same}",
+              f"ratio views / copies: {medians['views'] / medians['copies']:.2f}"]
+    recording.finish(args, text="\n".join(lines) + "\n",
+                     payload={"rounds": args.rounds, "steps": args.steps, "same": same,
+                              "ms_per_step_by_round": times, "versions": harness.versions()})
 
 
 if __name__ == "__main__":

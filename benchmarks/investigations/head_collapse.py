@@ -18,7 +18,8 @@ accuracy is below 0.6.
 Run (real IMDB data; JAX, the runner's default backend):
 
 ```bash
-KERAS_BACKEND=jax python benchmarks/head_collapse.py --data /path/to/aclImdb_v1.tar.gz
+KERAS_BACKEND=jax python -m benchmarks.investigations.head_collapse \\
+    --data /path/to/aclImdb_v1.tar.gz --text docs/data/benchmarks/head_collapse.txt
 ```
 """
 
@@ -32,6 +33,9 @@ import time
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+from benchmarks import harness  # noqa: E402  (after the backend is chosen)
+
+MODULE = "benchmarks.investigations.head_collapse"
 PRESETS = ["transformer_encoder.imdb_words10k", "bigru_attention.imdb_words10k"]
 
 
@@ -44,7 +48,13 @@ def main() -> None:
     parser.add_argument("--probe", type=int, default=2048, help="validation reviews probed")
     parser.add_argument("--data", default=os.environ.get("KERAS_SEQZOO_IMDB"),
                         help="aclImdb folder or .tar.gz (default: $KERAS_SEQZOO_IMDB)")
+    harness.add_output_flags(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.presets, args.activations = args.presets[:1], args.activations[:1]
+        args.seeds, args.steps = args.seeds[:1], min(args.steps, 2)
+        args.probe = min(args.probe, 64)
+    recording = harness.Recording(MODULE)
 
     import keras
     import numpy as np
@@ -58,14 +68,20 @@ def main() -> None:
     pick = np.random.default_rng(0).choice(len(y_val), size=args.probe, replace=False)
     x_probe, y_probe = x_val[pick], y_val[pick]
 
-    print(f"# head_collapse.py: {args.steps} training batches of {data.batch_size}, "
-          f"probe {args.probe} validation reviews; loss: the mean training loss over "
-          "those batches")
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, Keras {keras.__version__} ({keras.backend.backend()})")
-    print(f"{'preset':36s} {'head':10s} {'seed':>4s} {'loss':>6s} {'probe acc':>9s} "
-          f"{'silent units':>12s} {'seconds':>7s}")
-    summary = {}
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        lines.append(line)
+        print(line, flush=True)
+
+    say(f"# benchmarks.investigations.head_collapse: {args.steps} training batches of "
+        f"{data.batch_size}, probe {args.probe} validation reviews; loss: the mean training "
+        "loss over those batches")
+    say(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, Keras {keras.__version__} ({keras.backend.backend()})")
+    say(f"{'preset':36s} {'head':10s} {'seed':>4s} {'loss':>6s} {'probe acc':>9s} "
+        f"{'silent units':>12s} {'seconds':>7s}")
+    summary, runs = {}, []
     for preset in args.presets:
         for activation in args.activations:
             failed = 0
@@ -85,16 +101,20 @@ def main() -> None:
                 probability = model.predict(x_probe, verbose=0)[:, 0]
                 accuracy = float(((probability > 0.5) == (y_probe > 0.5)).mean())
                 failed += accuracy < 0.6
-                print(f"{preset:36s} {activation:10s} {seed:4d} "
-                      f"{history.history['loss'][-1]:6.3f} {accuracy:9.3f} "
-                      f"{silent:>8d} of {pre.shape[1]} {time.monotonic() - started:7.1f}",
-                      flush=True)
+                say(f"{preset:36s} {activation:10s} {seed:4d} "
+                    f"{history.history['loss'][-1]:6.3f} {accuracy:9.3f} "
+                    f"{silent:>8d} of {pre.shape[1]} {time.monotonic() - started:7.1f}")
+                runs.append({"preset": preset, "activation": activation, "seed": seed,
+                             "loss": history.history["loss"][-1], "probe_accuracy": accuracy,
+                             "silent_units": silent})
             summary[preset, activation] = failed
-    print()
-    print(f"never learned (probe accuracy < 0.6) in {args.steps} batches, of "
-          f"{len(args.seeds)} seeds:")
+    lines += ["", f"never learned (probe accuracy < 0.6) in {args.steps} batches, of "
+                  f"{len(args.seeds)} seeds:"]
     for (preset, activation), failed in summary.items():
-        print(f"  {preset:36s} {activation:10s} {failed}")
+        lines.append(f"  {preset:36s} {activation:10s} {failed}")
+    recording.finish(args, text="\n".join(lines) + "\n",
+                     payload={"steps": args.steps, "probe": args.probe, "runs": runs,
+                              "versions": harness.versions()})
 
 
 if __name__ == "__main__":

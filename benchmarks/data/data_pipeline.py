@@ -3,9 +3,10 @@
 Usage::
 
     KERAS_SEQZOO_IMDB=../shared/data/aclImdb_labeled.tar.gz \\
-        python benchmarks/data_pipeline.py --encoding words
-    python benchmarks/data_pipeline.py --source aclImdb_v1.tar.gz --encoding subwords
-    python benchmarks/data_pipeline.py --encoding subwords --limit 5000   # a quicker run
+        python -m benchmarks.data.data_pipeline --encoding words
+    python -m benchmarks.data.data_pipeline --source aclImdb_v1.tar.gz --encoding subwords
+    python -m benchmarks.data.data_pipeline --encoding subwords --limit 5000   # a quicker run
+    python -m benchmarks.data.data_pipeline --quick   # words, 100 reviews per split
 
 The first load of each encoding runs in an empty temporary cache (a cold
 build) unless ``--cache-dir`` names one; the second load must hit the cache.
@@ -15,12 +16,15 @@ The full subword build takes minutes.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
 import tempfile
 import time
+
+from benchmarks import harness
+
+MODULE = "benchmarks.data.data_pipeline"
 
 
 def _epoch(dataset) -> tuple[float, int, float]:
@@ -69,8 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--encoding", choices=["words", "subwords", "both"], default="both")
     parser.add_argument("--cache-dir", help="cache directory (default: a fresh temporary one)")
     parser.add_argument("--limit", type=int, help="balanced examples per split, for a quick run")
-    parser.add_argument("--json", help="also write the results to this JSON file")
+    harness.add_output_flags(parser)
     args = parser.parse_args(argv)
+    if args.quick:
+        args.encoding, args.limit = "words", min(args.limit or 100, 100)
+    recording = harness.Recording(MODULE, argv)
 
     encodings = ["words", "subwords"] if args.encoding == "both" else [args.encoding]
     with tempfile.TemporaryDirectory(prefix="seqzoo_bench_") as tmp:
@@ -82,24 +89,23 @@ def main(argv: list[str] | None = None) -> int:
         rows = [bench(e, args.source, cache_dir, args.limit) for e in encodings]
 
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-    print(f"machine: {machine}; import tensorflow: {import_s:.1f} s")
+    lines = [f"machine: {machine}; import tensorflow: {import_s:.1f} s"]
     keys = [
         "first_read_s", "first_fit_s", "first_encode_s", "first_cache_write_s", "first_load_s",
         "reload_s", "cache_hit_on_reload", "vocab_size", "num_train", "num_validation",
         "train_batches", "train_padding_fraction", "train_epoch_iterate_s", "numpy_s",
     ]
     width = max(map(len, keys))
-    print(f"{'':{width}}  " + "  ".join(f"{r['encoding']:>12}" for r in rows))
+    lines.append(f"{'':{width}}  " + "  ".join(f"{r['encoding']:>12}" for r in rows))
     for key in keys:
         cells = []
         for r in rows:
             value = r.get(key, "-")
             cells.append(f"{value:12.3f}" if isinstance(value, float) else f"{value!s:>12}")
-        print(f"{key:{width}}  " + "  ".join(cells))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"machine": machine, "import_tensorflow_s": import_s, "results": rows}, f,
-                      indent=2, default=str)
+        lines.append(f"{key:{width}}  " + "  ".join(cells))
+    recording.finish(args, text="\n".join(lines) + "\n",
+                     payload={"machine": machine, "import_tensorflow_s": import_s,
+                              "results": rows})
     return 0 if all(r["cache_hit_on_reload"] for r in rows) else 1
 
 

@@ -20,7 +20,7 @@ Each variant is first checked against a float64 step-by-step loop. Medians over
 Run:
 
 ```bash
-python benchmarks/mingru_scan.py
+python -m benchmarks.kernels.mingru_scan --text docs/data/benchmarks/mingru_scan.txt
 ```
 """
 
@@ -34,15 +34,22 @@ import time
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+from benchmarks import harness  # noqa: E402  (after the backend is chosen)
+
+MODULE = "benchmarks.kernels.mingru_scan"
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--steps", type=int, default=120)
     parser.add_argument("--units", type=int, default=128, help="state width (both directions)")
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=20, help="calls per round and variant")
+    harness.add_output_flags(parser, rounds=7)
     args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.repeats = min(args.rounds, 1), 1
+    recording = harness.Recording(MODULE)
 
     import jax
     import keras
@@ -52,7 +59,8 @@ def main() -> None:
     from keras_seqzoo.layers.mingru import _compose, min_gru_scan
 
     if keras.backend.backend() != "jax":
-        raise SystemExit("benchmarks/mingru_scan.py times jitted JAX functions: KERAS_BACKEND=jax")
+        raise SystemExit("benchmarks.kernels.mingru_scan times jitted JAX functions: "
+                         "KERAS_BACKEND=jax")
 
     def time_major(fn):
         def run(gates, candidates):
@@ -134,7 +142,7 @@ def main() -> None:
     reference = np.stack(reference, 1)
     gates = gates64.astype("float32")
 
-    grads = {}
+    grads, lines = {}, []
     for name, fn in variants.items():
         error = float(np.abs(np.asarray(fn(gates, candidates)) - reference).max())
         if error > 1e-4:
@@ -145,26 +153,32 @@ def main() -> None:
 
         grads[name] = jax.jit(jax.grad(loss, argnums=(0, 1)))
         jax.block_until_ready(grads[name](pre, candidates))
-        print(f"{name}: max |error| vs float64 loop {error:.1e}", flush=True)
+        lines.append(f"{name}: max |error| vs float64 loop {error:.1e}")
+        print(lines[-1], flush=True)
 
-    times: dict[str, list[float]] = {name: [] for name in grads}
-    for round_index in range(args.rounds):
-        names = list(grads) if round_index % 2 == 0 else list(grads)[::-1]
-        for name in names:
+    def timed(fn):
+        def run() -> float:
             start = time.perf_counter()
             for _ in range(args.repeats):
-                jax.block_until_ready(grads[name](pre, candidates))
-            times[name].append((time.perf_counter() - start) / args.repeats * 1000)
+                jax.block_until_ready(fn(pre, candidates))
+            return (time.perf_counter() - start) / args.repeats * 1000
 
+        return run
+
+    times = harness.alternating_rounds({name: timed(fn) for name, fn in grads.items()},
+                                       args.rounds)
     base = statistics.median(times["associative_scan"])
-    print(f"\n{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"keras {keras.__version__}, jax {jax.__version__}; shape (batch, time, units) = "
-          f"{shape}; forward + backward, median of {args.rounds} rounds x {args.repeats} calls\n")
-    print("| variant | ms | x associative_scan |")
-    print("|---|---:|---:|")
+    lines += ["", f"{platform.machine()}, {harness.cpu_model()}, {os.cpu_count()} CPUs, Python "
+                  f"{platform.python_version()}, keras {keras.__version__}, jax {jax.__version__}; "
+                  f"shape (batch, time, units) = {shape}; forward + backward, median of "
+                  f"{args.rounds} rounds x {args.repeats} calls", "",
+              "| variant | ms | x associative_scan |", "|---|---:|---:|"]
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"| {name} | {median:.2f} | {median / base:.2f} |")
+        lines.append(f"| {name} | {median:.2f} | {median / base:.2f} |")
+    recording.finish(args, text="\n".join(lines) + "\n",
+                     payload={"shape": shape, "rounds": args.rounds, "repeats": args.repeats,
+                              "ms_by_round": times, "versions": harness.versions()})
 
 
 if __name__ == "__main__":

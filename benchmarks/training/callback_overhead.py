@@ -1,7 +1,7 @@
 """Overhead of keras_seqzoo's EpochTimer + HistoryExporter, against CSVLogger.
 
 Trains a slide model for a few epochs in three configurations, alternating
-them run after run so that drifts in machine load hit all of them alike:
+them round after round (``--rounds``) so that drifts in machine load hit all of them alike:
 
 - ``none``: no callbacks;
 - ``csvlogger``: ``keras.callbacks.CSVLogger``;
@@ -19,8 +19,8 @@ IMDB BiLSTM and no more than ``csvlogger``.
 This is a script, not a test. Examples:
 
 ```
-KERAS_BACKEND=jax python benchmarks/callback_overhead.py                 # synthetic, quick
-KERAS_BACKEND=jax python benchmarks/callback_overhead.py --data imdb --epochs 4 --repeats 3
+KERAS_BACKEND=jax python -m benchmarks.training.callback_overhead       # synthetic
+KERAS_BACKEND=jax python -m benchmarks.training.callback_overhead --data imdb --epochs 4 --rounds 3
 ```
 
 ``--long-run EPOCHS`` (default 1,000) then calls the hooks alone, as ``fit`` does,
@@ -39,7 +39,10 @@ import keras
 import numpy as np
 
 import keras_seqzoo as zoo
+from benchmarks import harness
 from keras_seqzoo.callbacks import EpochTimer, HistoryExporter
+
+MODULE = "benchmarks.training.callback_overhead"
 
 _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
           "on_test_begin", "on_test_end")
@@ -97,7 +100,7 @@ def _callbacks(config: str, directory: Path, batch_size: int) -> list:
     return [EpochTimer(batch_size=batch_size, verbose=0), HistoryExporter(directory)]
 
 
-def _long_run_hook_cost(epochs: int, tmp: Path) -> None:
+def _long_run_hook_cost(epochs: int, tmp: Path) -> list[str]:
     """Per-epoch hook time over a long run, without training: the hooks are called
     the way ``fit`` calls them (through ``keras.callbacks.CallbackList``) with a
     fixed set of logs. Shows whether the cost grows with the number of epochs."""
@@ -108,7 +111,7 @@ def _long_run_hook_cost(epochs: int, tmp: Path) -> None:
         "seqzoo, fsync=False": lambda d: [EpochTimer(batch_size=32, verbose=0),
                                           HistoryExporter(d, fsync=False)],
     }
-    print(f"\nhooks only, {epochs} epochs (ms per epoch, median of the first and last 50):")
+    lines = ["", f"hooks only, {epochs} epochs (ms per epoch, median of the first and last 50):"]
     for name, make in configs.items():
         directory = tmp / f"long_{len(name)}_{name[:6]}"
         directory.mkdir()
@@ -126,7 +129,8 @@ def _long_run_hook_cost(epochs: int, tmp: Path) -> None:
             times.append(time.perf_counter() - start)
         callbacks.on_train_end()
         first, last = statistics.median(times[:50]), statistics.median(times[-50:])
-        print(f"{name:>20}  first {first * 1000:7.3f}  last {last * 1000:7.3f}")
+        lines.append(f"{name:>20}  first {first * 1000:7.3f}  last {last * 1000:7.3f}")
+    return lines
 
 
 def main() -> None:
@@ -138,60 +142,76 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=120)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--repeats", type=int, default=2, help="0: only the --long-run part")
     parser.add_argument("--validation-split", type=float, default=0.2)
     parser.add_argument("--long-run", type=int, default=1000, metavar="EPOCHS",
                         help="also time the hooks alone over this many epochs (0: skip)")
+    harness.add_output_flags(parser, rounds=2)
     args = parser.parse_args()
+    if args.quick:
+        args.samples, args.epochs = min(args.samples, 128), 2
+        args.rounds, args.long_run = min(args.rounds, 1), min(args.long_run, 60)
+    recording = harness.Recording(MODULE)
 
-    if args.repeats == 0:  # only the long run
-        with tempfile.TemporaryDirectory() as tmp:
-            _long_run_hook_cost(args.long_run, Path(tmp))
-        return
+    lines: list[str] = []
+    payload: dict = {"backend": keras.backend.backend(), "model": args.model,
+                     "data": args.data, "rounds": args.rounds, "epochs": args.epochs}
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.rounds > 0:  # 0: only the --long-run part
+            lines += _fits(args, Path(tmp), payload)
+        if args.long_run:
+            lines += _long_run_hook_cost(args.long_run, Path(tmp))
+    recording.finish(args, text="\n".join(lines) + "\n", payload=payload)
+
+
+def _fits(args, tmp: Path, payload: dict) -> list[str]:
+    """Fits the model in every configuration, alternating; returns the report's lines."""
     x, y = _data(args)
     configs = ("none", "csvlogger", "seqzoo")
     epoch_times: dict[str, list[float]] = {c: [] for c in configs}
     hook_share: dict[str, list[float]] = {c: [] for c in configs}
     per_fit: dict[str, list[float]] = {c: [] for c in configs}
-    with tempfile.TemporaryDirectory() as tmp:
-        for repeat in range(args.repeats):
-            order = configs if repeat % 2 == 0 else tuple(reversed(configs))
-            for config in order:
-                keras.backend.clear_session()
-                keras.utils.set_random_seed(repeat)
-                model = zoo.compile_model(zoo.build(
-                    args.model, vocab_size=args.vocab_size, max_length=args.max_length))
-                directory = Path(tmp) / f"{config}_{repeat}"
-                directory.mkdir()
-                callbacks = _callbacks(config, directory, args.batch_size)
-                spent = [0.0, 0.0]
-                _instrument(callbacks, spent)
-                stamp = _Stamp()
-                model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
-                          validation_split=args.validation_split, verbose=0,
-                          callbacks=[stamp, *callbacks])
-                steady = stamp.times[1:] or stamp.times
-                epoch_times[config].extend(steady)
-                hook_share[config].append(spent[0] / len(stamp.times) / statistics.median(steady))
-                per_fit[config].append(spent[1])
-                print(f"repeat {repeat} {config:>9}: epochs "
-                      + ", ".join(f"{t:.3f}" for t in stamp.times) + " s", flush=True)
 
+    def fit(config: str):
+        def run() -> None:
+            repeat = len(per_fit[config])
+            keras.backend.clear_session()
+            keras.utils.set_random_seed(repeat)
+            model = zoo.compile_model(zoo.build(
+                args.model, vocab_size=args.vocab_size, max_length=args.max_length))
+            directory = tmp / f"{config}_{repeat}"
+            directory.mkdir()
+            callbacks = _callbacks(config, directory, args.batch_size)
+            spent = [0.0, 0.0]
+            _instrument(callbacks, spent)
+            stamp = _Stamp()
+            model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
+                      validation_split=args.validation_split, verbose=0,
+                      callbacks=[stamp, *callbacks])
+            steady = stamp.times[1:] or stamp.times
+            epoch_times[config].extend(steady)
+            hook_share[config].append(spent[0] / len(stamp.times) / statistics.median(steady))
+            per_fit[config].append(spent[1])
+            print(f"repeat {repeat} {config:>9}: epochs "
+                  + ", ".join(f"{t:.3f}" for t in stamp.times) + " s", flush=True)
+
+        return run
+
+    harness.alternating_rounds({config: fit(config) for config in configs}, args.rounds)
     base = statistics.median(epoch_times["none"])
-    print(f"\n{keras.backend.backend()} backend, model {args.model}, data {args.data} "
-          f"({len(x)} samples x {args.max_length}), batch {args.batch_size}, "
-          f"{args.epochs} epochs x {args.repeats} repeats")
-    print(f"{'config':>10}  {'epoch (s)':>10}  {'vs none':>8}  {'epoch hooks / epoch':>20}"
-          f"  {'once per fit (ms)':>17}")
+    lines = [f"{keras.backend.backend()} backend, model {args.model}, data {args.data} "
+             f"({len(x)} samples x {args.max_length}), batch {args.batch_size}, "
+             f"{args.epochs} epochs x {args.rounds} rounds",
+             f"{'config':>10}  {'epoch (s)':>10}  {'vs none':>8}  {'epoch hooks / epoch':>20}"
+             f"  {'once per fit (ms)':>17}"]
     for config in configs:
         median = statistics.median(epoch_times[config])
         share = statistics.median(hook_share[config])
         once = statistics.median(per_fit[config]) * 1000
-        print(f"{config:>10}  {median:10.4f}  {median / base:8.4f}  {share * 100:19.3f}%"
-              f"  {once:17.1f}")
-    if args.long_run:
-        with tempfile.TemporaryDirectory() as tmp:
-            _long_run_hook_cost(args.long_run, Path(tmp))
+        lines.append(f"{config:>10}  {median:10.4f}  {median / base:8.4f}  "
+                     f"{share * 100:19.3f}%  {once:17.1f}")
+    payload.update({"epoch_seconds": epoch_times, "hook_share": hook_share,
+                    "once_per_fit_seconds": per_fit})
+    return lines
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ taken back to back in an order that reverses every round).
 Run:
 
 ```bash
-KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz python benchmarks/epoch_times.py \\
+KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz python -m benchmarks.training.epoch_times \\
     --json docs/data/benchmarks/epoch_times.json --rst docs/data/benchmarks/epoch_times.rst
 ```
 """
@@ -35,16 +35,13 @@ KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz python benchmarks/epoch_times.py \\
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
+import importlib.util
 import statistics
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchmarks import harness
 
-from torch_twins import run_worker  # noqa: E402
+MODULE = "benchmarks.training.epoch_times"
 
 MODELS = {
     "T4 Embedding + Flatten": "embedding_flatten.imdb_words10k",
@@ -105,18 +102,6 @@ def slides_model(preset: str):
     )
 
 
-def _cpu_model() -> str:
-    """The CPU's model name (``platform.processor()`` is empty on most Linux systems)."""
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def worker(args) -> None:
     """Runs in a process whose KERAS_BACKEND is fixed; prints one JSON line."""
     import keras
@@ -147,20 +132,20 @@ def worker(args) -> None:
         counts = {way: models[(label, way)].count_params() for way in ("slides", "seqzoo")}
         if counts["slides"] != counts["seqzoo"]:
             raise SystemExit(f"{label}: the two ways of writing it differ: {counts} parameters")
-    times: dict = {key: [] for key in models}
-    keys = list(models)
-    for round_index in range(args.rounds):
-        # Reverse the order every other round so that neither way of writing a model
-        # always runs right after the other (caches, thermal state, background load).
-        for key in keys if round_index % 2 == 0 else keys[::-1]:
-            model = models[key]
-            # Repeat the fit until --min-seconds have passed: a fast model's 50 steps
-            # take a fraction of a second, shorter than the machine's slow phases.
+    def measure(model):
+        # Repeat the fit until --min-seconds have passed: a fast model's 50 steps
+        # take a fraction of a second, shorter than the machine's slow phases.
+        def run() -> float:
             fits, start = 0, time.perf_counter()
             while fits == 0 or time.perf_counter() - start < args.min_seconds:
                 model.fit(x, y, batch_size=32, epochs=1, verbose=0, shuffle=False)
                 fits += 1
-            times[key].append((time.perf_counter() - start) / (args.steps * fits))
+            return (time.perf_counter() - start) / (args.steps * fits)
+
+        return run
+
+    times = harness.alternating_rounds({key: measure(m) for key, m in models.items()},
+                                       args.rounds)
     result = {
         f"{label}|{way}": {
             "seconds_per_step": statistics.median(values),
@@ -169,59 +154,52 @@ def worker(args) -> None:
         }
         for (label, way), values in times.items()
     }
-    versions = {"keras": keras.__version__, "backend": keras.backend.backend()}
-    if keras.backend.backend() == "jax":
-        import jax
-
-        versions["jax"] = jax.__version__
-    elif keras.backend.backend() == "torch":
-        import torch
-
-        versions["torch"] = torch.__version__
-    else:
-        import tensorflow as tf
-
-        versions["tensorflow"] = tf.__version__
-    print("RESULT " + json.dumps({"results": result, "versions": versions}))
+    harness.emit({"results": result, "versions": harness.versions()})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None, help="IMDB folder or tarball ($KERAS_SEQZOO_IMDB)")
-    parser.add_argument("--steps", type=int, default=100, help="timed steps per measurement")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--min-seconds", type=float, default=2.0,
-                        help="repeat a measurement's fit until it has lasted this long")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="timed steps per measurement (default 100; --quick: 2)")
+    parser.add_argument("--min-seconds", type=float, default=None,
+                        help="repeat a measurement's fit until it has lasted this long "
+                             "(default 2; --quick: 0)")
     parser.add_argument("--configs", nargs="*", default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument("--models", nargs="*", default=None, help="e.g. T5 T6")
-    parser.add_argument("--json", default=None, help="write the results here")
-    parser.add_argument("--rst", default=None, help="write the table as reStructuredText here")
+    harness.add_output_flags(parser, rst=True)
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="alternating rounds (default 3; --quick: 1)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--jit", type=lambda s: {"true": True, "false": False}[s], default=None,
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
+    defaults = ({"steps": 2, "min_seconds": 0.0, "rounds": 1} if args.quick
+                else {"steps": 100, "min_seconds": 2.0, "rounds": 3})
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     if args.worker:
         worker(args)
         return
 
-    import importlib.util
-
+    recording = harness.Recording(MODULE)
     measured = {}
     versions = {}
     for name in args.configs:
         backend, jit = CONFIGS[name]
-        if importlib.util.find_spec(backend if backend != "tensorflow" else "tensorflow") is None:
+        if importlib.util.find_spec(backend) is None:
             print(f"skip {name}: {backend} is not installed")
             continue
-        command = [sys.executable, __file__, "--worker", "--steps", str(args.steps),
-                   "--rounds", str(args.rounds), "--min-seconds", str(args.min_seconds)]
+        command = ["--steps", str(args.steps), "--rounds", str(args.rounds),
+                   "--min-seconds", str(args.min_seconds)]
         if args.data:
             command += ["--data", args.data]
         if args.models:
             command += ["--models", *args.models]
         if jit is not None:
             command += ["--jit", "true" if jit else "false"]
-        payload = run_worker(command, backend, label=name)
+        payload = harness.run_worker(MODULE, command, backend, label=name)
         measured[name] = payload["results"]
         versions[name] = payload["versions"]
 
@@ -241,88 +219,73 @@ def main() -> None:
                 paired = results.get(f"{label}|slides")
                 builder_ratio = None
                 if way == "seqzoo" and paired:
-                    builder_ratio = statistics.median(
-                        b / a for a, b in zip(paired["rounds"], item["rounds"]))
+                    builder_ratio = harness.paired_ratio(paired["rounds"], item["rounds"])
                 bigru = results.get(f"{BIGRU}|seqzoo")
                 vs_bigru = None
                 if way == "seqzoo" and bigru and label != BIGRU:
-                    vs_bigru = statistics.median(
-                        b / a for a, b in zip(bigru["rounds"], item["rounds"]))
+                    vs_bigru = harness.paired_ratio(bigru["rounds"], item["rounds"])
                 rows.append({"model": label, "config": name, "written": way,
                              "seconds_per_epoch": seconds, "params": item["params"],
                              "speedup_vs_slides_tf": speedup,
                              "builder_vs_handwritten": builder_ratio,
                              "vs_bigru": vs_bigru,
                              "seconds_per_step_by_round": item["rounds"]})
-    hardware = {
-        "machine": platform.machine(),
-        "processor": _cpu_model(),
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-    print(f"\nhardware: {hardware}\nversions: {versions}")
-    print(f"steps timed: {args.steps} x {args.rounds} rounds (medians); epoch = "
-          f"{STEPS_PER_EPOCH} steps, training only\n")
-    print("| model | config | written as | params | s/epoch | speed-up vs slides' TF code "
-          "| builder / hand-written | x BiGRU |")
-    print("|---|---|---|---:|---:|---:|---:|---:|")
+    hardware = harness.hardware()
+    lines = [f"hardware: {hardware}", f"versions: {versions}",
+             f"steps timed: {args.steps} x {args.rounds} rounds (medians); epoch = "
+             f"{STEPS_PER_EPOCH} steps, training only", "",
+             "| model | config | written as | params | s/epoch | speed-up vs slides' TF code "
+             "| builder / hand-written | x BiGRU |",
+             "|---|---|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         speedup = f"{r['speedup_vs_slides_tf']:.2f}x" if r["speedup_vs_slides_tf"] else ""
         ratio = f"{r['builder_vs_handwritten']:.3f}" if r["builder_vs_handwritten"] else ""
         vs_bigru = f"{r['vs_bigru']:.2f}" if r["vs_bigru"] else ""
-        print(f"| {r['model']} | {r['config']} | {r['written']} | {r['params']:,} "
-              f"| {r['seconds_per_epoch']:.1f} | {speedup} | {ratio} | {vs_bigru} |")
+        lines.append(f"| {r['model']} | {r['config']} | {r['written']} | {r['params']:,} "
+                     f"| {r['seconds_per_epoch']:.1f} | {speedup} | {ratio} | {vs_bigru} |")
     ratios = [r["builder_vs_handwritten"] for r in rows if r["builder_vs_handwritten"]]
     if ratios:
-        print(f"\nbuilder / hand-written, over {len(ratios)} cells: median "
-              f"{statistics.median(ratios):.3f}, range {min(ratios):.3f}-{max(ratios):.3f}")
-    if args.rst:
-        lines = [
-            f"Measured by ``python benchmarks/epoch_times.py {' '.join(sys.argv[1:])}`` on "
-            f"{hardware['cpus']} CPUs ({hardware['machine']}, {hardware['processor']}), "
-            f"Python {hardware['python']}; "
-            + "; ".join(f"{name}: " + ", ".join(f"{k} {v}" for k, v in v_.items() if k != "backend")
-                        for name, v_ in versions.items())
-            + f". {args.steps} timed training steps (fits repeated to at least "
-            f"{args.min_seconds:g} s) "
-            f"x {args.rounds} rounds per cell (medians), "
-            f"scaled to an epoch of {STEPS_PER_EPOCH} steps, validation excluded.",
-            "",
-            ".. list-table::",
-            "   :header-rows: 1",
-            "",
-            "   * - Model",
-            "     - Configuration",
-            "     - Written as",
-            "     - Params",
-            "     - s/epoch",
-            "     - Speed-up vs the slides' code on TF",
-            "     - Builder / hand-written",
-            "     - x BiGRU (same process)",
-        ]
-        for r in rows:
-            # "\\-": a lone "-" in a list-table cell would be read as an empty bullet list.
-            speedup = f"{r['speedup_vs_slides_tf']:.2f}x" if r["speedup_vs_slides_tf"] else "\\-"
-            ratio = f"{r['builder_vs_handwritten']:.3f}" if r["builder_vs_handwritten"] else "\\-"
-            vs_bigru = f"{r['vs_bigru']:.2f}" if r["vs_bigru"] else "\\-"
-            lines += [f"   * - {r['model']}", f"     - {r['config']}", f"     - {r['written']}",
-                      f"     - {r['params']:,}", f"     - {r['seconds_per_epoch']:.1f}",
-                      f"     - {speedup}", f"     - {ratio}", f"     - {vs_bigru}"]
-        if ratios:
-            lines += ["", f"Builder / hand-written (median of the per-round ratios in each cell) over "
-                          f"the {len(ratios)} cells: median {statistics.median(ratios):.3f}, range "
-                          f"{min(ratios):.3f}-{max(ratios):.3f}."]
-        os.makedirs(os.path.dirname(os.path.abspath(args.rst)), exist_ok=True)
-        with open(args.rst, "w") as handle:
-            handle.write("\n".join(lines) + "\n")
-    if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w") as handle:
-            json.dump({"rows": rows, "hardware": hardware, "versions": versions,
-                       "steps": args.steps, "rounds": args.rounds,
-                       "command": "python benchmarks/epoch_times.py " + " ".join(sys.argv[1:])},
-                      handle, indent=2)
+        lines += ["", f"builder / hand-written, over {len(ratios)} cells: median "
+                      f"{statistics.median(ratios):.3f}, range {min(ratios):.3f}-{max(ratios):.3f}"]
+    table = [
+        f"Measured by ``{recording.command}`` on "
+        f"{hardware['cpus']} CPUs ({hardware['machine']}, {hardware['processor']}), "
+        f"Python {hardware['python']}; "
+        + "; ".join(f"{name}: " + ", ".join(f"{k} {v}" for k, v in v_.items() if k != "backend")
+                    for name, v_ in versions.items())
+        + f". {args.steps} timed training steps (fits repeated to at least "
+        f"{args.min_seconds:g} s) "
+        f"x {args.rounds} rounds per cell (medians), "
+        f"scaled to an epoch of {STEPS_PER_EPOCH} steps, validation excluded. "
+        + harness.load_line(recording.load()),
+        "",
+        ".. list-table::",
+        "   :header-rows: 1",
+        "",
+        "   * - Model",
+        "     - Configuration",
+        "     - Written as",
+        "     - Params",
+        "     - s/epoch",
+        "     - Speed-up vs the slides' code on TF",
+        "     - Builder / hand-written",
+        "     - x BiGRU (same process)",
+    ]
+    for r in rows:
+        # "\\-": a lone "-" in a list-table cell would be read as an empty bullet list.
+        speedup = f"{r['speedup_vs_slides_tf']:.2f}x" if r["speedup_vs_slides_tf"] else "\\-"
+        ratio = f"{r['builder_vs_handwritten']:.3f}" if r["builder_vs_handwritten"] else "\\-"
+        vs_bigru = f"{r['vs_bigru']:.2f}" if r["vs_bigru"] else "\\-"
+        table += [f"   * - {r['model']}", f"     - {r['config']}", f"     - {r['written']}",
+                  f"     - {r['params']:,}", f"     - {r['seconds_per_epoch']:.1f}",
+                  f"     - {speedup}", f"     - {ratio}", f"     - {vs_bigru}"]
+    if ratios:
+        table += ["", f"Builder / hand-written (median of the per-round ratios in each cell) over "
+                      f"the {len(ratios)} cells: median {statistics.median(ratios):.3f}, range "
+                      f"{min(ratios):.3f}-{max(ratios):.3f}."]
+    recording.finish(args, text="\n".join(lines) + "\n", rst="\n".join(table) + "\n",
+                     payload={"rows": rows, "hardware": hardware, "versions": versions,
+                              "steps": args.steps, "rounds": args.rounds})
 
 
 if __name__ == "__main__":

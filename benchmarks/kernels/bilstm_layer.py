@@ -1,7 +1,8 @@
 """The T5 BiLSTM layer alone on JAX, forward and backward, against ``nn.LSTM``, with the
 scans that keras_seqzoo tried and did not keep.
 
-``torch_twins.py`` times whole training epochs. This script isolates the recurrence:
+``benchmarks.training.torch_twins`` times whole training epochs. This script isolates the
+recurrence:
 ``jax.value_and_grad`` of a scalar loss of the layer's output (jitted), on the T5 shape
 (batch 32, 120 steps, 16 features, 2 x 32 units, the last state of each direction), and
 the same forward and backward through ``torch.nn.LSTM(bidirectional=True)`` in the same
@@ -24,7 +25,7 @@ ratio to ``nn.LSTM``.
 Run:
 
 ```bash
-python benchmarks/bilstm_layer.py --output docs/data/benchmarks/bilstm_layer.txt
+python -m benchmarks.kernels.bilstm_layer --text docs/data/benchmarks/bilstm_layer.txt
 ```
 """
 
@@ -34,13 +35,13 @@ import argparse
 import os
 import platform
 import statistics
-import sys
 import time
 
 os.environ["KERAS_BACKEND"] = "jax"
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from torch_twins import _cpu_model, write_report  # noqa: E402
+from benchmarks import harness  # noqa: E402  (after the backend is chosen)
+
+MODULE = "benchmarks.kernels.bilstm_layer"
 
 BATCH, STEPS, FEATURES, UNITS = 32, 120, 16, 32
 
@@ -122,10 +123,12 @@ def block_diagonal_scan(weights, x):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--calls", type=int, default=40, help="calls per round and variant")
-    parser.add_argument("--output", default=None, help="also write the report here")
+    harness.add_output_flags(parser, rounds=9)
     args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.calls = min(args.rounds, 1), 1
+    recording = harness.Recording(MODULE)
 
     import jax
     import jax.numpy as jnp
@@ -205,11 +208,9 @@ def main() -> None:
     checks.append(f"nn.LSTM: loss {torch_loss:.6f} (keras_seqzoo {float(reference_loss):.6f})")
 
     names = [*jax_runs, "nn.LSTM"]
-    times: dict[str, list[float]] = {name: [] for name in names}
-    for name, (fn, weights) in jax_runs.items():  # warm-up
-        jax.block_until_ready(fn(weights, x))
-    for round_index in range(args.rounds):
-        for name in names if round_index % 2 == 0 else names[::-1]:
+
+    def timed(name):
+        def run() -> float:
             start = time.perf_counter()
             if name == "nn.LSTM":
                 for _ in range(args.calls):
@@ -219,11 +220,17 @@ def main() -> None:
                 for _ in range(args.calls):
                     out = fn(weights, x)
                 jax.block_until_ready(out)
-            times[name].append(1000 * (time.perf_counter() - start) / args.calls)
+            return 1000 * (time.perf_counter() - start) / args.calls
+
+        return run
+
+    for name, (fn, weights) in jax_runs.items():  # warm-up
+        jax.block_until_ready(fn(weights, x))
+    times = harness.alternating_rounds({name: timed(name) for name in names}, args.rounds)
 
     peer = times["nn.LSTM"]
     lines = [*checks, "",
-             f"{platform.machine()}, {_cpu_model()}, {os.cpu_count()} CPUs, Python "
+             f"{platform.machine()}, {harness.cpu_model()}, {os.cpu_count()} CPUs, Python "
              f"{platform.python_version()}, "
              f"keras {keras.__version__}, jax {jax.__version__}, torch {torch.__version__} "
              f"({torch.get_num_threads()} threads); batch {BATCH}, {STEPS} steps, {FEATURES} "
@@ -237,7 +244,9 @@ def main() -> None:
         lines.append(f"| {name} | {statistics.median(ts):.2f} | {min(ts):.2f} | "
                      f"{statistics.median(ts) / statistics.median(peer):.2f} | "
                      f"{min(ts) / min(peer):.2f} |")
-    write_report("\n".join(lines) + "\n", args.output)
+    recording.finish(args, text="\n".join(lines) + "\n",
+                     payload={"rounds": args.rounds, "calls": args.calls,
+                              "ms_by_round": times, "versions": harness.versions()})
 
 
 if __name__ == "__main__":

@@ -1,38 +1,35 @@
 """What a Keras training step costs around the model, per backend, against plain PyTorch.
 
-The recurrent twins (``torch_twins.py``) time the whole training step. To see how
+The recurrent twins (``benchmarks.training.torch_twins``) time the whole training step. To see how
 much of the gap to plain PyTorch is the recurrence and how much is the rest of the
 step (Keras' fit loop, the functional model's layer calls, loss, metrics, optimizer
 update), this script trains T5 with its BiLSTM taken out: Embedding(10000, 16) ->
 GlobalAveragePooling1D -> Dense(6) -> Dense(1) (``keras_seqzoo.build("embedding_pooling",
 ...)``), and its plain PyTorch twin (``nn.Embedding``, mean over time, two
 ``nn.Linear``, ``torch.optim.Adam``, a plain loop), on the same batches, one process per
-Keras backend, epochs alternating as in ``torch_twins.py``. What this model costs is
+Keras backend, epochs alternating as in ``torch_twins``. What this model costs is
 almost all overhead: its arithmetic is tiny. On a GPU machine the twin runs on CUDA
 (``--device``) and Keras on its backend's GPU.
 
 Run:
 
 ```bash
-KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz python benchmarks/train_step_overhead.py \\
-    --configs jax torch tensorflow --rounds 7 --output docs/data/benchmarks/train_step_overhead.txt
+KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz python -m benchmarks.training.train_step_overhead \\
+    --configs jax torch tensorflow --rounds 7 --text docs/data/benchmarks/train_step_overhead.txt
 ```
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
-import sys
-import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchmarks import harness
+from benchmarks.training.torch_twins import BATCH, CONFIGS, LENGTH, _data
 
-from torch_twins import (  # noqa: E402
-    BATCH, CONFIGS, LENGTH, _cpu_model, _data, run_worker, write_report)
+MODULE = "benchmarks.training.train_step_overhead"
 
 
 def worker(args) -> None:
@@ -84,27 +81,12 @@ def worker(args) -> None:
     runs = {"keras_seqzoo": keras_epoch, "plain PyTorch": torch_epoch}
     for run in runs.values():
         run()  # warm-up
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    names = list(runs)
-    for round_index in range(args.rounds):
-        for name in names if round_index % 2 == 0 else names[::-1]:
-            start = time.perf_counter()
-            runs[name]()
-            times[name].append(time.perf_counter() - start)
-    versions = {"keras": keras.__version__, "torch": torch.__version__,
-                "torch_device": str(device)}
-    if device.type == "cuda":
-        versions["gpu"] = torch.cuda.get_device_name(device)
-    if keras.backend.backend() == "jax":
-        import jax
-
-        versions["jax"] = jax.__version__
-        versions["jax_device"] = str(jax.devices()[0])
-    elif keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        versions["tensorflow"] = tf.__version__
-    print("RESULT " + json.dumps({"times": times, "steps": steps, "versions": versions}))
+    times = harness.alternating_rounds(runs, args.rounds)
+    versions = harness.versions(torch_device=device)
+    versions.pop("backend", None)
+    versions.pop("numpy", None)
+    versions.pop("cudnn", None)
+    harness.emit({"times": times, "steps": steps, "versions": versions})
 
 
 def main() -> None:
@@ -112,14 +94,21 @@ def main() -> None:
     parser.add_argument("--data", default=None, help="IMDB folder or tarball ($KERAS_SEQZOO_IMDB)")
     parser.add_argument("--synthetic", action="store_true",
                         help="random tokens and labels instead of IMDB (smoke runs)")
-    parser.add_argument("--sequences", type=int, default=6400)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--sequences", type=int, default=None,
+                        help="timed training reviews (default 6400; --quick: 64)")
     parser.add_argument("--configs", nargs="*", default=list(CONFIGS), choices=CONFIGS)
     parser.add_argument("--device", default=None,
                         help="torch device of the twin (default: cuda if available, else cpu)")
-    parser.add_argument("--output", default=None, help="also write the report here")
+    harness.add_output_flags(parser)
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="alternating rounds (default 7; --quick: 1)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    for name, full, quick in (("sequences", 6400, 64), ("rounds", 7, 1)):
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)
+    if args.quick and not args.data:
+        args.synthetic = True
     if args.worker:
         worker(args)
         return
@@ -128,23 +117,25 @@ def main() -> None:
         f"-> Dense(6) -> Dense(1); {args.sequences} sequences"
         f"{' (random tokens)' if args.synthetic else ''} x {LENGTH} tokens, batch {BATCH},",
         f"{args.rounds} alternating rounds after a warm-up epoch. Milliseconds per step.",
-        f"Machine: {_cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        f"Machine: {harness.cpu_model()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
         "",
         f"{'backend':<12} {'keras_seqzoo':<18} {'plain PyTorch':<18} extra per step",
         f"{'':<12} {'best':>6} {'median':>8}   {'best':>6} {'median':>8}   (medians)",
     ]
+    recording = harness.Recording(MODULE)
     version_lines = []
+    payloads = {}
     gpus: set[str] = set()
     for config in args.configs:
-        command = [sys.executable, os.path.abspath(__file__), "--worker", "--sequences",
-                   str(args.sequences), "--rounds", str(args.rounds)]
+        command = ["--sequences", str(args.sequences), "--rounds", str(args.rounds)]
         if args.data:
             command += ["--data", args.data]
         if args.synthetic:
             command.append("--synthetic")
         if args.device:
             command += ["--device", args.device]
-        payload = run_worker(command, config)
+        payload = payloads[config] = harness.run_worker(MODULE, command, config)
         per_step = {name: [1000 * t / payload["steps"] for t in values]
                     for name, values in payload["times"].items()}
         ours, theirs = per_step["keras_seqzoo"], per_step["plain PyTorch"]
@@ -159,7 +150,9 @@ def main() -> None:
     if gpus:
         lines[3] += f", GPU {', '.join(sorted(gpus))}"
     lines += [""] + version_lines
-    write_report("\n".join(lines) + "\n", args.output)
+    recording.finish(args, text="\n".join(lines) + "\n",
+                     payload={"sequences": args.sequences, "rounds": args.rounds,
+                              "synthetic": args.synthetic, "results": payloads})
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""The benchmark suite of keras_seqzoo (see benchmarks/README.md)."""
