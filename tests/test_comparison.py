@@ -26,7 +26,8 @@ from tests._comparison_process import tiny_data
 from tests.helpers import imdb_files, write_folder
 
 MODELS = ["conv1d", "embedding_pooling"]
-FAST = ["--max-length", "16", "--vocab-size", "60", "--batch-size", "8", "-q"]
+FAST = ["--max-length", "16", "--vocab-size", "60", "--batch-size", "8", "-q",
+        "--protocol", "slides"]
 
 
 @pytest.fixture()
@@ -245,7 +246,7 @@ def test_missing_data_names_every_option(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(imdb_module, "_keras_download", offline)
     monkeypatch.setattr(imdb_module, "_tfds_download", offline)
-    assert main(["compare", "conv1d", "-o", str(tmp_path / "run"), "-q"]) == 2
+    assert main(["compare", "conv1d", "-o", str(tmp_path / "run"), "-q", "--protocol", "slides"]) == 2
     err = capsys.readouterr().err
     assert "KERAS_SEQZOO_IMDB" in err and "aclImdb_v1.tar.gz" in err and "tfds" in err.lower()
     assert not (tmp_path / "run").exists()  # nothing half-made
