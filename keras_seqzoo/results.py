@@ -46,21 +46,10 @@ from keras_seqzoo._values import is_finite
 __all__ = ["format_table", "plot_trials", "trials_table"]
 
 
-
 def _pandas():
-    try:
-        from keras_seqzoo._extras import require
-    except ImportError:  # before the packaging change: a plain import
-        try:
-            import pandas
-        except ImportError:
-            raise ImportError(
-                "keras_seqzoo.results needs pandas: pip install 'keras-seqzoo[tuner]' "
-                "(or pip install pandas)."
-            ) from None
-        return pandas
-    return require("tuner", "pandas")
+    from keras_seqzoo._extras import require
 
+    return require("tuner", "pandas")
 
 
 def _source(tuner_or_directory) -> tuple[Path, str | None, str | None]:

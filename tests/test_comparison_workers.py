@@ -301,6 +301,8 @@ def _listening(port: int) -> set[str]:
                 address, hex_port = local.split(":")
                 if int(hex_port, 16) != port or state != "0A":  # 0A: LISTEN
                     continue
+                if address.upper().startswith("0000000000000000FFFF0000"):
+                    address = address[-8:]  # an IPv4-mapped IPv6 address
                 if len(address) == 8:
                     found.add(".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0)))
                 else:
