@@ -14,7 +14,6 @@ import pytest
 
 from keras_seqzoo import datasets
 from keras_seqzoo.datasets import imdb as imdb_module
-from keras_seqzoo.datasets._data import bucket_boundaries
 from tests.helpers import PER_CLASS, imdb_files, review, write_folder, write_tarball
 
 # The data code is the same under every Keras backend (scripts/test.sh runs it under one);
@@ -27,9 +26,10 @@ pytestmark = pytest.mark.one_backend
 def test_folder_and_tarball_read_the_same(folder, tarball, clean_env):
     from_folder = datasets.read_imdb(folder)
     from_tar = datasets.read_imdb(tarball)
-    assert len(from_folder.train_texts) == len(from_folder.validation_texts) == 2 * PER_CLASS
+    assert len(from_folder.train_texts) == len(from_folder.test_texts) == 2 * PER_CLASS
+    assert from_folder.validation_texts is None  # the protocol makes the validation split
     assert from_folder.train_texts == from_tar.train_texts
-    assert from_folder.validation_texts == from_tar.validation_texts
+    assert from_folder.test_texts == from_tar.test_texts
     np.testing.assert_array_equal(from_folder.train_labels, from_tar.train_labels)
     assert np.bincount(from_tar.train_labels).tolist() == [PER_CLASS, PER_CLASS]
     assert from_tar.class_names == ("neg", "pos")
@@ -149,9 +149,14 @@ def test_archive_missing_a_split(clean_env, tmp_path):
 
 
 def test_words_pipeline(tarball, clean_env):
-    data = datasets.load_imdb("words", source=tarball, vocab_size=40, max_length=12, batch_size=8)
+    data = datasets.load_imdb("words", source=tarball, vocab_size=40, max_length=12, batch_size=8,
+                              protocol="slides")
     assert data.encoding == "words" and data.max_length == 12 and data.batch_size == 8
     assert data.num_train == data.num_validation == 2 * PER_CLASS
+    assert data.test is None and data.num_test == 0 and data.info["protocol"] == "slides"
+    assert data.info["splits"]["validation"] == {
+        "source": "IMDB's test split, as validation (protocol 'slides': no test split)",
+        "size": 2 * PER_CLASS}
     assert data.vocab_size <= 40 and data.encoder.vocabulary[:2] == ["", "[UNK]"]
     x, y = next(iter(data.train))
     assert tuple(x.shape) == (8, 12) and x.dtype.name == "int32" and y.dtype.name == "int32"
@@ -193,7 +198,7 @@ def test_with_seed_gives_a_fresh_pipeline_shuffled_by_the_seed(tarball, clean_en
 def test_default_settings_match_the_slides(tarball, clean_env):
     data = datasets.load_imdb(source=tarball)
     assert data.max_length == 120 and data.info["encoder"]["vocab_size"] == 10000
-    assert data.numpy()[0][0].shape == (20, 120)
+    assert data.numpy()[0][0].shape == (2 * PER_CLASS - 2, 120)  # 10 % validates
     sub = datasets.load_imdb("subwords", source=tarball)
     assert sub.max_length is None and sub.info["encoder"]["target_vocab_size"] == 2**13
 
@@ -202,7 +207,7 @@ def test_subword_pipeline_is_bucketed(tarball, clean_env):
     data = datasets.load_imdb("subwords", source=tarball, batch_size=4)
     assert data.vocab_size == data.encoder.tokenizer.vocab_size
     lengths = data.lengths("train")
-    bounds = bucket_boundaries(int(lengths.max()))
+    bounds = datasets.bucket_boundaries(int(lengths.max()))
     seen = 0
     widths = set()
     for x, y in data.train:
@@ -223,21 +228,22 @@ def test_subword_pipeline_is_bucketed(tarball, clean_env):
 
 def test_numpy_pads_after_the_text(tarball, clean_env):
     data = datasets.load_imdb("subwords", source=tarball)
-    (x_train, _), _ = data.numpy()
+    (x_train, _), *_ = data.numpy()
     sequences = data.sequences("train")
-    assert x_train.shape == (20, max(len(s) for s in sequences))
+    assert x_train.shape == (len(sequences), max(len(s) for s in sequences))
     for row, seq in zip(x_train, sequences):
         np.testing.assert_array_equal(row[: len(seq)], seq)
         assert not row[len(seq):].any()
-    (x_short, _), _ = data.numpy(max_length=5)
+    (x_short, _), *_ = data.numpy(max_length=5)
     np.testing.assert_array_equal(x_short[0], sequences[0][:5])
 
 
 def test_limit_is_balanced_and_seeded(tmp_path, clean_env):
     root = write_folder(tmp_path / "data", imdb_files(per_class=20))
-    a = datasets.load_imdb(source=root, limit=10, seed=1, vocab_size=50)
-    b = datasets.load_imdb(source=root, limit=10, seed=1, vocab_size=50)
-    c = datasets.load_imdb(source=root, limit=10, seed=2, vocab_size=50)
+    kw = dict(source=root, limit=10, vocab_size=50, protocol="slides")
+    a = datasets.load_imdb(split_seed=1, **kw)
+    b = datasets.load_imdb(split_seed=1, **kw)
+    c = datasets.load_imdb(split_seed=2, **kw)
     assert a.num_train == a.num_validation == 10
     assert np.bincount(a.labels("train")).tolist() == [5, 5]
     assert np.bincount(a.labels("validation")).tolist() == [5, 5]
@@ -248,7 +254,7 @@ def test_limit_is_balanced_and_seeded(tmp_path, clean_env):
     full1 = datasets.load_imdb(source=root, seed=1, vocab_size=50)
     full2 = datasets.load_imdb(source=root, seed=2, vocab_size=50)
     assert full2.info["cache"]["key"] == full1.info["cache"]["key"] and full2.info["cache"]["hit"]
-    pair = datasets.load_imdb(source=root, limit=(8, None), vocab_size=50)
+    pair = datasets.load_imdb(source=root, limit=(8, None), vocab_size=50, protocol="slides")
     assert (pair.num_train, pair.num_validation) == (8, 40)
     with pytest.raises(ValueError, match="limit"):
         datasets.load_imdb(source=root, limit=0)
@@ -342,11 +348,15 @@ def test_csv_and_jsonl(tmp_path, clean_env):
     from_csv = datasets.load_text_files(tmp_path / "train.csv", tmp_path / "test.csv", **kw)
     from_jsonl = datasets.load_text_files(tmp_path / "train.jsonl", tmp_path / "test.jsonl", **kw)
     assert from_csv.class_names == ("negative", "positive")
-    assert (from_csv.num_train, from_csv.num_validation) == (12, 8)
+    # test: the file; validation: 10 % of train per class (1 of 6, at least 1)
+    assert (from_csv.num_train, from_csv.num_validation, from_csv.num_test) == (10, 2, 8)
+    assert from_csv.info["splits"]["test"] == {"source": "test.csv", "size": 8}
+    assert from_csv.info["splits"]["validation"]["source"] == "10 % of train, stratified, seed 0"
     np.testing.assert_array_equal(from_csv.numpy()[0][0], from_jsonl.numpy()[0][0])
-    np.testing.assert_array_equal(from_csv.labels("train"), [0, 1] * 6)
+    assert np.bincount(from_csv.labels("train")).tolist() == [5, 5]
+    np.testing.assert_array_equal(from_csv.labels("test"), [0, 1] * 4)
     with pytest.raises(datasets.DatasetError, match="'text'"):
-        datasets.load_text_files(tmp_path / "train.csv", validation_split=0.25)
+        datasets.load_text_files(tmp_path / "train.csv", validation_fraction=0.25)
 
 
 def test_folder_per_class_and_validation_split(tmp_path, clean_env):
@@ -355,20 +365,21 @@ def test_folder_per_class_and_validation_split(tmp_path, clean_env):
         (tmp_path / "reviews" / cls).mkdir(parents=True)
         for i in range(10):
             (tmp_path / "reviews" / cls / f"{i}.txt").write_text(review(rng, label))
-    a = datasets.load_text_files(tmp_path / "reviews", validation_split=0.2, encoding="subwords", seed=3)
-    b = datasets.load_text_files(tmp_path / "reviews", validation_split=0.2, encoding="subwords", seed=3)
+    kw = dict(validation_fraction=0.2, encoding="subwords", split_seed=3)
+    a = datasets.load_text_files(tmp_path / "reviews", **kw)
+    b = datasets.load_text_files(tmp_path / "reviews", **kw, seed=7)  # a model seed: same split
     assert a.class_names == ("bad", "good")
-    assert (a.num_train, a.num_validation) == (16, 4)
+    assert (a.num_train, a.num_validation, a.num_test) == (14, 4, 2)
+    assert a.info["splits"]["test"]["source"] == "10 % of train, stratified, seed 3"
     assert b.info["cache"]["hit"]
     np.testing.assert_array_equal(a.labels("validation"), b.labels("validation"))
-    with pytest.raises(ValueError, match="exactly one"):
-        datasets.load_text_files(tmp_path / "reviews")
 
 
 def test_from_texts_with_int_labels(clean_env):
     data = datasets.from_texts(["good film", "bad film"] * 3, [1, 0] * 3, ["good", "bad"], [1, 0],
                                vocab_size=20, max_length=4, batch_size=2)
-    assert data.class_names == ("0", "1") and data.numpy()[0][0].shape == (6, 4)
+    assert data.class_names == ("0", "1") and data.numpy()[0][0].shape == (4, 4)
+    assert data.num_test == 2  # one of each class held out
     assert data.encoder.decode(data.numpy()[1][0][0]) == "good"
 
 
@@ -384,14 +395,14 @@ def test_tfds_source_reads_supervised_pairs(clean_env, monkeypatch):
         return [
             tf.data.Dataset.from_tensor_slices(([t.encode() for t in texts], labels.astype("int64")))
             for texts, labels in ((raw.train_texts, raw.train_labels),
-                                  (raw.validation_texts, raw.validation_labels))
+                                  (raw.test_texts, raw.test_labels))
         ]
 
     monkeypatch.setattr(tfds, "load", fake_load)
     data = datasets.load_imdb(source="tfds", vocab_size=50, download=False)
     assert calls == [("imdb_reviews", ("train", "test"), True, False)]
     assert data.info["source"]["kind"] == "tfds"
-    assert (data.num_train, data.num_validation) == (2 * PER_CLASS, 2 * PER_CLASS)
+    assert (data.num_train, data.num_validation, data.num_test) == (18, 2, 2 * PER_CLASS)
     expected = datasets.load_imdb(source=clean_env / "data", vocab_size=50)
     assert data.encoder.vocabulary == expected.encoder.vocabulary
 
@@ -426,12 +437,12 @@ def test_integer_labels_that_are_not_0_to_k_minus_1_are_refused(labels, out_of_r
 def test_integer_labels_in_a_csv_are_refused_with_file_and_line(tmp_path, clean_env):
     path = _write_csv(tmp_path / "train.csv", [("good film", 1), ("bad film", 2), ("fine", 1)])
     with pytest.raises(datasets.DatasetError, match=r"2 \('.*train.csv' line 3\) is out of range"):
-        datasets.load_text_files(path, validation_split=0.3, use_cache=False)
+        datasets.load_text_files(path, validation_fraction=0.3, use_cache=False)
 
 
 @pytest.mark.one_backend
 def test_labels_as_ids_or_names(clean_env):
-    kw = dict(vocab_size=20, max_length=2, use_cache=False)
+    kw = dict(vocab_size=20, max_length=2, use_cache=False, protocol="slides")
     ids = datasets.from_texts(["a b", "b c", "c a"], ["1", 0.0, True], ["a"], [np.int64(0)], **kw)
     assert ids.class_names == ("0", "1") and ids.labels("train").tolist() == [1, 0, 1]
     names = datasets.from_texts(["a b", "b c"], ["pos", "neg"], ["a"], ["neg"], **kw)
@@ -450,7 +461,7 @@ def test_empty_label_cells_are_refused_with_file_and_line(tmp_path, clean_env):
         datasets.read_labelled_texts(path)
     (tmp_path / "train.jsonl").write_text('{"text": "good", "label": 1}\n{"text": "bad", "label": null}\n')
     with pytest.raises(datasets.DatasetError, match=r"train.jsonl' line 2 has an empty label"):
-        datasets.load_text_files(tmp_path / "train.jsonl", validation_split=0.5, use_cache=False)
+        datasets.load_text_files(tmp_path / "train.jsonl", validation_fraction=0.5, use_cache=False)
     with pytest.raises(datasets.DatasetError, match=r"validation_labels\[0\]: empty label"):
         datasets.from_texts(["good", "bad"], [0, 1], ["ok"], [None], use_cache=False)
 
@@ -462,7 +473,7 @@ def test_empty_text_files_are_refused_with_their_name(tmp_path, clean_env):
         (tmp_path / "reviews" / cls / "1.txt").write_text(f"a {cls} review")
     (tmp_path / "reviews" / "pos" / "2.txt").write_text("")
     with pytest.raises(datasets.DatasetError, match=r"'.*reviews/pos/2.txt' is empty"):
-        datasets.load_text_files(tmp_path / "reviews", validation_split=0.5, use_cache=False)
+        datasets.load_text_files(tmp_path / "reviews", validation_fraction=0.5, use_cache=False)
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(datasets.DatasetError, match=r"'.*empty.csv' is empty"):
         datasets.read_labelled_texts(tmp_path / "empty.csv")
@@ -479,7 +490,7 @@ def test_files_that_are_not_utf8_are_refused_or_read_with_file_encoding(tmp_path
     (tmp_path / "reviews" / "pos" / "2.txt").write_bytes("un caf\u00e9 parfait".encode("latin-1"))
     with pytest.raises(datasets.DatasetError, match=r"'.*pos/2.txt' is not utf-8 text: byte 6 "
                                                     r"\(line 1\) is b'\\xe9'.*file_encoding="):
-        datasets.load_text_files(tmp_path / "reviews", validation_split=0.5, use_cache=False)
+        datasets.load_text_files(tmp_path / "reviews", validation_fraction=0.5, use_cache=False)
     texts, labels = datasets.read_labelled_texts(tmp_path / "reviews", file_encoding="latin-1")
     assert "un caf\u00e9 parfait" in texts and "\ufffd" not in "".join(texts)
 

@@ -24,3 +24,21 @@ def test_model_fit_accepts_the_pipelines(tarball, clean_env, encoding):  # noqa:
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
     history = model.fit(data.train, validation_data=data.validation, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_three_splits_of_several_classes_fit_and_evaluate(tmp_path, clean_env):
+    import keras
+
+    rows = [(f"{cls} word{i % 7} {cls}", cls) for i in range(20) for cls in ("a", "b", "c")]
+    data = datasets.from_texts([t for t, _ in rows], [c for _, c in rows], vocab_size=30,
+                               max_length=6, batch_size=8, keep="last", use_cache=False)
+    assert data.num_classes == 3 and data.test is not None
+    inputs = keras.Input((data.max_length,), dtype="int32")
+    x = keras.layers.Embedding(data.vocab_size, 8)(inputs)
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(data.num_classes, activation="softmax")(x))
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(data.train, validation_data=data.validation, epochs=1, verbose=0,
+              class_weight=data.class_weight("balanced"))
+    loss, accuracy = model.evaluate(data.test, verbose=0)
+    assert np.isfinite(loss) and 0 <= accuracy <= 1

@@ -46,12 +46,12 @@ def _timed_load(encoding, cache_dir, **kwargs):
 
 @pytest.fixture(scope="session")
 def words(real_cache):
-    return _timed_load("words", real_cache)
+    return _timed_load("words", real_cache, protocol="slides")
 
 
 @pytest.fixture(scope="session")
 def subwords(real_cache):
-    return _timed_load("subwords", real_cache)
+    return _timed_load("subwords", real_cache, protocol="slides")
 
 
 def test_source_is_the_environment_variable(words):
@@ -73,7 +73,7 @@ def test_words_match_the_slides(words):
 
 def test_words_second_load_hits_the_cache(words, real_cache):
     first, first_time = words
-    second, second_time = _timed_load("words", real_cache)
+    second, second_time = _timed_load("words", real_cache, protocol="slides")
     assert second.info["cache"]["hit"]
     assert second.info["cache"]["key"] == first.info["cache"]["key"]
     np.testing.assert_array_equal(second.numpy()[1][0][:100], first.numpy()[1][0][:100])
@@ -94,15 +94,25 @@ def test_subwords_match_the_slides(subwords):
 
 def test_subwords_second_load_hits_the_cache(subwords, real_cache):
     first, first_time = subwords
-    second, second_time = _timed_load("subwords", real_cache)
+    second, second_time = _timed_load("subwords", real_cache, protocol="slides")
     assert second.info["cache"]["hit"] and second.vocab_size == 8185
     assert second_time < 30  # the build alone takes minutes
-    truncated, _ = _timed_load("subwords", real_cache, max_length=256)
+    truncated, _ = _timed_load("subwords", real_cache, max_length=256, protocol="slides")
     assert truncated.info["cache"]["hit"]
     assert max(x.shape[1] for x, _ in truncated.train.take(200)) <= 256
 
 
 def test_balanced_limit_on_real_data(real_cache):
-    data, _ = _timed_load("words", real_cache, limit=2000, seed=7)
+    data, _ = _timed_load("words", real_cache, limit=2000, split_seed=7, protocol="slides")
     assert (data.num_train, data.num_validation) == (2000, 2000)
     assert np.bincount(data.labels("train")).tolist() == [1000, 1000]
+
+
+def test_sound_protocol_on_real_imdb(real_cache):
+    data, _ = _timed_load("words", real_cache)
+    assert (data.num_train, data.num_validation, data.num_test) == (22500, 2500, 25000)
+    assert data.info["label_counts"] == {
+        "train": [11250, 11250], "validation": [1250, 1250], "test": [12500, 12500]}
+    assert data.info["splits"]["validation"]["source"] == "10 % of train, stratified, seed 0"
+    assert data.info["splits"]["test"]["source"] == "IMDB's test split"
+    assert data.positive_class == "pos"

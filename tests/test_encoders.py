@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from keras_seqzoo.datasets import SubwordEncoder, WordEncoder, make_encoder
-from keras_seqzoo.datasets._data import bucket_boundaries
+from keras_seqzoo.datasets.data import bucket_boundaries
 
 # The encoders are the same under every Keras backend (scripts/test.sh runs them under one).
 pytestmark = pytest.mark.one_backend

@@ -5,7 +5,7 @@ Layout (one folder per entry, written atomically)::
     <cache_dir>/<dataset>-<encoding>-<key[:16]>/
         meta.json       the key material, sizes, timings and library versions
         encoder/        the fitted encoder (``vocabulary.txt`` or ``subwords.subwords``)
-        ids.npz         the encoded ids of both splits, ragged (values + row splits),
+        ids.npz         the encoded ids of every split, ragged (values + row splits),
                         and the labels
 
 The key is the SHA-256 of the JSON of: the source's identity (content hash of an
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 CACHE_ENV = "KERAS_SEQZOO_CACHE"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: train, validation and test splits (the protocol)
 
 _logger = logging.getLogger(__name__)
 

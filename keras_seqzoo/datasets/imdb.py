@@ -22,8 +22,13 @@ When none works, :class:`ImdbNotFoundError` names every option, within seconds. 
 truncated archive, a folder without ``train/pos``, or an empty split raises
 :class:`DatasetError`: the loader never returns a silently smaller dataset.
 
-The training split (25,000 reviews) trains; the test split (25,000) is the
-validation data, as in the slides. Labels: 0 = negative, 1 = positive.
+A download is checked against IMDB's published SHA-256 (:data:`IMDB_SHA256`); a
+mismatch raises :class:`DatasetError` and removes the file.
+
+Splits (see :func:`load_imdb`): under the sound protocol (the default) 10 % of the
+training split validates and the test split (25,000) tests; under ``protocol="slides"``
+the test split is the validation data, as in the slides. Labels: 0 = negative,
+1 = positive.
 """
 
 from __future__ import annotations
@@ -44,16 +49,18 @@ from typing import Any
 import numpy as np
 
 from keras_seqzoo.datasets import _cache
-from keras_seqzoo.datasets._data import (
+from keras_seqzoo.datasets.data import (
     DatasetError,
     RawSplits,
     TextClassificationData,
     build_data,
     texts_of,
 )
+from keras_seqzoo.datasets.options import DataOptions, make_options
 
 __all__ = [
     "IMDB_ENV",
+    "IMDB_SHA256",
     "IMDB_URL",
     "ImdbNotFoundError",
     "ImdbSource",
@@ -66,11 +73,13 @@ __all__ = [
 IMDB_ENV = "KERAS_SEQZOO_IMDB"
 #: Where ``keras.utils.get_file`` downloads the original archive from.
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
+#: The published SHA-256 of ``aclImdb_v1.tar.gz``; a download that differs is removed.
+IMDB_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
 IMDB_ARCHIVE = "aclImdb_v1.tar.gz"
 TFDS_NAME = "imdb_reviews"
 
 CLASS_NAMES = ("neg", "pos")
-_SPLITS = {"train": "train", "test": "validation"}
+_SPLITS = {"train": "train", "test": "test"}
 _MEMBER = re.compile(r"^(?P<root>(?:.*/)?)(?P<split>train|test)/(?P<cls>pos|neg)/(?P<name>[^/]+\.txt)$")
 
 
@@ -129,7 +138,7 @@ class ImdbSource:
             download: for tfds, whether ``tfds.load`` may download.
 
         Returns:
-            The :class:`RawSplits` (``train`` and ``test`` as validation).
+            The :class:`RawSplits` (``train`` and ``test``).
         """
         if self.kind == "archive":
             return _read_archive(Path(self.location))
@@ -185,6 +194,8 @@ def find_imdb(
         else:
             try:
                 return ImdbSource("archive", _keras_download(), "keras_download")
+            except DatasetError:  # the download is not IMDB's archive: say so, try nothing else
+                raise
             except Exception as error:  # proxy, disk full, server error: try tfds, then explain
                 failures.append(f"keras.utils.get_file({IMDB_ARCHIVE!r}) failed: {_short(error)}")
             try:
@@ -205,14 +216,15 @@ def read_imdb(
         download: see :func:`find_imdb`.
 
     Returns:
-        :class:`RawSplits`: ``train_texts``, ``train_labels``, ``validation_texts``
-        (IMDB's test split), ``validation_labels``, ``class_names``.
+        :class:`RawSplits`: ``train_texts``, ``train_labels``, ``test_texts``,
+        ``test_labels`` (IMDB's test split), ``class_names``; no validation split (the
+        protocol makes one, see :func:`load_imdb`).
 
     Example:
 
     ```python
     raw = read_imdb("aclImdb_v1.tar.gz")
-    len(raw.train_texts), len(raw.validation_texts)  # 25000, 25000
+    len(raw.train_texts), len(raw.test_texts)  # 25000, 25000
     ```
     """
     found = find_imdb(source, download=download)
@@ -223,77 +235,65 @@ def load_imdb(
     encoding: str = "words",
     *,
     source: str | os.PathLike | ImdbSource | None = None,
-    vocab_size: int | None = None,
-    max_length: int | None | str = "default",
-    batch_size: int = 32,
-    limit: int | tuple[int | None, int | None] | None = None,
-    seed: int = 0,
-    cache_dir: str | os.PathLike | None = None,
-    shuffle: bool = True,
-    bucket: bool | None = None,
     download: bool = True,
-    use_cache: bool = True,
-    **encoder_options: Any,
+    options: DataOptions | None = None,
+    **settings: Any,
 ) -> TextClassificationData:
     """Loads IMDB encoded as in the slides, as batched tf.data pipelines.
 
     ``"words"``: ``TextVectorization`` with a 10,000 vocabulary (padding and
     ``"[UNK]"`` included), adapted on the training texts only, sequences of 120
-    tokens truncated and padded after the text. ``"subwords"``:
+    tokens cut and padded after the text. ``"subwords"``:
     ``SubwordTextEncoder.build_from_corpus(train_texts, 2**13)`` (vocabulary
     8185 on the full training set), variable-length sequences bucketed by
     length. The fitted encoder and the encoded ids are cached on disk, keyed by
     the source's content and the settings, so the second load rebuilds nothing
     (the subword build takes minutes).
 
+    Splits: protocol ``"sound"`` (the default): validation is 10 % of IMDB's
+    training reviews (stratified, seeded by ``split_seed``; 2,500), train the other
+    22,500, and test IMDB's 25,000 test reviews. Protocol ``"slides"``: train is all
+    25,000 training reviews and validation IMDB's test reviews; no test split.
+
     Args:
         encoding: ``"words"`` or ``"subwords"``.
         source: where the data is (see :func:`find_imdb` for the search order):
             an ``aclImdb`` folder, a ``.tar.gz`` of one, or ``"tfds"``.
-        vocab_size: words: the vocabulary size (default 10000); subwords: the
-            target vocabulary size (default ``2**13``).
-        max_length: the sequence length; default 120 for words, ``None``
-            (variable length) for subwords, where an int truncates.
-        batch_size: the batch size.
-        limit: a class-balanced number of examples per split for quick runs
-            (an int for both splits, or ``(train, validation)``); the sample is
-            deterministic given ``seed``. The encoder is fitted on the sample.
-        seed: picks the limited sample and the training shuffle order.
-        cache_dir: the cache directory; default ``$KERAS_SEQZOO_CACHE``, else
-            ``~/.keras/seqzoo_cache`` (``$KERAS_HOME/seqzoo_cache``).
-        shuffle: reshuffle the training pipeline every epoch.
-        bucket: bucket batches by length (default: when ``max_length`` is None).
         download: allow downloading when no local copy exists.
-        use_cache: read and write the cache (``False`` always rebuilds).
-        **encoder_options: more arguments of :class:`WordEncoder` (``standardize``,
-            ``split``) or :class:`SubwordEncoder`.
+        options: a :class:`DataOptions`; keyword ``settings`` override it.
+        **settings: the fields of :class:`DataOptions`: ``vocab_size``,
+            ``max_length`` (default 120 for words, ``None`` for subwords), ``keep``,
+            ``batch_size``, ``shuffle``, ``seed``, ``bucket``, ``limit``, ``protocol``,
+            ``validation_fraction``, ``split_seed``, ``cache_dir``, ``use_cache``,
+            ``encoder_options``; and the encoder's own arguments (``standardize``,
+            ``split``, ``max_subword_length``).
 
     Returns:
-        :class:`TextClassificationData`: ``train``, ``validation``, ``vocab_size``,
-        ``num_train``, ``num_validation``, ``encoder``, ``info``, ``numpy()``.
+        :class:`TextClassificationData`: ``train``, ``validation``, ``test``,
+        ``vocab_size``, ``num_train``, ``num_validation``, ``num_test``, ``encoder``,
+        ``info``, ``numpy()``.
 
     Raises:
         ImdbNotFoundError: no copy found or downloadable; the message lists every option.
-        DatasetError: a corrupt or truncated archive, a folder without
-            ``train/pos``, or an empty split.
+        DatasetError: a corrupt or truncated archive, a download whose SHA-256 is not the
+            published one, a folder without ``train/pos``, or an empty split.
 
     Example:
 
     ```python
     from keras_seqzoo import datasets
     data = datasets.load_imdb(encoding="words")
-    data.vocab_size                         # 10000
-    data.num_train, data.num_validation     # 25000, 25000
+    data.vocab_size                                     # 10000
+    data.num_train, data.num_validation, data.num_test  # 22500, 2500, 25000
     model.fit(data.train, validation_data=data.validation, epochs=10)
+    model.evaluate(data.test)
 
-    sub = datasets.load_imdb(encoding="subwords")
-    sub.vocab_size                          # 8185
+    slides = datasets.load_imdb(protocol="slides")     # 25000, 25000, no test
     ```
     """
-    if encoding not in ("words", "subwords"):
-        raise ValueError(f"Unknown encoding {encoding!r}: use 'words' or 'subwords'.")
-    if max_length == "default":
-        max_length = 120 if encoding == "words" else None
+    if options is None:
+        settings["encoding"] = encoding  # with options=, its encoding holds unless settings say
+    opts = make_options("load_imdb", options, **settings)
     found = find_imdb(source, download=download)
     identity = found.identity()
     return build_data(
@@ -301,17 +301,8 @@ def load_imdb(
         source={**found.describe(), "identity": identity},
         identity=identity,
         read=lambda: found.read(download=download),
-        encoding=encoding,
-        vocab_size=vocab_size,
-        encoder_options=encoder_options,
-        max_length=max_length,  # type: ignore[arg-type]
-        batch_size=batch_size,
-        limit=limit,
-        seed=seed,
-        cache_dir=Path(cache_dir) if cache_dir is not None else None,
-        use_cache=use_cache,
-        shuffle=shuffle,
-        bucket=bucket,
+        options=opts,
+        source_names={"test": "IMDB's test split", "train": "IMDB's train split"},
     )
 
 
@@ -405,9 +396,39 @@ def _unreachable(url: str, timeout: float = CONNECT_TIMEOUT) -> str | None:
 
 
 def _keras_download() -> str:
+    return _checked_download()
+
+
+def _checked_download(url: str | None = None, sha256: str | None = None) -> str:
+    """Downloads ``aclImdb_v1.tar.gz`` into Keras' cache and checks its SHA-256.
+
+    A mismatch (or a failed download) removes what was written. ``url`` and ``sha256``
+    default to :data:`IMDB_URL` and :data:`IMDB_SHA256` (read when called).
+    """
     import keras
 
-    return keras.utils.get_file(IMDB_ARCHIVE, IMDB_URL, cache_dir=str(_cache.keras_home()))
+    url = url or IMDB_URL
+    expected = (sha256 or IMDB_SHA256).lower()
+    target = _keras_datasets_dir() / IMDB_ARCHIVE
+    existed = target.exists()
+    # get_file falls back to /tmp/.keras when the cache folder does not exist yet
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path = keras.utils.get_file(IMDB_ARCHIVE, url, cache_dir=str(_cache.keras_home()))
+    except BaseException:
+        if not existed:
+            target.unlink(missing_ok=True)
+        raise
+    actual = _cache.file_sha256(path)
+    if actual != expected:
+        Path(path).unlink(missing_ok=True)
+        raise DatasetError(
+            f"The IMDB download from {url} has SHA-256 {actual}, not the published {expected}: "
+            "it is truncated, corrupt or not IMDB's archive, and was removed. Try again, or "
+            f"download {IMDB_ARCHIVE} yourself, check `sha256sum {IMDB_ARCHIVE}` and pass "
+            "source= (or set $KERAS_SEQZOO_IMDB)."
+        )
+    return str(path)
 
 
 def _tfds_prepared() -> bool:
@@ -544,9 +565,9 @@ def _assemble(found: dict[tuple[str, str], list[tuple[str, str]]], where: str) -
     return RawSplits(
         train_texts=parts["train"][0],
         train_labels=parts["train"][1],
-        validation_texts=parts["validation"][0],
-        validation_labels=parts["validation"][1],
         class_names=CLASS_NAMES,
+        test_texts=parts["test"][0],
+        test_labels=parts["test"][1],
     )
 
 
@@ -608,8 +629,11 @@ def _read_tfds(*, download: bool) -> RawSplits:
             texts.append(text)
             ids.append(int(label))
         parts.append((texts_of(texts), np.asarray(ids, dtype=np.int32)))
-    raw = RawSplits(parts[0][0], parts[0][1], parts[1][0], parts[1][1], CLASS_NAMES)
-    for split, labels in (("train", raw.train_labels), ("test", raw.validation_labels)):
+    raw = RawSplits(
+        train_texts=parts[0][0], train_labels=parts[0][1], class_names=CLASS_NAMES,
+        test_texts=parts[1][0], test_labels=parts[1][1],
+    )
+    for split, labels in (("train", raw.train_labels), ("test", raw.test_labels)):
         if len(labels) == 0:
             raise DatasetError(f"tfds' {TFDS_NAME} {split} split is empty; re-prepare it.")
     return raw
