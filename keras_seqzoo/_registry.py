@@ -40,6 +40,7 @@ __all__ = [
     "list_tags",
     "register",
     "register_preset",
+    "register_presets",
     "resolve",
     "unregister",
 ]
@@ -312,6 +313,66 @@ def register_preset(
     return preset
 
 
+def register_presets(
+    presets: Mapping[str, Mapping[str, Any]], *, override: bool = False
+) -> list[Preset]:
+    """Registers presets written as data, as keras-hub's ``*_presets.py`` dicts are.
+
+    Each built-in family keeps its presets in ``keras_seqzoo/models/<family>_presets.py``
+    as ``PRESETS = {"arch.tag": {"arguments": {...}, "metadata": {...}}}``; the
+    metadata are :func:`register_preset`'s keyword arguments (``description``,
+    ``reference``, ``slide``, ``data``, ``slide_summary``, ``slide_total``,
+    ``aliases``). A plugin can write its presets the same way.
+
+    Args:
+        presets: preset name -> ``{"arguments": ..., "metadata": ...}``.
+        override: replace existing presets of those names instead of raising.
+
+    Returns:
+        The registered :class:`Preset` records, in order.
+
+    Raises:
+        ValueError: an entry has other keys than ``arguments`` and ``metadata``, or
+            metadata that :func:`register_preset` does not take, or bad arguments.
+
+    Example:
+
+    ```python
+    import keras_seqzoo as zoo
+    from keras_seqzoo._registry import register_presets
+
+    register_presets({
+        "bilstm.tiny": {
+            "arguments": {"units": 8, "embedding_dim": 8},
+            "metadata": {"description": "A tiny BiLSTM."},
+        },
+    })
+    model = zoo.build("bilstm.tiny")
+    ```
+    """
+    allowed = ("description", "reference", "slide", "data", "slide_summary", "slide_total",
+               "aliases")
+    registered = []
+    for name, spec in presets.items():
+        extra = sorted(set(spec) - {"arguments", "metadata"})
+        if extra or "arguments" not in spec:
+            raise ValueError(
+                f"register_presets: preset {name!r} must be a dict with 'arguments' (and "
+                f"optionally 'metadata'). Received keys: {sorted(spec)}"
+            )
+        metadata = dict(spec.get("metadata") or {})
+        unknown = sorted(set(metadata) - set(allowed))
+        if unknown:
+            raise ValueError(
+                f"register_presets: preset {name!r} has metadata {unknown} that "
+                f"register_preset does not take. Allowed: {', '.join(allowed)}."
+            )
+        registered.append(
+            register_preset(name, spec["arguments"], override=override, **metadata)
+        )
+    return registered
+
+
 def unregister(name: str) -> None:
     """Removes a builder (with its presets) or a single preset.
 
@@ -577,7 +638,16 @@ def build(name: str, **overrides: Any):
 
     Raises:
         UnknownModelError: the name is not registered.
-        ValueError: an argument is unknown or not allowed.
+        ValueError: an argument is unknown or not allowed; or ``num_classes`` is
+            given to a builder without that argument whose model does not predict
+            that many classes.
+
+    ``num_classes`` (every built-in builder has it, default 2) sets the head: one
+    sigmoid unit for 2 classes, a softmax over ``num_classes`` units for more. A
+    preset's head adapts too (``build("bilstm.imdb_words10k", num_classes=8)``).
+    A builder registered without a ``num_classes`` argument is built as it is,
+    and ``num_classes`` is then checked against its output layer (one unit for
+    2 classes, ``num_classes`` units otherwise): a mismatch raises.
 
     Example:
 
@@ -585,10 +655,20 @@ def build(name: str, **overrides: Any):
     import keras_seqzoo as zoo
     model = zoo.build("bilstm", vocab_size=20000, max_length=200)
     model = zoo.build("bilstm.imdb_words10k")
+    model = zoo.build("bilstm.imdb_words10k", num_classes=8)  # a softmax over 8 classes
     ```
     """
+    entry, preset = resolve(name)
+    wanted = None
+    if "num_classes" in overrides and "num_classes" not in entry.arguments:
+        # A builder without the argument (a user's or a plugin's): build it as it is,
+        # then refuse a head that does not fit, rather than train a mismatch.
+        overrides = dict(overrides)
+        wanted = _check_num_classes(name, entry, overrides.pop("num_classes"))
     entry, preset, arguments = resolved_arguments(name, **overrides)
     model = entry.builder(**arguments)
+    if wanted is not None:
+        _check_head(name, entry, model, wanted)
     config = {
         "builder": entry.name,
         "preset": preset.name if preset else None,
@@ -599,3 +679,33 @@ def build(name: str, **overrides: Any):
     except AttributeError:  # pragma: no cover - exotic model classes
         pass
     return model
+
+
+def _check_num_classes(name: str, entry: ModelEntry, value: Any) -> int:
+    value = _arguments._python(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+        raise ValueError(
+            f"Builder {name!r}: argument 'num_classes' must be an integer >= 2. "
+            f"Received: num_classes={value!r}"
+        )
+    return value
+
+
+def _check_head(name: str, entry: ModelEntry, model: Any, wanted: int) -> None:
+    """Refuses the model of a builder without ``num_classes`` whose head does not fit."""
+    outputs = getattr(model, "outputs", None)
+    units = outputs[0].shape[-1] if outputs else None
+    found = None if units is None else (2 if units == 1 else int(units))
+    if found == wanted:
+        return
+    head = (
+        "an output of unknown size" if units is None
+        else "one output unit (2 classes)" if units == 1 else f"{units} output units"
+    )
+    raise ValueError(
+        f"Builder {name!r} takes no 'num_classes' argument, and its model has {head}, so "
+        f"it cannot predict {wanted} classes. Received: num_classes={wanted}. Add "
+        "`num_classes: int = 2` to the builder and end it with Dense(1, "
+        "activation='sigmoid') for 2 classes and Dense(num_classes, activation='softmax') "
+        "for more (see the guide 'Your own builders and plugin packages')."
+    )

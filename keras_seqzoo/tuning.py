@@ -91,6 +91,8 @@ class _Architecture:
     arguments: dict[str, Any]  # every builder argument; the searched ones hold their default
     space: dict[str, space.Value]  # searched arguments -> their space
     defaults: dict[str, Any]  # searched arguments -> hp default (None: keras-tuner's own)
+    # num_classes for a builder without that argument: build() checks its head against it
+    build_extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 
@@ -184,7 +186,9 @@ class HyperModel(keras_tuner.HyperModel):
     reference model: each searched argument's default is the builder's default
     or the preset's value (a declared space that does not contain the preset's
     value is widened to contain it). Arguments without a declared space, such
-    as ``stacked_bilstm``'s tuple ``units``, stay fixed unless you pass a range.
+    as ``tcn``'s ``block_dropout``, stay fixed unless you pass a range; a tuple
+    argument (``stacked_bilstm``'s ``units``) is searched over a ``Choice`` of
+    tuples, which keras-tuner sees as labels such as ``"64,32"``.
 
     Hyperparameter names: with one architecture (a string), the argument names
     (``"units"``); with several (a list), ``"architecture"`` is a ``Choice`` and
@@ -192,14 +196,25 @@ class HyperModel(keras_tuner.HyperModel):
     active only when that architecture is chosen. Training hyperparameters are
     ``"learning_rate"``, ``"batch_size"`` and ``"epochs"``.
 
-    The model is compiled as the slides do (:func:`keras_seqzoo.compile_model`:
-    Adam, binary cross-entropy or sparse categorical cross-entropy for a
-    softmax, accuracy) unless you override ``optimizer``, ``loss``, ``metrics``
-    or ``compile_kwargs``.
+    ``num_classes`` (the number of classes in the data) goes to every build (a
+    sigmoid head for 2, a softmax for more; a builder without a ``num_classes``
+    argument is checked to fit it) and to :func:`keras_seqzoo.compile_model`.
+
+    The model is compiled by :func:`keras_seqzoo.compile_model`: Adam, binary
+    cross-entropy for 2 classes or sparse categorical cross-entropy for more, and
+    the task's metrics (``accuracy``, ``precision``, ``recall``, ``f1``, ``auc``
+    for 2 classes; ``accuracy`` and ``macro_f1`` for more; ``metrics="slides"``
+    for accuracy only), unless you override ``optimizer``, ``loss``, ``metrics``
+    or ``compile_kwargs``. To select on F1, pass
+    ``objective=keras_tuner.Objective("val_macro_f1", "max")`` (or ``"val_f1"``)
+    to the tuner.
 
     Args:
         models: a builder or preset name (one architecture), or a list of names
             to choose among. A preset's values become the defaults.
+        num_classes: the number of classes (an integer >= 2), for every
+            architecture and for compiling; ``None`` keeps the builders' (and
+            presets') 2 classes.
         architecture: restricts or pins the architecture among ``models``:
             ``space.Fixed("bigru")`` or ``space.Choice([...])``. ``None`` searches
             all of them. (A ``hp.Fixed("architecture", ...)`` in the tuner's
@@ -222,7 +237,8 @@ class HyperModel(keras_tuner.HyperModel):
         optimizer: an optimizer name, or a function with no arguments that
             returns a new optimizer (an instance cannot be shared by trials).
         loss: the loss; chosen from the output layer when ``None``.
-        metrics: the metrics to compile with.
+        metrics: the metrics to compile with: ``None`` for the task's,
+            ``"slides"`` for accuracy only, or a list.
         compile_kwargs: other ``model.compile`` arguments.
         per_model: overrides for one architecture only, as
             ``{"bilstm": {"units": 64}}``; they take precedence over ``**arguments``.
@@ -256,6 +272,7 @@ class HyperModel(keras_tuner.HyperModel):
         self,
         models: str | Sequence[str],
         *,
+        num_classes: int | None = None,
         architecture: space.Value | None = None,
         tune: Iterable[str] | None = None,
         learning_rate: space.Value | float | None = None,
@@ -263,7 +280,7 @@ class HyperModel(keras_tuner.HyperModel):
         epochs: space.Value | int | None = None,
         optimizer: str | Callable[[], keras.optimizers.Optimizer] = "adam",
         loss: Any = None,
-        metrics: Sequence[Any] = ("accuracy",),
+        metrics: str | Sequence[Any] | None = None,
         compile_kwargs: Mapping[str, Any] | None = None,
         per_model: Mapping[str, Mapping[str, Any]] | None = None,
         name: str | None = None,
@@ -295,13 +312,34 @@ class HyperModel(keras_tuner.HyperModel):
         tune_set = None if tune is None else set([tune] if isinstance(tune, str) else tune)
         if tune_set is not None:
             self._check_names(dict.fromkeys(tune_set), all_arguments, names, what="tune")
+        self.num_classes = _check_num_classes(num_classes)
         self._architectures: dict[str, _Architecture] = {}
         for arch_name, (entry, preset) in resolved.items():
             own = {k: v for k, v in arguments.items() if k in entry.arguments}
             own.update(per_model.get(arch_name, {}))
-            self._architectures[arch_name] = self._resolve(
-                arch_name, entry, preset, own, tune_set
-            )
+            build_extra = {}
+            if self.num_classes is not None:
+                given = own.get("num_classes", self.num_classes)
+                if isinstance(given, space.Value) or given != self.num_classes:
+                    raise ValueError(
+                        f"HyperModel: num_classes={self.num_classes}, but {arch_name!r} is given "
+                        f"num_classes={given!r} as an argument. The number of classes comes "
+                        "from the data: pass it once, as num_classes."
+                    )
+                if "num_classes" in entry.arguments:
+                    own["num_classes"] = self.num_classes
+                else:
+                    build_extra["num_classes"] = self.num_classes
+            elif isinstance(own.get("num_classes"), space.Value):
+                raise ValueError(
+                    f"HyperModel: num_classes of {arch_name!r} cannot be searched (it comes "
+                    f"from the data). Received: num_classes={own['num_classes']!r}. Pass "
+                    "num_classes=<the number of classes> instead."
+                )
+            arch = self._resolve(arch_name, entry, preset, own, tune_set)
+            if build_extra:
+                arch = dataclasses.replace(arch, build_extra=build_extra)
+            self._architectures[arch_name] = arch
         self._choices = self._architecture_choices(architecture, names)
         self._training = {}
         for key, value in (("learning_rate", learning_rate), ("batch_size", batch_size),
@@ -326,7 +364,12 @@ class HyperModel(keras_tuner.HyperModel):
             )
         self.optimizer = optimizer
         self.loss = loss
-        self.metrics = tuple(metrics)
+        if isinstance(metrics, str) and metrics != "slides":
+            raise ValueError(
+                "HyperModel: metrics must be None (the task's metrics), 'slides' (accuracy "
+                f"only) or a list of metrics. Received: metrics={metrics!r}"
+            )
+        self.metrics = metrics if metrics is None or isinstance(metrics, str) else tuple(metrics)
         self.compile_kwargs = dict(compile_kwargs or {})
         # Declare the whole space now, so keras-tuner's errors surface here.
         try:
@@ -365,7 +408,8 @@ class HyperModel(keras_tuner.HyperModel):
             if key in fixed or key in custom or (tune is not None and key not in tune):
                 continue
             default = arguments[key]
-            if not _is_scalar(default):
+            if not (_is_scalar(default) or (isinstance(default, tuple)
+                                            and isinstance(value, space.Choice))):
                 continue  # e.g. max_length=None: not representable, stays fixed
             value = _with_default(value, default)
             if isinstance(value, space.Fixed):
@@ -511,7 +555,8 @@ class HyperModel(keras_tuner.HyperModel):
         name, arguments = self.arguments_for(hp)
         if compile:  # checked before the model is built
             learning_rate = self._training_value(hp, "learning_rate")
-        model = _registry.build(name, **arguments)
+        arch = self._architectures[name]
+        model = _registry.build(name, **arguments, **arch.build_extra)
         if compile:
             optimizer = self.optimizer
             if not isinstance(optimizer, str):
@@ -520,8 +565,9 @@ class HyperModel(keras_tuner.HyperModel):
                     optimizer.learning_rate = learning_rate
                 learning_rate = None
             compile_model(
-                model, optimizer=optimizer, learning_rate=learning_rate, loss=self.loss,
-                metrics=self.metrics, **self.compile_kwargs,
+                model, num_classes=self.num_classes, optimizer=optimizer,
+                learning_rate=learning_rate, loss=self.loss, metrics=self.metrics,
+                **self.compile_kwargs,
             )
         return model
 
@@ -569,7 +615,8 @@ class HyperModel(keras_tuner.HyperModel):
             A dict with ``architecture`` (the architecture Choice, or ``None``),
             ``models`` (per model: ``builder``, ``preset``, ``hyperparameters``
             (per argument: type, range or values, ``default`` and ``name``, the
-            keras-tuner hyperparameter name) and ``fixed`` values) and ``training``.
+            keras-tuner hyperparameter name) and ``fixed`` values), ``training``
+            and ``num_classes`` (``None`` when not given).
         """
         models = {}
         for arch_name in self._choices:
@@ -596,7 +643,28 @@ class HyperModel(keras_tuner.HyperModel):
                 _describe_value(value, None, key) if isinstance(value, space.Value)
                 else {"type": "Fixed", "value": value, "default": value, "name": key}
             )
-        return {"architecture": architecture, "models": models, "training": training}
+        return {
+            "architecture": architecture, "models": models, "training": training,
+            "num_classes": self.num_classes,
+        }
+
+
+def _check_num_classes(num_classes: Any) -> int | None:
+    """``None``, or ``num_classes`` as an int >= 2 (NumPy integers accepted); else raises."""
+    if num_classes is None:
+        return None
+    if isinstance(num_classes, space.Value):
+        raise ValueError(
+            "HyperModel: num_classes cannot be searched (it comes from the data). "
+            f"Received: num_classes={num_classes!r}. Pass the number of classes, e.g. 8."
+        )
+    value = getattr(num_classes, "item", lambda: num_classes)()
+    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+        raise ValueError(
+            "HyperModel: num_classes must be an integer >= 2 (the number of classes in the "
+            f"data). Received: num_classes={num_classes!r}"
+        )
+    return value
 
 
 def _check_training_space(key: str, value: Any) -> None:
@@ -737,7 +805,7 @@ def describe_space(models: HyperModel | str | Sequence[str], **arguments: Any) -
         **arguments: :class:`HyperModel` arguments when ``models`` are names.
 
     Returns:
-        ``{"architecture": ..., "models": {...}, "training": {...}}``.
+        ``{"architecture": ..., "models": {...}, "training": {...}, "num_classes": ...}``.
 
     Example:
 

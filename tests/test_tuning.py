@@ -89,7 +89,7 @@ class _Record(keras.callbacks.EarlyStopping):
         ("bilstm.imdb_words10k", 172941),  # T5
         ("bigru.imdb_words10k", 169997),  # T6
         ("conv1d.imdb_words10k", 171149),  # T7
-        ("stacked_bilstm.imdb_subwords8k", 635329),  # T2: tuple units stay fixed
+        ("stacked_bilstm.imdb_subwords8k", 635329),  # T2: the tuple units' default
     ],
 )
 def test_empty_hyperparameters_build_the_reference_model(name, total):
@@ -152,6 +152,26 @@ def test_tune_restricts_the_searched_arguments_and_tuples_stay_fixed():
     assert depths.arguments_for(hp)[1]["units"] == (8, 4)
     with pytest.raises(ValueError, match="keras-tuner rejected"):
         tuning.HyperModel("bilstm", dropout=space.Float(0.1, 0.5, step=0.5, sampling="log"))
+
+
+def test_declared_tuple_spaces_are_searched_as_labels():
+    """Issue 30's wider spaces: stacked_bilstm's depth, fastText's n-gram orders and the
+    TCN's dilations are Choices of tuples; keras-tuner sees labels such as "64,32"."""
+    for builder, key, labels, default in (
+        ("stacked_bilstm", "units", ["32,16", "64,32", "64,64", "128,64", "64,64,32"], (64, 32)),
+        ("fasttext", "ngram_orders", ["1", "1,2", "1,2,3"], (1, 2)),
+        ("tcn", "dilations", ["1,2,4,8", "1,2,4,8,16", "1,2,4,8,16,32"], (1, 2, 4, 8, 16)),
+    ):
+        hypermodel = tuning.HyperModel(builder, **TINY)
+        hp = keras_tuner.HyperParameters()
+        hypermodel.declare_hyperparameters(hp)
+        assert hp.get(key) == ",".join(str(v) for v in default)
+        assert [p.values for p in hp.space if p.name == key] == [labels]
+        assert hypermodel.arguments_for(hp)[1][key] == default
+        hp.values[key] = labels[-1]
+        chosen = hypermodel.arguments_for(hp)[1][key]
+        assert chosen == tuple(int(v) for v in labels[-1].split(","))
+        assert hypermodel.build(hp).seqzoo_config["arguments"][key] == list(chosen)
 
 
 def test_invalid_overrides_raise_clear_errors_eagerly():

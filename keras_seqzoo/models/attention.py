@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from keras_seqzoo._registry import register, register_preset
+from keras_seqzoo._registry import register
 from keras_seqzoo.layers import AttentionPooling
 from keras_seqzoo.models._parts import (
     HeadActivation,
@@ -27,8 +27,8 @@ __all__ = ["bigru_attention"]
     tags=("recurrent", "gru", "attention", "modern"),
     reference="Attention pooling over a BiGRU (Yang et al., 2016, word level)",
     search_space={
-        "embedding_dim": Choice([16, 32, 64]),
-        "units": Choice([16, 32, 64]),
+        "embedding_dim": Choice([16, 32, 64, 128]),
+        "units": Choice([16, 32, 64, 128]),
         "attention_units": Choice([16, 32, 64]),
         "dense_units": Choice([6, 24, 64]),
         "dropout": Float(0.0, 0.5, step=0.1),
@@ -88,14 +88,3 @@ def bigru_attention(
         activation=head_activation,
     )
     return finish(inputs, outputs, "bigru_attention")
-
-
-register_preset(
-    "bigru_attention.imdb_words10k",
-    {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "units": 32,
-     "attention_units": 32, "dense_units": 6, "head_activation": "leaky_relu",
-     "mask_zero": True},
-    description="IMDB words at the T5 BiLSTM's budget: Bidirectional(GRU(32)) over every "
-                "step, attention pooling (32), Dense(6, leaky ReLU).",
-    data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
-)

@@ -6,7 +6,7 @@ from typing import Literal
 
 import keras
 
-from keras_seqzoo._registry import register, register_preset
+from keras_seqzoo._registry import register
 from keras_seqzoo.models._parts import (
     MaxLength,
     NumClasses,
@@ -28,7 +28,7 @@ __all__ = ["conv1d"]
     tags=("convolutional",),
     reference="IMDB with CNN",
     search_space={
-        "embedding_dim": Choice([16, 32, 64]),
+        "embedding_dim": Choice([16, 32, 64, 128]),
         "filters": Choice([32, 64, 128, 256]),
         "kernel_size": Choice([3, 5, 7]),
         "pooling": Choice(["average", "max"]),
@@ -86,40 +86,3 @@ def conv1d(
         x, dense_units=dense_units, dropout=dropout, num_classes=num_classes
     )
     return finish(inputs, outputs, "conv1d")
-
-
-register_preset(
-    "conv1d.words1k_len120",
-    {"vocab_size": 1000, "embedding_dim": 16, "max_length": 120, "filters": 128,
-     "kernel_size": 5, "pooling": "max", "dense_units": 24},
-    description="Embedding(1000, 16) + Conv1D(128, 5) + GlobalMaxPooling1D + Dense(24).",
-    reference="T3",
-    slide="Conv1D, max_length = 120",
-    data={"encoding": "words", "vocab_size": 1000, "max_length": 120},
-    slide_summary=[
-        ("Embedding", "(None, 120, 16)", 16000),
-        ("Conv1D", "(None, 116, 128)", 10368),
-        ("GlobalMaxPooling1D", "(None, 128)", 0),
-        ("Dense", "(None, 24)", 3096),
-        ("Dense", "(None, 1)", 25),
-    ],
-    slide_total=29489,
-)
-
-register_preset(
-    "conv1d.imdb_words10k",
-    {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "filters": 128,
-     "kernel_size": 5, "pooling": "average", "dense_units": 6},
-    description="IMDB words, Conv1D(128, 5) + GlobalAveragePooling1D + Dense(6).",
-    reference="T7",
-    slide="IMDB with CNN",
-    data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
-    slide_summary=[
-        ("Embedding", "(None, 120, 16)", 160000),
-        ("Conv1D", "(None, 116, 128)", 10368),
-        ("GlobalAveragePooling1D", "(None, 128)", 0),
-        ("Dense", "(None, 6)", 774),
-        ("Dense", "(None, 1)", 7),
-    ],
-    slide_total=171149,
-)

@@ -7,7 +7,7 @@ from typing import Annotated
 import keras
 
 from keras_seqzoo._arguments import Range
-from keras_seqzoo._registry import register, register_preset
+from keras_seqzoo._registry import register
 from keras_seqzoo.layers import HashedNgrams
 from keras_seqzoo.layers.ngrams import HASH_PRIME
 from keras_seqzoo.models._parts import (
@@ -33,8 +33,9 @@ Buckets = Annotated[int, Range(min_value=1, max_value=HASH_PRIME)]
     tags=("pooling", "ngram", "modern"),
     reference="fastText (Joulin et al., 2017); Keras' imdb_fasttext example",
     search_space={
-        "embedding_dim": Choice([8, 16, 32]),
-        "num_buckets": Choice([2000, 11600, 30000]),
+        "embedding_dim": Choice([8, 16, 32, 64]),
+        "ngram_orders": Choice([(1,), (1, 2), (1, 2, 3)]),
+        "num_buckets": Choice([2000, 11600, 30000, HASH_PRIME]),
         "dense_units": Choice([6, 24, 64]),
         "dropout": Float(0.0, 0.5, step=0.1),
     },
@@ -103,13 +104,3 @@ def fasttext(
         x, dense_units=dense_units, dropout=dropout, num_classes=num_classes
     )
     return finish(inputs, outputs, "fasttext")
-
-
-register_preset(
-    "fasttext.imdb_words10k",
-    {"vocab_size": 10000, "embedding_dim": 8, "max_length": 120, "ngram_orders": (1, 2),
-     "num_buckets": 11600, "dense_units": 6},
-    description="IMDB words at the T5 BiLSTM's budget: unigrams + 11,600 hashed bigram "
-                "buckets, 8-dimensional vectors, averaged, Dense(6).",
-    data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
-)

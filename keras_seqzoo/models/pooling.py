@@ -6,7 +6,7 @@ from typing import Literal
 
 import keras
 
-from keras_seqzoo._registry import register, register_preset
+from keras_seqzoo._registry import register
 from keras_seqzoo.models._parts import (
     FixedLength,
     MaxLength,
@@ -30,7 +30,7 @@ _DROPOUT = Float(0.0, 0.5, step=0.1)
     tags=("pooling", "baseline"),
     reference="IMDB with Embedding only",
     search_space={
-        "embedding_dim": Choice([8, 16, 32, 64]),
+        "embedding_dim": Choice([8, 16, 32, 64, 128]),
         "dense_units": Choice([6, 16, 32, 64]),
         "dropout": _DROPOUT,
     },
@@ -78,7 +78,7 @@ def embedding_flatten(
     tags=("pooling", "baseline"),
     reference="Without LSTM",
     search_space={
-        "embedding_dim": Choice([8, 16, 32, 64]),
+        "embedding_dim": Choice([8, 16, 32, 64, 128]),
         "pooling": Choice(["average", "max"]),
         "dense_units": Choice([6, 24, 64]),
         "dropout": _DROPOUT,
@@ -130,32 +130,3 @@ def embedding_pooling(
         x, dense_units=dense_units, dropout=dropout, num_classes=num_classes
     )
     return finish(inputs, outputs, "embedding_pooling")
-
-
-WORDS10K = {"encoding": "words", "vocab_size": 10000, "max_length": 120}
-
-register_preset(
-    "embedding_flatten.imdb_words10k",
-    {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "dense_units": 6},
-    description="IMDB words, Embedding(10000, 16) + Flatten + Dense(6): the ~5 s/epoch baseline.",
-    reference="T4",
-    slide="IMDB with Embedding only",
-    data=WORDS10K,
-    slide_summary=[
-        ("Embedding", "(None, 120, 16)", 160000),
-        ("Flatten", "(None, 1920)", 0),
-        ("Dense", "(None, 6)", 11526),
-        ("Dense", "(None, 1)", 7),
-    ],
-    slide_total=171533,
-)
-
-register_preset(
-    "embedding_pooling.imdb_words10k",
-    {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "pooling": "average",
-     "dense_units": 24},
-    description="The slides' 'Without LSTM' model on IMDB words: GlobalAveragePooling1D + Dense(24).",
-    slide="Without LSTM",
-    data=WORDS10K,
-    aliases=("embedding_pooling.without_lstm",),
-)

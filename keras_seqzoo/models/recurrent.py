@@ -13,7 +13,7 @@ from typing import Annotated
 import keras
 
 from keras_seqzoo._arguments import Range
-from keras_seqzoo._registry import register, register_preset
+from keras_seqzoo._registry import register
 from keras_seqzoo.layers import recurrent as fused_layers
 from keras_seqzoo.models._parts import (
     MaxLength,
@@ -30,7 +30,7 @@ from keras_seqzoo.space import Boolean, Choice, Float
 __all__ = ["bigru", "bilstm", "stacked_bilstm"]
 
 _SPACE = {
-    "embedding_dim": Choice([16, 32, 64]),
+    "embedding_dim": Choice([16, 32, 64, 128]),
     "units": Choice([16, 32, 64, 128]),
     "dense_units": Choice([6, 24, 64]),
     "dropout": Float(0.0, 0.5, step=0.1),
@@ -139,7 +139,9 @@ bilstm.__doc__ = (
     reference="2-layer LSTM",
     description="Embedding, a stack of Bidirectional(LSTM) layers (any depth) and a dense head.",
     search_space={
-        "embedding_dim": Choice([16, 32, 64]),
+        "embedding_dim": Choice([16, 32, 64, 128]),
+        # The depth and widths, first layer to last (keras-tuner sees "64,32" labels).
+        "units": Choice([(32, 16), (64, 32), (64, 64), (128, 64), (64, 64, 32)]),
         "dense_units": Choice([6, 24, 64]),
         "dropout": Float(0.0, 0.5, step=0.1),
     },
@@ -204,86 +206,4 @@ bigru.__doc__ = (
     "Embedding, one Bidirectional(GRU) layer and a dense head.\n"
     + _ARGS_DOC.format(what="the GRU (per direction)")
     + '\n    Example:\n\n    ```python\n    model = keras_seqzoo.build("bigru", max_length=None)\n    ```\n'
-)
-
-
-SUBWORDS8K = {"encoding": "subwords", "vocab_size": 8185, "max_length": None}
-WORDS10K = {"encoding": "words", "vocab_size": 10000, "max_length": 120}
-
-register_preset(
-    "bilstm.imdb_subwords8k",
-    {"vocab_size": 8185, "embedding_dim": 64, "max_length": None, "units": 64, "dense_units": 64},
-    description="IMDB 8k subwords, Embedding(8185, 64) + Bidirectional(LSTM(64)) + Dense(64).",
-    reference="T1",
-    slide="IMDB subwords, 1-layer LSTM",
-    data=SUBWORDS8K,
-    slide_summary=[
-        ("Embedding", "(None, None, 64)", 523840),
-        ("Bidirectional", "(None, 128)", 66048),
-        ("Dense", "(None, 64)", 8256),
-        ("Dense", "(None, 1)", 65),
-    ],
-    slide_total=598209,
-)
-
-register_preset(
-    "stacked_bilstm.imdb_subwords8k",
-    {"vocab_size": 8185, "embedding_dim": 64, "max_length": None, "units": (64, 32),
-     "dense_units": 64},
-    description="IMDB 8k subwords, two Bidirectional LSTMs (64 then 32) + Dense(64).",
-    reference="T2",
-    slide="IMDB subwords, 2-layer LSTM",
-    data=SUBWORDS8K,
-    slide_summary=[
-        ("Embedding", "(None, None, 64)", 523840),
-        ("Bidirectional", "(None, None, 128)", 66048),
-        ("Bidirectional", "(None, 64)", 41216),
-        ("Dense", "(None, 64)", 4160),
-        ("Dense", "(None, 1)", 65),
-    ],
-    slide_total=635329,
-)
-
-register_preset(
-    "bilstm.imdb_words10k",
-    {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "units": 32, "dense_units": 6},
-    description="IMDB words, Embedding(10000, 16) + Bidirectional(LSTM(32)) + Dense(6).",
-    reference="T5",
-    slide="IMDB with LSTM",
-    data=WORDS10K,
-    slide_summary=[
-        ("Embedding", "(None, 120, 16)", 160000),
-        ("Bidirectional", "(None, 64)", 12544),
-        ("Dense", "(None, 6)", 390),
-        ("Dense", "(None, 1)", 7),
-    ],
-    # The slide prints "Total params: 173,941" above "Trainable params: 172,941";
-    # the layers add up to 172,941, the true total.
-    slide_total=172941,
-)
-
-register_preset(
-    "bilstm.imdb_words10k_dense24",
-    {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "units": 32,
-     "dense_units": 24},
-    description="The slides' 'With LSTM' model on IMDB words: Bidirectional(LSTM(32)) + Dense(24).",
-    slide="With LSTM",
-    data=WORDS10K,
-    aliases=("bilstm.with_lstm",),
-)
-
-register_preset(
-    "bigru.imdb_words10k",
-    {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "units": 32, "dense_units": 6},
-    description="IMDB words, Embedding(10000, 16) + Bidirectional(GRU(32)) + Dense(6).",
-    reference="T6",
-    slide="IMDB with GRU",
-    data=WORDS10K,
-    slide_summary=[
-        ("Embedding", "(None, 120, 16)", 160000),
-        ("Bidirectional", "(None, 64)", 9600),
-        ("Dense", "(None, 6)", 390),
-        ("Dense", "(None, 1)", 7),
-    ],
-    slide_total=169997,
 )

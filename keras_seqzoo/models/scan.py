@@ -6,7 +6,7 @@ from typing import Literal
 
 import keras
 
-from keras_seqzoo._registry import register, register_preset
+from keras_seqzoo._registry import register
 from keras_seqzoo.layers import MinGRU
 from keras_seqzoo.models._parts import (
     MaxLength,
@@ -29,7 +29,7 @@ __all__ = ["mingru"]
     tags=("recurrent", "gru", "parallel_scan", "modern"),
     reference="minGRU (Feng et al., 2024, 'Were RNNs All We Needed?')",
     search_space={
-        "embedding_dim": Choice([16, 32, 64]),
+        "embedding_dim": Choice([16, 32, 64, 128]),
         "units": Choice([32, 64, 128]),
         "num_layers": Choice([1, 2]),
         "bidirectional": Boolean(),
@@ -115,15 +115,3 @@ def mingru(
         x, dense_units=dense_units, dropout=dropout, num_classes=num_classes
     )
     return finish(inputs, outputs, "mingru")
-
-
-register_preset(
-    "mingru.imdb_words10k",
-    {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "units": 64,
-     "num_layers": 1, "bidirectional": True, "pooling": "average", "dense_units": 6,
-     "mask_zero": True},
-    description="IMDB words at the T5 BiLSTM's budget: a bidirectional minGRU(64) "
-                "(one parallel scan for both directions, padding masked), states averaged, "
-                "Dense(6).",
-    data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
-)

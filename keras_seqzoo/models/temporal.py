@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import keras
 
 from keras_seqzoo._arguments import Range
-from keras_seqzoo._registry import register, register_preset
+from keras_seqzoo._registry import register
 from keras_seqzoo.layers import LastStep
 from keras_seqzoo.models._parts import (
     MaxLength,
@@ -46,8 +46,10 @@ def receptive_field(kernel_size: int, dilations: tuple[int, ...], convolutions: 
     tags=("convolutional", "causal", "modern"),
     reference="TCN (Bai, Kolter and Koltun, 2018)",
     search_space={
-        "embedding_dim": Choice([16, 32, 64]),
-        "filters": Choice([16, 32, 64]),
+        "embedding_dim": Choice([16, 32, 64, 128]),
+        "filters": Choice([16, 32, 64, 128]),
+        # Receptive fields of 61, 125 and 253 steps at kernel_size=3.
+        "dilations": Choice([(1, 2, 4, 8), (1, 2, 4, 8, 16), (1, 2, 4, 8, 16, 32)]),
         "kernel_size": Choice([2, 3, 5]),
         "pooling": Choice(["average", "max", "last"]),
         "dense_units": Choice([6, 24, 64]),
@@ -134,14 +136,3 @@ def tcn(
         x, dense_units=dense_units, dropout=dropout, num_classes=num_classes
     )
     return finish(inputs, outputs, "tcn")
-
-
-register_preset(
-    "tcn.imdb_words10k",
-    {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "filters": 16,
-     "kernel_size": 3, "dilations": (1, 2, 4, 8, 16), "pooling": "average",
-     "dense_units": 6},
-    description="IMDB words at the T5 BiLSTM's budget: 5 residual blocks of causal "
-                "Conv1D(16, 3), dilations 1-16 (receptive field 125), average pooling, Dense(6).",
-    data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
-)

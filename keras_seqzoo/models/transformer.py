@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import keras
 
 from keras_seqzoo._arguments import Range
-from keras_seqzoo._registry import register, register_preset
+from keras_seqzoo._registry import register
 from keras_seqzoo.layers import TokenAndPositionEmbedding, TransformerEncoderBlock
 from keras_seqzoo.models._parts import (
     FixedLength,
@@ -29,7 +29,7 @@ __all__ = ["transformer_encoder"]
     tags=("attention", "transformer", "modern"),
     reference="keras.io: Text classification with Transformer",
     search_space={
-        "embedding_dim": Choice([16, 32, 64]),
+        "embedding_dim": Choice([16, 32, 64, 128]),
         "num_heads": Choice([1, 2, 4]),
         "ff_dim": Choice([32, 64, 128]),
         "num_blocks": Choice([1, 2, 3]),
@@ -131,38 +131,3 @@ def transformer_encoder(
     else:
         outputs = keras.layers.Dense(num_classes, activation="softmax")(x)
     return finish(inputs, outputs, "transformer_encoder")
-
-
-register_preset(
-    "transformer_encoder.imdb_words10k",
-    {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "num_heads": 2,
-     "ff_dim": 128, "num_blocks": 2, "block_dropout": 0.1, "dense_units": 6,
-     "head_activation": "leaky_relu"},
-    description="IMDB words at the T5 BiLSTM's budget: embedding 16, 2 encoder blocks "
-                "(2 heads, feed-forward 128), average pooling, Dense(6, leaky ReLU).",
-    data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
-)
-
-register_preset(
-    "transformer_encoder.keras_io",
-    {"vocab_size": 20000, "embedding_dim": 32, "max_length": 200, "num_heads": 2,
-     "key_dim": 32, "ff_dim": 32, "num_blocks": 1, "block_dropout": 0.1,
-     "pooling": "average", "dense_units": 20, "dropout": 0.1},
-    description="keras.io 'Text classification with Transformer': vocabulary 20,000, "
-                "length 200, embedding 32, 2 heads (key_dim 32), feed-forward 32, "
-                "Dense(20); 0.8745 validation accuracy after 2 epochs there.",
-    reference="keras.io example 'Text classification with Transformer' (Apoorv Nandan, 2020)",
-    data={
-        "encoding": "words",
-        "vocab_size": 20000,
-        "max_length": 200,
-        # How keras.io trained it (and what it reports), for a runner to reproduce:
-        "batch_size": 32,
-        "epochs": 2,
-        "optimizer": "adam",
-        "learning_rate": 0.001,
-        "validation": "the 25,000 test reviews",
-        "published_val_accuracy": 0.8745,
-        "source": "https://keras.io/examples/nlp/text_classification_with_transformer/",
-    },
-)
