@@ -43,7 +43,8 @@ def _compare(tmp_path, *argv: str) -> tuple[dict, list[dict]]:
 
 def test_reuters_r8_csv_with_fasttext(tmp_path):
     train, test = _need("reuters-r8-train.csv", "reuters-r8-test.csv")
-    row, runs = _compare(tmp_path, "--data", train, "--test", test)
+    row, runs = _compare(tmp_path, "--data", train, "--test", test, "--learning-rate", "0.01",
+                         "--batch-size", "16")
     assert runs[0]["model"]["arguments"]["num_classes"] == 8
     assert row["test_accuracy"] >= 0.90, row
     assert "test_macro_f1" in row
@@ -55,7 +56,9 @@ def test_sms_spam_headerless_tsv_reports_spam_f1(tmp_path):
                          "--class-weight", "balanced")
     assert runs[0]["model"]["arguments"]["num_classes"] == 2
     assert any(k.startswith("test_") and "f1" in k for k in row), sorted(row)
-    assert "spam" in json.dumps(runs[0].get("metadata", runs[0]))  # the positive class named
+    assert runs[0]["positive_class"] == "spam" and "test_f1" in row
+    table = (tmp_path / "run" / "comparison.md").read_text()
+    assert "positive class 'spam'" in table
 
 
 def test_20_newsgroups_folder_per_class_archive(tmp_path):

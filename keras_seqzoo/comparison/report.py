@@ -184,6 +184,7 @@ def _one_run(folder: Path) -> dict[str, Any]:
         "best_epoch": run.get("best_epoch"),
         "validation": dict(run.get("validation") or {}),
         "test": dict(run.get("test") or {}),
+        "positive_class": run.get("positive_class"),
     }
 
 
@@ -300,6 +301,7 @@ def summarize(directory: str | os.PathLike, models: Sequence[str] | None = None)
         protocols = sorted({str(r["protocol"]) for r in runs})
         row["protocol"] = protocols[0] if len(protocols) == 1 else "/".join(protocols)
         if row["protocol"] == "sound":
+            row["positive_class"] = runs[0]["positive_class"]
             row["best_epoch_by_seed"] = [r["best_epoch"] for r in runs]
             _split_columns(row, runs)
         if len(runs) == 1:
@@ -387,6 +389,10 @@ def _sound_table(rows: list[dict[str, Any]]) -> str:
              "val columns: the validation split at the best epoch; test columns: the test "
              "split; mean ± sample standard deviation over the seeds; the 95 % CI is the "
              "mean's (Student's t)."]
+    positive = sorted({str(r["positive_class"]) for r in rows if r.get("positive_class")})
+    if positive:
+        notes.append(f"Precision, recall and F1 are those of the positive class "
+                     f"{', '.join(repr(p) for p in positive)}.")
     if any(r["seconds_include_warmup"] for r in rows):
         notes.append("\\* only warm-up epochs (tracing/compilation included) were timed.")
     return "\n".join(lines) + "\n\n" + "\n".join(notes) + "\n"

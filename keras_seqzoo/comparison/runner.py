@@ -396,28 +396,31 @@ def _check_directory(directory: Path, settings: RunSettings, overwrite: bool) ->
                 ) from None
 
 
+def _is_imdb(source: str) -> bool:
+    """Whether ``source`` names IMDB's own copy (an ``aclImdb`` folder or archive)."""
+    return os.path.basename(source.rstrip("/\\")).lower().startswith("aclimdb")
+
+
 def load_run_data(settings: RunSettings) -> Any:
-    """Loads the data a run's settings name (IMDB unless ``source`` says otherwise)."""
+    """Loads the data a run's settings name, through ``keras_seqzoo.datasets.load_data``.
+
+    IMDB unless ``source`` says otherwise; an ``aclImdb`` folder or archive is
+    IMDB's own copy.
+
+    Raises:
+        DatasetError: unusable data, named (a ``ValueError``: exit 2 on the command line).
+    """
     from keras_seqzoo import datasets
 
-    loaded = dict(settings.data_settings)
-    encoding = loaded.pop("encoding")
-    if hasattr(datasets, "load_data"):
-        return datasets.load_data(
-            settings.source or "imdb", encoding=encoding, batch_size=settings.batch_size,
-            limit=settings.limit, seed=settings.seeds[0], protocol=settings.protocol,
-            **loaded, **settings.data_options,
-        )
-    # HOOK(data branch): until keras_seqzoo.datasets.load_data exists, IMDB under the
-    # slides' protocol is all the runner can load.
-    if settings.protocol != "slides" or settings.data_options:
-        raise ValueError(
-            "compare: this installation has no keras_seqzoo.datasets.load_data, so only IMDB "
-            "under protocol='slides' can be loaded. Pass data=... (a loaded dataset) or "
-            "protocol='slides'."
-        )
-    return datasets.load_imdb(encoding, source=settings.source, batch_size=settings.batch_size,
-                              limit=settings.limit, seed=settings.seeds[0], **loaded)
+    options = dict(settings.data_settings)
+    options.update(settings.data_options)
+    source = settings.source
+    if source is not None and _is_imdb(source):
+        options["imdb_source"], source = source, "imdb"
+    return datasets.load_data(
+        source, batch_size=settings.batch_size, limit=settings.limit, seed=settings.seeds[0],
+        protocol=settings.protocol, **options,
+    )
 
 
 def _class_weight(settings: RunSettings, data: Any) -> dict[int, float] | None:

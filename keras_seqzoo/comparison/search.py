@@ -61,8 +61,8 @@ def _hypermodel(name: str, settings: RunSettings, data: Any) -> Any:
         fixed["vocab_size"] = data.vocab_size
     if "max_length" in entry.arguments:
         fixed["max_length"] = data.max_length
-    if getattr(data, "num_classes", None) is not None and "num_classes" in entry.arguments:
-        fixed["num_classes"] = int(data.num_classes)
+    if getattr(data, "num_classes", None) is not None:
+        fixed["num_classes"] = int(data.num_classes)  # the head, the loss and the metrics
     options = dict(settings.compile_options)
     hyper: dict[str, Any] = {"optimizer": options.pop("optimizer", "adam"),
                              "learning_rate": options.pop("learning_rate", None)}

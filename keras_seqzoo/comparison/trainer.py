@@ -19,7 +19,6 @@ data, the settings, the protocol). In the trial's folder:
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
 import math
 import os
@@ -110,13 +109,11 @@ class TrialTrainer:
         if "max_length" in entry.arguments:
             overrides["max_length"] = self.data.max_length  # None: variable-length input
         num_classes = getattr(self.data, "num_classes", None)
-        if num_classes is not None and "num_classes" in entry.arguments:
-            overrides["num_classes"] = int(num_classes)
-        model = _registry.build(name, **overrides)
         options = dict(self.compile_options)
-        if num_classes is not None and "num_classes" in inspect.signature(
-                compile_model).parameters:
+        if num_classes is not None:  # the head and the loss and metrics follow the data
+            overrides["num_classes"] = int(num_classes)
             options.setdefault("num_classes", int(num_classes))
+        model = _registry.build(name, **overrides)
         compile_model(model, **options)
         return model
 
@@ -266,6 +263,8 @@ class ComparisonTuner(keras_tuner.Tuner):
             "validation": {k: v for k, v in (best or {}).items()
                            if k.startswith("val_") and is_finite(v)},
             "restore_seconds": restore_seconds,
+            "class_names": list(getattr(data, "class_names", None) or []) or None,
+            "positive_class": getattr(data, "positive_class", None),
         }
         test = getattr(data, "test", None)
         if test is not None:
