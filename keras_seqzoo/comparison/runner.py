@@ -327,9 +327,10 @@ def settings_from_arguments(
 
 
 def _is_project(directory: Path) -> bool:
-    """Whether a folder holds a comparison or a keras-tuner project."""
+    """Whether a folder holds a comparison or a keras-tuner project (``tune``'s searches too)."""
     return ((directory / SETTINGS_FILE).is_file() or (directory / "oracle.json").is_file()
-            or any(p.is_dir() for p in directory.glob("trial_*")))
+            or any(p.is_dir() for p in directory.glob("trial_*"))
+            or any(directory.glob("search/*/oracle.json")))
 
 
 def check_overwrite(directory: Path, where: str = "compare") -> None:
@@ -350,8 +351,8 @@ def check_overwrite(directory: Path, where: str = "compare") -> None:
         raise ValueError(
             f"{where}: overwrite=True (--overwrite) deletes only an empty folder or one that "
             f"holds a comparison or a keras-tuner project; {os.fspath(directory)!r} holds "
-            f"{shown} (no comparison.json, oracle.json or trial_* folders). Nothing was "
-            "deleted. Choose another output directory."
+            f"{shown} (no comparison.json, oracle.json, trial_* or search/*/oracle.json). "
+            "Nothing was deleted. Choose another output directory."
         )
 
 
