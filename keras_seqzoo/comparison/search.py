@@ -136,9 +136,20 @@ def tune(
         output_dir: the run directory; running again resumes what is there.
         epochs: the most epochs of every search trial and every seed's run.
         patience: early stopping's patience, in the searches and the seeds' runs.
-        batch_size, encoding, vocab_size, max_length, source, limit, data,
-            data_options, protocol, class_weight, compile_options, title,
-            takeover_after, verbose: as for :func:`~keras_seqzoo.comparison.compare`.
+        batch_size: as for :func:`~keras_seqzoo.comparison.compare`.
+        encoding: as for :func:`~keras_seqzoo.comparison.compare`.
+        vocab_size: as for :func:`~keras_seqzoo.comparison.compare`.
+        max_length: as for :func:`~keras_seqzoo.comparison.compare`.
+        source: as for :func:`~keras_seqzoo.comparison.compare`.
+        limit: as for :func:`~keras_seqzoo.comparison.compare`.
+        data: as for :func:`~keras_seqzoo.comparison.compare`.
+        data_options: as for :func:`~keras_seqzoo.comparison.compare`.
+        protocol: as for :func:`~keras_seqzoo.comparison.compare`.
+        class_weight: as for :func:`~keras_seqzoo.comparison.compare`.
+        compile_options: as for :func:`~keras_seqzoo.comparison.compare`.
+        title: as for :func:`~keras_seqzoo.comparison.compare`.
+        takeover_after: as for :func:`~keras_seqzoo.comparison.compare`.
+        verbose: as for :func:`~keras_seqzoo.comparison.compare`.
         overwrite: delete ``output_dir`` (only an empty folder or one holding a
             comparison or a keras-tuner project) and start over.
 
