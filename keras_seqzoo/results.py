@@ -35,6 +35,7 @@ results.plot_trials("runs/search", "runs/search/trials.png")
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -132,7 +133,9 @@ def _trial(state: dict[str, Any]) -> Any:
     """keras-tuner's own ``Trial`` of a ``trial.json`` (its ``metrics`` is a ``MetricsTracker``)."""
     from keras_tuner.engine.trial import Trial
 
-    return Trial.from_state(state)
+    # keras-tuner's from_config replaces the conditions' dicts in the state it is given:
+    # it reads a copy, so the same trial.json can be read again.
+    return Trial.from_state(copy.deepcopy(state))
 
 
 def _observed(trial: dict[str, Any]) -> dict[str, list[tuple[int, float]]]:
