@@ -21,15 +21,18 @@ python examples/distributed_tuning.py --role launch --workers 2 --max-trials 6
 Run on several hosts that share ``/shared/kt`` (start the chief first):
 
 ```bash
-# host A (the chief; listens on every interface)
-python examples/distributed_tuning.py --role chief --ip 0.0.0.0 --port 8000 \\
+# host A (the chief; listens on its own address only, 10.0.0.5 here)
+python examples/distributed_tuning.py --role chief --ip 10.0.0.5 --port 8000 \\
     --directory /shared/kt --overwrite
 # hosts B, C, ... (one line per worker process; ids must differ)
-python examples/distributed_tuning.py --role worker --ip host-a --port 8000 \\
+python examples/distributed_tuning.py --role worker --ip 10.0.0.5 --port 8000 \\
     --directory /shared/kt --worker-id b0
 ```
 
-or set the three variables yourself (e.g. from a cluster launcher) and run
+keras-tuner's gRPC service has no authentication: any peer that reaches the port can
+claim or rewrite trials, so keep it on 127.0.0.1 or a private network (``seqzoo
+compare`` adds a token, ``KERAS_SEQZOO_ORACLE_TOKEN``; see the scaling guide). Or set
+the three variables yourself (e.g. from a cluster launcher) and run
 ``python examples/distributed_tuning.py`` with no ``--role``.
 
 When the search is over, the chief reads every trial with

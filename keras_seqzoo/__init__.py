@@ -44,7 +44,7 @@ from keras_seqzoo._version import __version__
 if TYPE_CHECKING:  # loaded on first use (they import Keras), see __getattr__
     from keras_seqzoo import callbacks, comparison, datasets, layers, plots, space, tuning
     from keras_seqzoo._model import SeqzooModel
-    from keras_seqzoo.comparison import compare, reproduce
+    from keras_seqzoo.comparison import compare, reproduce, tune
     from keras_seqzoo.compiling import compile_model
 
 # Keras' serialization learns keras_seqzoo's layers (keras_seqzoo.layers) as soon as Keras
@@ -85,6 +85,7 @@ _LAZY_SUBMODULES = {
 _LAZY_NAMES = {
     "compare": "comparison",
     "reproduce": "comparison",
+    "tune": "comparison",
     "compile_model": "compiling",
     "SeqzooModel": "_model",
 }

@@ -5,12 +5,19 @@ seqzoo list [PATTERN ...] [--tag TAG] [--presets] [--json]
 seqzoo describe NAME [--json]
 seqzoo summary NAME [--set ARG=VALUE ...] [--line-length N]
 seqzoo compare MODEL [MODEL ...] [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
+seqzoo tune MODEL [MODEL ...] [--trials N] [--epochs N] [--data PATH] [--seeds S ...] ...
 seqzoo reproduce {c1,c2,c3,c4,c5} [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
 seqzoo --version
 seqzoo results DIR [--csv] [--top N] [--output DIR]
 seqzoo export RUN_DIR [--trial best|ID] -o PATH --format {keras,saved_model,onnx} [--overwrite]
 seqzoo predict PATH "text" ... | --file texts.txt | --jsonl texts.jsonl
 ```
+
+Data options of ``compare`` and ``tune``: ``--data PATH`` (IMDB by default),
+``--test PATH``, ``--validation PATH``, ``--format``, ``--columns label,text``,
+``--text-column``, ``--label-column``, ``--file-encoding``, ``--keep
+first|last``; the protocol: ``--protocol sound|slides``, ``--patience N``,
+``--class-weight balanced``.
 
 ``python -m keras_seqzoo`` runs the same command. ``seqzoo --help`` and
 ``seqzoo --version`` do not import Keras; each subcommand imports what it needs.
@@ -103,10 +110,13 @@ def _add_run_options(p: argparse.ArgumentParser, *, defaults_from_experiment: bo
     p.add_argument("--max-length", type=_positive_int, default=None,
                    help="sequence length (truncates subword sequences when given)")
     p.add_argument("--data", metavar="PATH", default=None,
-                   help="an aclImdb folder or .tar.gz (default: $KERAS_SEQZOO_IMDB, then the "
-                        "Keras cache ~/.keras/datasets, then tensorflow-datasets)")
+                   help="the data: a CSV, TSV or JSON Lines file, a folder per class (as a "
+                        "folder, .tar.gz or .zip), or an aclImdb folder or .tar.gz (default: "
+                        "IMDB from $KERAS_SEQZOO_IMDB, the Keras cache, tensorflow-datasets)")
     p.add_argument("--limit", type=_positive_int, default=None,
-                   help="a balanced subset of this many reviews per split, for quick runs")
+                   help="a class-balanced subset of this many examples per split, for quick "
+                        "runs")
+    _add_data_options(p)
     p.add_argument("--seeds", type=_seed, nargs="+", default=None, metavar="SEED",
                    help="one run per seed and model; the table shows mean ± std (default: 0)")
     p.add_argument("--seed", type=_seed, default=None, help=argparse.SUPPRESS)  # older spelling
@@ -129,6 +139,50 @@ def _add_run_options(p: argparse.ArgumentParser, *, defaults_from_experiment: bo
         help="Keras backend to train on (default: $KERAS_BACKEND if set, else jax when "
              "installed: the fastest on the slides' models, see the benchmarks page)",
     )
+
+
+def _columns(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in text.split(","))
+    if len(names) < 2 or any(not n for n in names) or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(
+            f"expected the file's column names in order, comma-separated and distinct, "
+            f"e.g. label,text; got {text!r}")
+    if "text" not in names or "label" not in names:
+        raise argparse.ArgumentTypeError(
+            f"the columns must name 'label' and 'text' (others are ignored), e.g. label,text; "
+            f"got {text!r}")
+    return names
+
+
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("data and protocol")
+    group.add_argument("--test", metavar="PATH", default=None,
+                       help="a separate test file (default: the data's test split, else a "
+                            "stratified held-out fraction of train)")
+    group.add_argument("--validation", metavar="PATH", default=None,
+                       help="a separate validation file (default: a stratified, seeded 10 %% "
+                            "of train, the same for every model and seed)")
+    group.add_argument("--format", choices=("csv", "tsv", "jsonl", "folder"), default=None,
+                       help="the file format (default: from the name)")
+    group.add_argument("--columns", type=_columns, default=None, metavar="NAMES",
+                       help="a headerless file's columns in order, e.g. label,text")
+    group.add_argument("--text-column", default=None, metavar="NAME",
+                       help="the column holding the text (default: text)")
+    group.add_argument("--label-column", default=None, metavar="NAME",
+                       help="the column holding the label (default: label)")
+    group.add_argument("--file-encoding", default=None, metavar="CODEC",
+                       help="the files' text encoding (default: utf-8)")
+    group.add_argument("--keep", choices=("first", "last"), default=None,
+                       help="which end of a long text is kept (default: first; "
+                            "keras.datasets.imdb keeps the last)")
+    group.add_argument("--protocol", choices=("sound", "slides"), default=None,
+                       help="sound (default): best epoch on validation, its weights restored, "
+                            "the test split evaluated once; slides: IMDB's test set as "
+                            "validation, no test column (how C1-C4 were recorded)")
+    group.add_argument("--patience", type=_positive_int, default=None, metavar="N",
+                       help="stop a trial after N epochs without a better validation score")
+    group.add_argument("--class-weight", choices=("balanced",), default=None,
+                       help="weight classes by inverse frequency (imbalanced data)")
 
 
 def _seed(text: str) -> int:
@@ -155,6 +209,12 @@ def _run_options(args: argparse.Namespace) -> dict[str, Any]:
         "max_length": args.max_length,
         "source": args.data,
         "limit": args.limit,
+        "protocol": args.protocol,
+        "patience": args.patience,
+        "class_weight": args.class_weight,
+        "data_options": {k: v for k in ("test", "validation", "format", "columns",
+                                        "text_column", "label_column", "file_encoding", "keep")
+                         if (v := getattr(args, k, None)) is not None} or None,
         "seeds": seeds,
         "compile_options": compile_options,
         "verbose": 0 if args.quiet else 2,
@@ -169,7 +229,7 @@ def _run_options(args: argparse.Namespace) -> dict[str, Any]:
 def _run_comparison(args: argparse.Namespace, run) -> int:
     try:
         run()
-    except ConnectionError as error:  # a worker whose chief oracle does not answer
+    except (ConnectionError, PermissionError) as error:  # a worker and its chief
         print(f"seqzoo {args.command}: error: {error}", file=sys.stderr)
         return 1
     return 0
@@ -179,6 +239,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from keras_seqzoo.comparison import compare
 
     return _run_comparison(args, lambda: compare(args.models, **_run_options(args)))
+
+
+def _cmd_tune(args: argparse.Namespace) -> int:
+    from keras_seqzoo.comparison import tune
+
+    options = _run_options(args)
+    options["trials"] = args.trials
+    return _run_comparison(args, lambda: tune(args.models, **options))
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
@@ -260,6 +328,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_compare)
 
     p = sub.add_parser(
+        "tune", help="one keras-tuner search per model with an equal budget, then each "
+                     "model's chosen configuration over the seeds: compare's table")
+    p.add_argument("models", nargs="+", metavar="MODEL", help="builder or preset names")
+    p.add_argument("--trials", type=_positive_int, default=10,
+                   help="search trials per model, the same for all (default: 10)")
+    _add_run_options(p, defaults_from_experiment=False)
+    p.set_defaults(run=_cmd_tune)
+
+    p = sub.add_parser(
         "reproduce",
         help="run one of the recorded comparisons (c1-c4: the slides'; c5: every architecture)",
     )
@@ -299,6 +376,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The subcommands that train (and may restart themselves on another backend).
+_TRAINING = ("compare", "tune", "reproduce")
+
+
+def _reexec_command(argv: Sequence[str]) -> list[str]:
+    """The command that restarts ``seqzoo`` without importing code from the working directory.
+
+    ``python -m`` puts the working directory first on ``sys.path``; ``-P``
+    (Python 3.11+) leaves it out. On 3.10 a ``-c`` stub drops that entry before
+    importing anything.
+    """
+    if sys.version_info >= (3, 11):
+        return [sys.executable, "-P", "-m", "keras_seqzoo", *argv]
+    stub = ("import sys; sys.path.pop(0); sys.argv[0] = 'seqzoo'; "
+            "from keras_seqzoo.cli import main; sys.exit(main())")
+    return [sys.executable, "-c", stub, *argv]
+
+
 def _training_backend(args: argparse.Namespace) -> str | None:
     """The backend a training command should run on, or ``None`` to keep the current one.
 
@@ -306,7 +401,7 @@ def _training_backend(args: argparse.Namespace) -> str | None:
     installed, because it trains the slides' models fastest on CPUs (2-4x faster than
     TensorFlow's default for the LSTM and GRU; see the benchmarks page).
     """
-    if args.command not in ("compare", "reproduce"):
+    if args.command not in _TRAINING:
         return None
     if getattr(args, "backend", None):
         return str(args.backend)
@@ -353,7 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Only the `seqzoo` command restarts itself; called from Python, main() keeps the
     # process (and its backend) as it is.
     backend = _training_backend(args) if from_command_line else None
-    if args.command in ("compare", "reproduce"):
+    if args.command in _TRAINING:
         problem = _extras.backend_problem(backend)
         if problem is not None:
             print(f"{prefix}: error: {problem}", file=sys.stderr)
@@ -365,7 +460,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.flush()
         sys.stdout.flush()
         env = {**os.environ, "KERAS_BACKEND": backend, "_SEQZOO_BACKEND_NOTED": "1"}
-        os.execve(sys.executable, [sys.executable, "-m", "keras_seqzoo", *argv], env)
+        command = _reexec_command(argv)
+        os.execve(command[0], command, env)
     try:
         return int(args.run(args) or 0)
     except _extras.MissingExtraError as error:

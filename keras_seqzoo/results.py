@@ -35,6 +35,7 @@ results.plot_trials("runs/search", "runs/search/trials.png")
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -46,21 +47,10 @@ from keras_seqzoo._values import is_finite
 __all__ = ["format_table", "plot_trials", "trials_table"]
 
 
-
 def _pandas():
-    try:
-        from keras_seqzoo._extras import require
-    except ImportError:  # before the packaging change: a plain import
-        try:
-            import pandas
-        except ImportError:
-            raise ImportError(
-                "keras_seqzoo.results needs pandas: pip install 'keras-seqzoo[tuner]' "
-                "(or pip install pandas)."
-            ) from None
-        return pandas
-    return require("tuner", "pandas")
+    from keras_seqzoo._extras import require
 
+    return require("tuner", "pandas")
 
 
 def _source(tuner_or_directory) -> tuple[Path, str | None, str | None]:
@@ -72,7 +62,7 @@ def _source(tuner_or_directory) -> tuple[Path, str | None, str | None]:
                 f"trials_table: {os.fspath(directory)!r} is not a directory. Pass a keras-tuner "
                 "project directory (DIRECTORY/PROJECT_NAME of the tuner) or the tuner itself."
             )
-        return directory, None, None
+        return _project(directory), None, None
     project_dir = getattr(tuner_or_directory, "project_dir", None)
     oracle = getattr(tuner_or_directory, "oracle", None)
     if project_dir is None or oracle is None:
@@ -86,6 +76,28 @@ def _source(tuner_or_directory) -> tuple[Path, str | None, str | None]:
     return Path(project_dir), name, direction
 
 
+def _project(directory: Path) -> Path:
+    """The keras-tuner project: ``directory``, or the one project one level down.
+
+    keras-tuner writes ``DIRECTORY/PROJECT_NAME/trial_*``; given ``DIRECTORY``,
+    its only project is read, and several are named.
+    """
+    if _trial_files(directory) or (directory / "oracle.json").exists():
+        return directory
+    below = sorted(p.parent for p in directory.glob("*/oracle.json"))
+    below += sorted({p.parent.parent for p in directory.glob("*/trial_*/trial.json")}
+                    - set(below))
+    if len(below) == 1:
+        return below[0]
+    if len(below) > 1:
+        names = ", ".join(os.fspath(p) for p in below)
+        raise ValueError(
+            f"trials_table: {os.fspath(directory)!r} holds no trials itself but "
+            f"{len(below)} keras-tuner projects one level down: {names}. Pass one of them."
+        )
+    return directory
+
+
 def _trial_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("trial_*/trial.json"))
 
@@ -97,7 +109,8 @@ def _load_trial(path: Path, caller: str = "trials_table") -> dict[str, Any]:
             data = json.load(handle)
         if not isinstance(data, dict) or "trial_id" not in data:
             raise ValueError("not a keras-tuner trial (no 'trial_id')")
-    except (OSError, ValueError) as error:
+        _trial(data)  # keras-tuner reads it back
+    except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(
             f"{caller}: the trial file {path.parent.name}/{path.name} in "
             f"{os.fspath(path.parent.parent)!r} is corrupt ({error}). Nothing was changed. "
@@ -116,26 +129,34 @@ def _history_folder(folder: Path) -> Path | None:
     return found[0] if found else None
 
 
+def _trial(state: dict[str, Any]) -> Any:
+    """keras-tuner's own ``Trial`` of a ``trial.json`` (its ``metrics`` is a ``MetricsTracker``)."""
+    from keras_tuner.engine.trial import Trial
+
+    # keras-tuner's from_config replaces the conditions' dicts in the state it is given:
+    # it reads a copy, so the same trial.json can be read again.
+    return Trial.from_state(copy.deepcopy(state))
+
+
 def _observed(trial: dict[str, Any]) -> dict[str, list[tuple[int, float]]]:
     """metric -> [(step, value)] from trial.json (each observation's mean value)."""
+    tracker = _trial(trial).metrics
     curves: dict[str, list[tuple[int, float]]] = {}
-    metrics = ((trial.get("metrics") or {}).get("metrics")) or {}
-    for name, history in metrics.items():
+    for name in tracker.metrics:
         points = []
-        for observation in history.get("observations") or []:
-            values = [v for v in observation.get("value") or [] if is_finite(v)]
+        for observation in tracker.get_history(name):
+            values = [v for v in observation.value if is_finite(v)]
             if values:
-                points.append((int(observation.get("step", 0)), sum(values) / len(values)))
+                points.append((int(observation.step), sum(values) / len(values)))
         if points:
             curves[name] = sorted(points)
     return curves
 
 
 def _direction(name: str, trial: dict[str, Any]) -> str:
-    metrics = ((trial.get("metrics") or {}).get("metrics")) or {}
-    direction = (metrics.get(name) or {}).get("direction")
-    if direction in ("min", "max"):
-        return direction
+    tracker = _trial(trial).metrics
+    if tracker.exists(name) and tracker.metrics[name].direction in ("min", "max"):
+        return str(tracker.metrics[name].direction)
     return "max" if any(k in name for k in ("acc", "auc", "precision", "recall", "f1")) else "min"
 
 
@@ -216,6 +237,12 @@ def _row(trial: dict[str, Any], folder: Path, objective: str | None,
         pick = max if _direction(name, trial) == "max" else min
         row[f"best_{name}"] = pick(v for _, v in points)
         row[f"final_{name}"] = points[-1][1] if complete else math.nan
+    at_best = dict(_curves_at(curves, row["best_epoch"]))
+    for name in sorted(curves):
+        if name.startswith("val_"):  # the validation split at the best epoch
+            row[name] = at_best.get(name, math.nan)
+    for name, value in sorted(((run.get("test") or {}) if run else {}).items()):
+        row[f"test_{name}"] = value if is_finite(value) else math.nan
     params = (run.get("model") or {}).get("params") if run else None
     row["params"] = params if isinstance(params, int) else (_weights_params(folder) or math.nan)
     fit_starts = {fit.get("first_epoch") for fit in run.get("fits") or []}
@@ -227,12 +254,20 @@ def _row(trial: dict[str, Any], folder: Path, objective: str | None,
     return row, curve
 
 
+def _curves_at(curves: dict[str, list[tuple[int, float]]], epoch: Any) -> list[tuple[str, float]]:
+    """Each curve's value at ``epoch`` (those that have one)."""
+    if not is_finite(epoch):
+        return []
+    return [(name, v) for name, points in curves.items() for e, v in points if e == epoch]
+
+
 def trials_table(tuner_or_directory, *, objective: str | None = None):
     """Every trial of a keras-tuner search as a pandas DataFrame, one row per trial.
 
     Args:
         tuner_or_directory: a keras-tuner tuner (live), or its project
-            directory (``directory/project_name``), also after the process ended.
+            directory (``directory/project_name``), also after the process ended;
+            given ``directory`` with one project below it, that project is read.
         objective: the objective's metric name, when it cannot be read from a
             live tuner or guessed from the trials (the metric whose value at the
             trial's best step is its score).
@@ -242,13 +277,17 @@ def trials_table(tuner_or_directory, *, objective: str | None = None):
         one column per hyperparameter (``NaN`` where a trial did not use it),
         ``objective`` (the trial's score), ``best_epoch``, ``best_<metric>`` and
         ``final_<metric>`` for each metric (``final_`` is ``NaN`` when only the
-        best value was kept: a stock tuner without a history file), ``params``,
+        best value was kept: a stock tuner without a history file),
+        ``val_<metric>`` for each validation metric at the best epoch,
+        ``test_<metric>`` for each test metric a comparison's sound protocol
+        recorded (the best epoch's weights, evaluated once), ``params``,
         ``seconds_per_epoch`` (steady state, from an EpochTimer's records) and
         ``epochs``. ``table.attrs`` holds ``"objective"`` and ``"direction"``.
 
     Raises:
         FileNotFoundError: not a directory.
-        ValueError: a corrupt trial file, named.
+        ValueError: a corrupt trial file, named; or several projects one level
+            down, named.
 
     Example:
 

@@ -36,13 +36,22 @@ class _Batches(keras.utils.PyDataset):
         return self.x[part], self.y[part]
 
 
-def tiny_data(n: int = 32, length: int = 8, vocab_size: int = 40, batch_size: int = 8):
+def tiny_data(n: int = 32, length: int = 8, vocab_size: int = 40, batch_size: int = 8,
+              test: bool = False):
+    """Random token ids whose label is learnable from the first token.
+
+    With ``test=True`` a third, held-out split ``test`` (the sound protocol's);
+    ``labels(split)`` gives a split's labels.
+    """
     rng = np.random.default_rng(0)
-    x = rng.integers(1, vocab_size, size=(2 * n, length)).astype("int32")
+    x = rng.integers(1, vocab_size, size=(3 * n, length)).astype("int32")
     y = (x[:, 0] > vocab_size // 2).astype("float32")  # learnable from the first token
+    parts = {"train": slice(0, n), "validation": slice(n, 2 * n), "test": slice(2 * n, 3 * n)}
     return types.SimpleNamespace(
-        train=_Batches(x[:n], y[:n], batch_size),
-        validation=_Batches(x[n:], y[n:], batch_size),
+        train=_Batches(x[parts["train"]], y[parts["train"]], batch_size),
+        validation=_Batches(x[parts["validation"]], y[parts["validation"]], batch_size),
+        test=_Batches(x[parts["test"]], y[parts["test"]], batch_size) if test else None,
+        labels=lambda split: y[parts[split]].astype("int32"),
         batch_size=batch_size, max_length=length, vocab_size=vocab_size,
         info={"dataset": "tiny", "vocab_size": vocab_size, "max_length": length},
     )
@@ -77,23 +86,20 @@ def main() -> None:
     if kill:
         model, seed, epoch = kill.split(":")
         _install_kill(model, int(seed), int(epoch))
-        from keras_seqzoo.comparison import runner
+        from keras_seqzoo.comparison.trainer import ComparisonTuner
 
-        def remember(tuner_class):  # which trial folder trains which (model, seed)
-            original_run = tuner_class.run_trial
+        original_run = ComparisonTuner.run_trial
 
-            def run_trial(self, trial, *args, **kwargs):
-                values = trial.hyperparameters.values
-                _TRIALS[f"trial_{trial.trial_id}"] = (values["architecture"], values["seed"])
-                return original_run(self, trial, *args, **kwargs)
+        def run_trial(self, trial, *args, **kwargs):  # which folder trains which (model, seed)
+            values = trial.hyperparameters.values
+            _TRIALS[f"trial_{trial.trial_id}"] = (values["architecture"], values["seed"])
+            return original_run(self, trial, *args, **kwargs)
 
-            tuner_class.run_trial = run_trial
-            return tuner_class
-
-        make = runner._make_tuner_class
-        runner._make_tuner_class = lambda: remember(make())
-    compare(models.split(","), seeds=[int(s) for s in seeds.split(",")], data=tiny_data(),
-            epochs=int(epochs), output_dir=output, takeover_after=takeover, verbose=2)
+        ComparisonTuner.run_trial = run_trial
+    compare(models.split(","), seeds=[int(s) for s in seeds.split(",")],
+            data=tiny_data(test=os.environ.get("SEQZOO_TEST_SPLIT") == "1"),
+            epochs=int(epochs), output_dir=output, takeover_after=takeover, verbose=2,
+            protocol=os.environ.get("SEQZOO_TEST_PROTOCOL", "sound"))
 
 
 if __name__ == "__main__":

@@ -156,3 +156,74 @@ def test_compare_help_names_seeds_and_overwrite(capsys):
     out = capsys.readouterr().out
     assert "--seeds SEED [SEED ...]" in out and "--overwrite" in out
     assert "--claim-timeout" not in out
+
+
+@pytest.mark.one_backend
+def test_the_backend_restart_imports_nothing_from_the_working_directory(tmp_path):
+    # A keras.py in the working directory must not be imported, neither by the `seqzoo`
+    # command nor by the process it restarts on the chosen backend.
+    import importlib.util
+
+    target = next((b for b in ("torch", "tensorflow") if importlib.util.find_spec(b)), None)
+    if target is None:
+        pytest.skip("needs a second Keras backend (torch or tensorflow) to restart on")
+    (tmp_path / "keras.py").write_text(
+        "raise SystemExit('imported keras.py from the working directory')\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "KERAS_BACKEND": "jax" if target != "jax" else "torch",
+           "PYTHONPATH": root, "KERAS_SEQZOO_CACHE": str(tmp_path / "cache")}
+    env.pop("_SEQZOO_BACKEND_NOTED", None)
+    exe = os.path.join(os.path.dirname(sys.executable), "seqzoo")
+    done = subprocess.run(
+        [exe, "compare", "conv1d", "--backend", target, "--protocol", "slides", "-q",
+         "--data", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "run")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    output = done.stdout + done.stderr
+    assert "working directory" not in output, output[-2000:]
+    assert f"training on the {target} backend" in done.stderr  # it did restart
+    assert done.returncode == 2, output[-2000:]  # and stopped at the missing data
+    assert not (tmp_path / "run").exists()
+
+
+def test_reexec_command_leaves_the_working_directory_out():
+    from keras_seqzoo.cli import _reexec_command
+
+    command = _reexec_command(["compare", "x"])
+    assert command[0] == sys.executable and command[-2:] == ["compare", "x"]
+    if sys.version_info >= (3, 11):
+        assert command[1:4] == ["-P", "-m", "keras_seqzoo"]
+    else:
+        assert command[1] == "-c" and "sys.path.pop(0)" in command[2]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["compare", "conv1d", "--columns", "text"], "expected the file's column names"),
+        (["compare", "conv1d", "--columns", "a,b"], "must name 'label' and 'text'"),
+        (["compare", "conv1d", "--protocol", "fair"], "invalid choice: 'fair'"),
+        (["compare", "conv1d", "--keep", "middle"], "invalid choice: 'middle'"),
+        (["compare", "conv1d", "--class-weight", "inverse"], "invalid choice: 'inverse'"),
+        (["compare", "conv1d", "--patience", "0"], "expected an integer >= 1"),
+        (["tune", "conv1d", "--trials", "0"], "expected an integer >= 1"),
+    ],
+)
+def test_bad_data_and_protocol_flags_exit_2(argv, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "-o", str(tmp_path / "run")])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_tune_and_compare_take_the_data_flags(capsys):
+    for command in ("compare", "tune"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = capsys.readouterr().out
+        for flag in ("--data", "--test", "--validation", "--format", "--columns",
+                     "--text-column", "--label-column", "--file-encoding", "--keep",
+                     "--protocol", "--patience", "--class-weight"):
+            assert flag in out, (command, flag)
+    with pytest.raises(SystemExit):
+        main(["tune", "--help"])
+    assert "--trials" in capsys.readouterr().out

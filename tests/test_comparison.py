@@ -26,7 +26,8 @@ from tests._comparison_process import tiny_data
 from tests.helpers import imdb_files, write_folder
 
 MODELS = ["conv1d", "embedding_pooling"]
-FAST = ["--max-length", "16", "--vocab-size", "60", "--batch-size", "8", "-q"]
+FAST = ["--max-length", "16", "--vocab-size", "60", "--batch-size", "8", "-q",
+        "--protocol", "slides"]
 
 
 @pytest.fixture()
@@ -245,7 +246,7 @@ def test_missing_data_names_every_option(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(imdb_module, "_keras_download", offline)
     monkeypatch.setattr(imdb_module, "_tfds_download", offline)
-    assert main(["compare", "conv1d", "-o", str(tmp_path / "run"), "-q"]) == 2
+    assert main(["compare", "conv1d", "-o", str(tmp_path / "run"), "-q", "--protocol", "slides"]) == 2
     err = capsys.readouterr().err
     assert "KERAS_SEQZOO_IMDB" in err and "aclImdb_v1.tar.gz" in err and "tfds" in err.lower()
     assert not (tmp_path / "run").exists()  # nothing half-made
@@ -306,3 +307,38 @@ def test_training_commands_pick_the_fast_backend_unless_told(tiny_imdb, tmp_path
         assert done.returncode == 0, done.stderr[-2000:]
         assert json.loads((out / "comparison.json").read_text())["backend"] == expected
         assert read_run(comparison.model_runs(out)["conv1d"][0])["backend"] == expected
+
+
+@pytest.mark.one_backend
+def test_cli_compare_defaults_to_the_sound_protocol_on_imdb(tiny_imdb, tmp_path):
+    out = tmp_path / "run"
+    fast = [a for a in FAST if a not in ("--protocol", "slides")]
+    assert main(["compare", "embedding_pooling", "--epochs", "2", "--data", str(tiny_imdb),
+                 "-o", str(out), *fast]) == 0
+    recorded = json.loads((out / "comparison.json").read_text())
+    assert recorded["protocol"] == "sound"
+    (folder,) = comparison.model_runs(out)["embedding_pooling"]
+    run = read_run(folder)
+    assert run["protocol"] == "sound" and set(run["test"]) >= {"accuracy", "f1", "auc"}
+    assert (folder / "checkpoint.weights.h5").exists()
+    assert "test accuracy" in (out / "comparison.md").read_text()
+
+
+@pytest.mark.one_backend
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--columns", "label,text,extra"], "the columns spec does not fit the file"),
+        (["--text-column", "body"], "body"),
+    ],
+)
+def test_cli_bad_data_exits_2_before_training_with_nothing_written(argv, message, tmp_path,
+                                                                   capsys):
+    data = tmp_path / "mine.csv"
+    data.write_text("text,label\n" + "".join(f"word{i} other,{'ab'[i % 2]}\n"
+                                            for i in range(40)))
+    out = tmp_path / "run"
+    code = main(["compare", "fasttext", "--data", str(data), "-o", str(out), "-q", *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err, err
+    assert not out.exists()

@@ -23,6 +23,7 @@ import pytest
 
 from keras_seqzoo.callbacks import read_history, read_run
 from keras_seqzoo.comparison import report, runner
+from keras_seqzoo.comparison.oracle import ComparisonOracle
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tests" / "_comparison_process.py"
@@ -37,8 +38,11 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _start(tuner_id: str | None, port: int, *args: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
+def _start(tuner_id: str | None, port: int, *args: str,
+           extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("KERASTUNER_") and k != "KERAS_SEQZOO_ORACLE_TOKEN"}
+    env.update(extra_env or {})
     env.update({"KERAS_BACKEND": BACKEND, "TF_CPP_MIN_LOG_LEVEL": "3",
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                             os.environ.get("PYTHONPATH")]))})
@@ -156,7 +160,7 @@ def test_half_set_distributed_variables_are_refused(tmp_path, monkeypatch):
 def _oracle(tmp_path, grid, takeover_after=None):
     import keras_tuner
 
-    oracle = runner._make_oracle_class()(
+    oracle = ComparisonOracle(
         grid, takeover_after=takeover_after, objective=keras_tuner.Objective("val_loss", "min"))
     oracle._set_project_dir(str(tmp_path), "project")
     return oracle
@@ -220,3 +224,89 @@ def test_a_deleted_trial_is_queued_again_under_its_own_id(tmp_path):
     _end(reloaded, again)
     assert reloaded.create_trial("w1").status == "STOPPED"
     assert sorted(reloaded.trials) == sorted([first.trial_id, second.trial_id])
+
+
+def _raw_get_space(port: int, metadata=None):
+    """keras-tuner's GetSpace as raw bytes: what any peer that reaches the port can send."""
+    import grpc
+
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        grpc.channel_ready_future(channel).result(timeout=300)
+        call = channel.unary_unary("/keras_tuner.Oracle/GetSpace")
+        return call(b"", metadata=metadata, timeout=30)
+    finally:
+        channel.close()
+
+
+def test_the_chief_refuses_calls_without_its_token_and_a_worker_with_it_trains(tmp_path):
+    import grpc
+
+    out, port = tmp_path / "run", _free_port()
+    secret = {"KERAS_SEQZOO_ORACLE_TOKEN": "s3cret-token"}
+    chief = _start("chief", port, str(out), "1", "embedding_pooling", "0", extra_env=secret)
+    try:
+        for metadata in (None, [("seqzoo-oracle-token", "wrong")]):
+            with pytest.raises(grpc.RpcError) as refused:
+                _raw_get_space(port, metadata)
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert _raw_get_space(port, [("seqzoo-oracle-token", "s3cret-token")]) is not None
+        intruder = _start("worker9", port, str(out), "1", "embedding_pooling", "0",
+                          extra_env={"KERAS_SEQZOO_ORACLE_TOKEN": "guess"})
+        output = _finish(intruder)
+        assert intruder.returncode != 0 and "refused this worker" in output, output[-2000:]
+        worker = _start("worker0", port, str(out), "1", "embedding_pooling", "0",
+                        extra_env=secret)
+        output = _finish(worker)
+        assert worker.returncode == 0, output[-3000:]
+        output = _finish(chief)
+        assert chief.returncode == 0, output[-3000:]
+    finally:
+        if chief.poll() is None:
+            chief.kill()
+    (trial,) = report.read_trials(out)
+    assert trial["status"] == "COMPLETED"
+    assert read_run(trial["folder"])["epochs_completed"] == 1
+
+
+def test_the_chief_binds_only_the_address_given(tmp_path, monkeypatch):
+    from keras_seqzoo.comparison import distributed
+    from keras_seqzoo.comparison.oracle import ComparisonOracle as Oracle
+    import keras_tuner
+
+    port = _free_port()
+    monkeypatch.setenv("KERASTUNER_ORACLE_IP", "127.0.0.1")
+    monkeypatch.setenv("KERASTUNER_ORACLE_PORT", str(port))
+    oracle = Oracle([("a", 0)], objective=keras_tuner.Objective("val_loss", "min"))
+    server = distributed.serve_oracle(oracle, verbose=0)
+    try:
+        connections = _listening(port)
+        assert connections == {"127.0.0.1"}, connections
+    finally:
+        server.stop(grace=0)
+    monkeypatch.setenv("KERASTUNER_ORACLE_IP", "192.0.2.1")  # TEST-NET: not this machine's
+    with pytest.raises(OSError, match="cannot serve at 192.0.2.1"):
+        distributed.serve_oracle(oracle, verbose=0)
+
+
+def _listening(port: int) -> set[str]:
+    """The local addresses listening on ``port`` (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(name):
+            continue
+        with open(name) as handle:
+            for line in handle.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, hex_port = local.split(":")
+                if int(hex_port, 16) != port or state != "0A":  # 0A: LISTEN
+                    continue
+                if address.upper().startswith("0000000000000000FFFF0000"):
+                    address = address[-8:]  # an IPv4-mapped IPv6 address
+                if len(address) == 8:
+                    found.add(".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0)))
+                else:
+                    found.add("::" if set(address) == {"0"} else address)
+    if not found:
+        pytest.skip("no /proc/net/tcp to read the listening addresses from")
+    return found

@@ -160,3 +160,20 @@ def test_bad_sources_are_named(tmp_path):
     with pytest.raises(ValueError, match="trial_1/trial.json .* is corrupt"):
         results.trials_table(tmp_path)
     assert results.trials_table(tmp_path / "trial_1").empty  # no trials: an empty table
+
+
+def test_a_trial_with_conditional_hyperparameters_is_read_twice(tmp_path):
+    # keras-tuner's Trial.from_state consumes the conditions of the state it is given.
+    import keras_tuner
+
+    from keras_seqzoo.results import _observed, _trial
+
+    hp = keras_tuner.HyperParameters()
+    hp.Choice("architecture", ["a", "b"])
+    with hp.conditional_scope("architecture", ["a"]):
+        hp.Int("a/units", 1, 4)
+    trial = keras_tuner.engine.trial.Trial(hyperparameters=hp, trial_id="0")
+    state = trial.get_state()
+    for _ in range(3):
+        assert _trial(state).hyperparameters.values == hp.values
+    assert _observed(state) == {}

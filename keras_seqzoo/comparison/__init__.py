@@ -5,7 +5,12 @@ A comparison is a keras-tuner grid search over ``architecture`` x ``seed``:
 - :mod:`~keras_seqzoo.comparison.experiments`: the slides' comparisons
   (:data:`EXPERIMENTS`, ``c1`` .. ``c4``) and :func:`reproduce`;
 - :mod:`~keras_seqzoo.comparison.runner`: :func:`compare`, one trial per
-  (model, seed), resumable and distributed the keras-tuner way;
+  (model, seed), resumable and distributed the keras-tuner way; it orchestrates
+  :mod:`~keras_seqzoo.comparison.oracle` (which pair next),
+  :mod:`~keras_seqzoo.comparison.trainer` (one trial) and
+  :mod:`~keras_seqzoo.comparison.distributed` (the chief and the workers);
+- :mod:`~keras_seqzoo.comparison.search`: :func:`tune`, one keras-tuner search
+  per architecture with an equal budget, then the chosen configurations over seeds;
 - :mod:`~keras_seqzoo.comparison.report`: the table (mean ± std over seeds) and
   figures, rebuilt from the directory (:func:`summarize`, :func:`write_report`).
 
@@ -25,18 +30,22 @@ print(result.table_markdown)
 from keras_seqzoo.comparison.experiments import EXPERIMENTS, Experiment, reproduce
 from keras_seqzoo.comparison.report import (
     Comparison,
+    ci95,
     model_runs,
     steady_seconds,
     summarize,
     table_markdown,
     write_report,
 )
-from keras_seqzoo.comparison.runner import compare, fast_compile_options
+from keras_seqzoo.comparison.runner import RunSettings, compare, fast_compile_options
+from keras_seqzoo.comparison.search import tune
 
 __all__ = [
     "EXPERIMENTS",
     "Comparison",
     "Experiment",
+    "RunSettings",
+    "ci95",
     "compare",
     "fast_compile_options",
     "model_runs",
@@ -44,5 +53,6 @@ __all__ = [
     "steady_seconds",
     "summarize",
     "table_markdown",
+    "tune",
     "write_report",
 ]

@@ -24,6 +24,8 @@ class Experiment:
         seeds: the seeds each model is trained with (one trial per model and seed).
         reference_seconds: seconds per epoch the slides report, drawn beside the
             measured ones as ratios to the fastest model.
+        protocol: ``"slides"`` (IMDB's test set as validation, best epoch picked on
+            it, no test split: how C1-C4 were recorded) or ``"sound"``.
     """
 
     name: str
@@ -35,6 +37,7 @@ class Experiment:
     note: str = ""
     seeds: tuple[int, ...] = (0,)
     reference_seconds: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    protocol: str = "slides"
 
 
 EXPERIMENTS: dict[str, Experiment] = {
@@ -154,6 +157,8 @@ def reproduce(
         "title": experiment.title,
         "experiment": key,
         "seeds": experiment.seeds,
+        "protocol": experiment.protocol,
+        "reference_seconds": dict(experiment.reference_seconds) or None,
         **{k: v for k, v in experiment.data.items() if k != "encoding"},
         "encoding": experiment.data.get("encoding"),
     }

@@ -39,6 +39,7 @@ from keras_seqzoo.callbacks.epoch_timer import steady_seconds
 __all__ = [
     "Comparison",
     "accuracy_and_seconds",
+    "ci95",
     "model_runs",
     "read_trials",
     "steady_seconds",
@@ -179,6 +180,11 @@ def _one_run(folder: Path) -> dict[str, Any]:
         "final_accuracy": last.get("accuracy"),
         "final_loss": last.get("loss"),
         "records": records,
+        "protocol": run.get("protocol", "slides"),
+        "best_epoch": run.get("best_epoch"),
+        "validation": dict(run.get("validation") or {}),
+        "test": dict(run.get("test") or {}),
+        "positive_class": run.get("positive_class"),
     }
 
 
@@ -192,6 +198,46 @@ def _mean_std(values: list[Any]) -> tuple[float | None, float | None]:
     if not numbers:
         return None, None
     return statistics.fmean(numbers), (statistics.stdev(numbers) if len(numbers) > 1 else 0.0)
+
+
+#: Two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom (then 1.96).
+_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+        2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+def ci95(values: Sequence[Any]) -> float | None:
+    """Half-width of the 95 % confidence interval of the mean (Student's t), or ``None``.
+
+    Args:
+        values: one value per seed; non-finite ones are left out.
+
+    Returns:
+        ``t(0.975, n - 1) * std / sqrt(n)``; ``None`` for fewer than 2 values.
+
+    Example:
+
+    ```python
+    ci95([0.85, 0.86, 0.87])  # 0.0248...
+    ```
+    """
+    numbers = [float(v) for v in values if is_finite(v)]
+    if len(numbers) < 2:
+        return None
+    t = _T95[len(numbers) - 2] if len(numbers) - 1 <= len(_T95) else 1.96
+    return t * statistics.stdev(numbers) / len(numbers) ** 0.5
+
+
+def _split_columns(row: dict[str, Any], runs: list[dict[str, Any]]) -> None:
+    """``val_<metric>`` (at each run's best epoch) and ``test_<metric>``: mean, std, CI."""
+    for split, prefix in (("validation", ""), ("test", "test_")):
+        names = sorted({k for r in runs for k in r[split]})
+        for name in names:
+            values = [r[split].get(name) for r in runs]
+            key = f"{prefix}{name}"
+            row[key], row[f"{key}_std"] = _mean_std(values)
+            row[f"{key}_ci95"] = ci95(values)
+            row[f"{key}_by_seed"] = values
 
 
 def _mean_curve_best(runs: list[dict[str, Any]], key: str, mode: str) -> Any:
@@ -252,6 +298,12 @@ def summarize(directory: str | os.PathLike, models: Sequence[str] | None = None)
             row[key], row[f"{key}_std"] = _mean_std([r[key] for r in runs])
         for key in _BY_SEED:
             row[f"{key}_by_seed"] = [r[key] for r in runs]
+        protocols = sorted({str(r["protocol"]) for r in runs})
+        row["protocol"] = protocols[0] if len(protocols) == 1 else "/".join(protocols)
+        if row["protocol"] == "sound":
+            row["positive_class"] = runs[0]["positive_class"]
+            row["best_epoch_by_seed"] = [r["best_epoch"] for r in runs]
+            _split_columns(row, runs)
         if len(runs) == 1:
             row["best_val_accuracy_epoch"] = runs[0]["best_val_accuracy_epoch"]
             row["best_val_loss_epoch"] = runs[0]["best_val_loss_epoch"]
@@ -259,12 +311,24 @@ def summarize(directory: str | os.PathLike, models: Sequence[str] | None = None)
             row["best_val_accuracy_epoch"] = _mean_curve_best(runs, "val_accuracy", "max")
             row["best_val_loss_epoch"] = _mean_curve_best(runs, "val_loss", "min")
         rows.append(row)
+    if rows and all(r["protocol"] == "sound" for r in rows):
+        _rank(rows)
     times = [r["seconds_per_epoch"] for r in rows if is_finite(r["seconds_per_epoch"])]
     if times and min(times) > 0:
         for row in rows:
             if is_finite(row["seconds_per_epoch"]):
                 row["ratio_to_fastest"] = row["seconds_per_epoch"] / min(times)
     return rows
+
+
+def _rank(rows: list[dict[str, Any]]) -> None:
+    """Sorts sound-protocol rows by validation (the objective at the best epoch), best first."""
+    key = "val_accuracy" if any(is_finite(r.get("val_accuracy")) for r in rows) else "val_loss"
+    sign = -1.0 if key == "val_accuracy" else 1.0
+    rows.sort(key=lambda r: sign * r[key] if is_finite(r.get(key)) else float("inf"))
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank
+        row["ranked_by"] = key
 
 
 def _fmt(value: Any, digits: int = 4) -> str:
@@ -284,8 +348,66 @@ def _spread(row: Mapping[str, Any], key: str, digits: int = 4) -> str:
     return text
 
 
+def _metric_label(key: str) -> str:
+    split, _, name = key.partition("_")
+    return f"{'val' if split == 'val' else 'test'} {name.replace('_', ' ')}"
+
+
+def _sound_table(rows: list[dict[str, Any]]) -> str:
+    """The sound protocol's table: ranked by validation, test mean ± std and 95 % CI."""
+    skip = ("_std", "_ci95", "_by_seed")
+    val_keys = [k for k in dict.fromkeys(k for r in rows for k in r)
+                if k.startswith("val_") and not k.endswith(skip)
+                and k not in ("val_loss",) and not k.startswith("val_loss")]
+    test_keys = [k for k in dict.fromkeys(k for r in rows for k in r)
+                 if k.startswith("test_") and not k.endswith(skip) and k != "test_loss"]
+    header = ["rank", "model", "seeds", "params", "s/epoch (train)", "best epoch (val)"]
+    header += [_metric_label(k) for k in val_keys]
+    header += [_metric_label(k) for k in test_keys]
+    header += [f"{_metric_label(k)} 95 % CI" for k in test_keys[:1]]
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join(["---:"] * 1 + ["---"] + ["---:"] * (len(header) - 2)) + "|"]
+    for r in rows:
+        epochs = [e + 1 for e in r.get("best_epoch_by_seed") or [] if is_finite(e)]
+        cells = [str(r.get("rank", "")), r["model"], str(r["seeds"]), _fmt(r["params"]),
+                 _spread(r, "seconds_per_epoch", 2) + (" *" if r["seconds_include_warmup"]
+                                                       else ""),
+                 ", ".join(str(e) for e in epochs)]
+        cells += [_spread(r, k) for k in val_keys]
+        cells += [_spread(r, k) for k in test_keys]
+        for key in test_keys[:1]:
+            mean, half = r.get(key), r.get(f"{key}_ci95")
+            if is_finite(mean) and is_finite(half):
+                center, width = float(mean), float(half)  # type: ignore[arg-type]
+                cells.append(f"[{center - width:.4f}, {center + width:.4f}]")
+            else:
+                cells.append("")
+        lines.append("| " + " | ".join(cells) + " |")
+    notes = ["Protocol: sound. Models are ranked by validation; each seed's best epoch on "
+             "validation (counted from 1) was restored and the test split evaluated once "
+             "with it.",
+             "val columns: the validation split at the best epoch; test columns: the test "
+             "split; mean ± sample standard deviation over the seeds; the 95 % CI is the "
+             "mean's (Student's t)."]
+    positive = sorted({str(r["positive_class"]) for r in rows if r.get("positive_class")})
+    if positive:
+        notes.append(f"Precision, recall and F1 are those of the positive class "
+                     f"{', '.join(repr(p) for p in positive)}.")
+    if any(r["seconds_include_warmup"] for r in rows):
+        notes.append("\\* only warm-up epochs (tracing/compilation included) were timed.")
+    return "\n".join(lines) + "\n\n" + "\n".join(notes) + "\n"
+
+
 def table_markdown(rows: list[dict[str, Any]]) -> str:
-    """Returns the comparison rows as a Markdown table (mean ± std with several seeds)."""
+    """Returns the comparison rows as a Markdown table (mean ± std with several seeds).
+
+    Under the sound protocol the models are ranked by validation and the table
+    gives validation at the best epoch and test mean ± std with a 95 % confidence
+    interval; under the slides' protocol (validation is IMDB's test set) it gives
+    the best and final validation values, as the slides did.
+    """
+    if rows and all(r.get("protocol") == "sound" for r in rows):
+        return _sound_table(rows)
     header = ("| model | seeds | params | epochs | s/epoch | x fastest | best val acc (epoch) "
               "| final val acc | best val loss (epoch) | final val loss |")
 
@@ -303,7 +425,9 @@ def table_markdown(rows: list[dict[str, Any]]) -> str:
             f"| {_spread(r, 'best_val_loss')} ({epoch(r['best_val_loss_epoch'])}) "
             f"| {_spread(r, 'final_val_loss')} |"
         )
-    notes = ["Epochs are counted from 1, as Keras prints them."]
+    notes = ["Epochs are counted from 1, as Keras prints them.",
+             "Protocol: slides (validation is the data's test split, as in the slides; no "
+             "held-out test)."]
     if any(r["seeds"] > 1 for r in rows):
         notes.append("Values are the mean ± sample standard deviation over the seeds.")
     if any(r["seconds_include_warmup"] for r in rows):
