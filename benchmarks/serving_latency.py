@@ -46,7 +46,7 @@ import numpy as np
 
 import keras_seqzoo as zoo
 from keras_seqzoo import machine
-from keras_seqzoo.export import export, load_encoding, save_encoding
+from keras_seqzoo.exporting import export, load_encoding, save_encoding
 from keras_seqzoo.serving import TextClassifier, pad_ids, probabilities_from_outputs
 
 _WORDS = ("the film plot actor great bad boring wonderful story scene director music "

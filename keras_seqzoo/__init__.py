@@ -37,6 +37,7 @@ from keras_seqzoo._registry import (
     list_models,
     register,
     register_preset,
+    register_presets,
     unregister,
 )
 from keras_seqzoo._version import __version__
@@ -45,7 +46,8 @@ if TYPE_CHECKING:  # loaded on first use (they import Keras), see __getattr__
     from keras_seqzoo import callbacks, comparison, datasets, layers, plots, space, tuning
     from keras_seqzoo._model import SeqzooModel
     from keras_seqzoo.comparison import compare, reproduce, tune
-    from keras_seqzoo.compiling import compile_model
+    from keras_seqzoo.compiling import check_labels, compile_model
+    from keras_seqzoo.exporting import export
 
 # Keras' serialization learns keras_seqzoo's layers (keras_seqzoo.layers) as soon as Keras
 # is imported, so saved builder models load without custom_objects; Keras is not imported here.
@@ -64,6 +66,7 @@ __all__ = [
     "__version__",
     "build",
     "callbacks",
+    "check_labels",
     "compile_model",
     "describe",
     "format_description",
@@ -73,12 +76,14 @@ __all__ = [
     "list_models",
     "register",
     "register_preset",
+    "register_presets",
     "space",
     "unregister",
 ]
 
 _LAZY_SUBMODULES = {
-    "callbacks", "comparison", "datasets", "layers", "plots", "results", "space", "tuning"
+    "callbacks", "comparison", "datasets", "layers", "metrics", "plots", "results", "serving",
+    "space", "tuning",
 }
 # Names whose modules import Keras, TensorFlow or matplotlib: loaded on first use, so that
 # `import keras_seqzoo` (and `seqzoo --help`) stays light.
@@ -87,6 +92,8 @@ _LAZY_NAMES = {
     "reproduce": "comparison",
     "tune": "comparison",
     "compile_model": "compiling",
+    "check_labels": "compiling",
+    "export": "exporting",
     "SeqzooModel": "_model",
 }
 

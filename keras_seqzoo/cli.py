@@ -270,7 +270,7 @@ def _cmd_results(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from keras_seqzoo.export import export
+    from keras_seqzoo.exporting import export
 
     path = export(args.run_dir, args.output, format=args.format, trial=args.trial,
                   overwrite=args.overwrite)

@@ -1,6 +1,6 @@
 """Serve an exported model with onnxruntime and NumPy alone: raw text in, probabilities out.
 
-:func:`keras_seqzoo.export.export` with ``format="onnx"`` writes a folder::
+:func:`keras_seqzoo.exporting.export` with ``format="onnx"`` writes a folder::
 
     PATH/
       model.onnx        the trained model on token ids (int32, padded with 0)
@@ -517,7 +517,7 @@ class _KerasClassifier:
 
 
 def load(path: str | os.PathLike) -> Any:
-    """Loads any export of :func:`keras_seqzoo.export.export` for prediction.
+    """Loads any export of :func:`keras_seqzoo.exporting.export` for prediction.
 
     - a folder with ``model.onnx``: :class:`TextClassifier` (onnxruntime);
     - a folder with ``1/saved_model.pb``: ``tf.saved_model.load`` (TensorFlow);

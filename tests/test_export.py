@@ -26,7 +26,7 @@ import pytest
 from keras_seqzoo import comparison
 from keras_seqzoo._extras import MissingExtraError
 from keras_seqzoo.cli import main
-from keras_seqzoo.export import (ExportError, WEIGHTS_FILE, export, load_encoding,
+from keras_seqzoo.exporting import (ExportError, WEIGHTS_FILE, export, load_encoding,
                                  reference_probabilities, save_encoding)
 from keras_seqzoo.serving import TextClassifier, predict_records
 from tests.helpers import imdb_files, write_folder
@@ -365,7 +365,7 @@ def test_real_imdb_export_every_format(real_texts, encoding, tmp_path):
 
     import keras_seqzoo as zoo
     from keras_seqzoo import datasets
-    from keras_seqzoo.export import export, load_encoding, reference_probabilities, save_encoding
+    from keras_seqzoo.exporting import export, load_encoding, reference_probabilities, save_encoding
 
     _, texts = real_texts
     options = ({"vocab_size": 10000, "max_length": 120} if encoding == "words"

@@ -437,13 +437,11 @@ def _class_weight(settings: RunSettings, data: Any) -> dict[int, float] | None:
 
 
 def _save_encoding(data: Any, directory: Path) -> None:
-    """Saves the data's encoding once per run (``keras_seqzoo.export``, when installed)."""
-    try:
-        from keras_seqzoo import export  # type: ignore[attr-defined]
-    except ImportError:
-        return  # HOOK(export branch): keras_seqzoo.export.save_encoding is not there yet
+    """Saves the data's encoding once per run, for ``keras_seqzoo.export`` and ``seqzoo export``."""
+    from keras_seqzoo.exporting import save_encoding
+
     if not (directory / "encoding").exists() and hasattr(data, "encoder"):
-        export.save_encoding(data, directory / "encoding")
+        save_encoding(data, directory / "encoding")
 
 
 def _open_tuner(settings: RunSettings, directory: Path, role: str | None,

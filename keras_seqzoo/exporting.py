@@ -25,7 +25,7 @@ Example:
 
 ```python
 import keras_seqzoo as zoo
-from keras_seqzoo.export import export
+from keras_seqzoo.exporting import export
 
 zoo.compare(["conv1d.imdb_words10k"], epochs=2, output_dir="runs/demo")
 export("runs/demo", "exported/demo_onnx", format="onnx")          # the best trial
@@ -489,7 +489,7 @@ def _in_tensorflow(fmt: str, model: Any, out: Path, encoding: Encoding, scratch:
     saved = scratch / "model.keras"
     if not saved.exists():
         model.save(os.fspath(saved))
-    command = [sys.executable, "-m", "keras_seqzoo.export", "--worker", fmt, os.fspath(saved),
+    command = [sys.executable, "-m", "keras_seqzoo.exporting", "--worker", fmt, os.fspath(saved),
                os.fspath(out), json.dumps(encoding.max_length), _input_dtype(model)]
     env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
     done = subprocess.run(command, env=env, capture_output=True, text=True)
@@ -586,7 +586,7 @@ def _onnx_file(model: Any, path: Path, max_length: int | None, dtype: str) -> No
 
 
 def _worker(argv: Sequence[str]) -> None:
-    """``python -m keras_seqzoo.export --worker FORMAT MODEL.keras OUT MAX_LENGTH DTYPE``."""
+    """``python -m keras_seqzoo.exporting --worker FORMAT MODEL.keras OUT MAX_LENGTH DTYPE``."""
     import keras
 
     import keras_seqzoo  # noqa: F401  (registers the package's layers for loading)
