@@ -421,7 +421,7 @@ def _backend_note(args: argparse.Namespace, backend: str | None) -> str:
     if os.environ.get("KERAS_BACKEND"):
         return f"training on the {os.environ['KERAS_BACKEND']} backend ($KERAS_BACKEND)"
     if backend == "jax":
-        return ("training on the jax backend (installed; the fastest on these models, and the "
+        return ("training on the jax backend (installed; the fastest for the slides' models, and the "
                 "one the README's timings are for; --backend or $KERAS_BACKEND chooses another)")
     current, origin = _extras.keras_backend()
     return (f"training on the {current} backend ({origin}): jax is not installed, and the "
