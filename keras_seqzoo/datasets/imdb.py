@@ -634,6 +634,6 @@ def _read_tfds(*, download: bool) -> RawSplits:
         test_texts=parts[1][0], test_labels=parts[1][1],
     )
     for split, labels in (("train", raw.train_labels), ("test", raw.test_labels)):
-        if len(labels) == 0:
+        if labels is None or len(labels) == 0:
             raise DatasetError(f"tfds' {TFDS_NAME} {split} split is empty; re-prepare it.")
     return raw

@@ -76,6 +76,7 @@ def load_data(
 
     read = {k: settings.pop(k) for k in ("format", "columns", "text_column", "label_column",
                                          "file_encoding") if k in settings}
+    assert source is not None  # None and "imdb" returned above
     return load_text_files(source, test, validation=validation, options=options, **read, **settings)
 
 

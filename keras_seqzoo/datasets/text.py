@@ -38,6 +38,7 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -225,7 +226,7 @@ def load_text_files(
                 "JSON Lines file, a folder per class, or a .tar.gz/.zip of one."
             )
         paths[split] = p
-    read_options = {"format": format, "columns": spec, "text_column": text_column,
+    read_options: dict[str, Any] = {"format": format, "columns": spec, "text_column": text_column,
                     "label_column": label_column, "file_encoding": file_encoding}
     identity = {
         "kind": "text_files",
@@ -544,15 +545,15 @@ def _entries(root: Path) -> list[tuple[tuple[str, ...], Callable[[], bytes]]]:
             with zipfile.ZipFile(root) as archive:
                 for info in archive.infolist():
                     if not info.is_dir():
-                        data = archive.read(info)
-                        out.append((tuple(info.filename.split("/")), lambda d=data: d))
+                        out.append((tuple(info.filename.split("/")),
+                                    functools.partial(bytes, archive.read(info))))
         else:
             with tarfile.open(root, "r:*") as archive:
                 for member in archive:
                     if member.isfile():
                         handle = archive.extractfile(member)
                         data = handle.read() if handle is not None else b""
-                        out.append((tuple(Path(member.name).parts), lambda d=data: d))
+                        out.append((tuple(Path(member.name).parts), functools.partial(bytes, data)))
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, OSError) as error:
         raise DatasetError(
             f"The archive {str(root)!r} is corrupt or truncated ({type(error).__name__}: "
@@ -583,16 +584,18 @@ def _read_folder_tree(root: Path, file_encoding: str) -> dict[str, _Source]:
             entries = [(parts[1:], read) for parts, read in entries if len(parts) > 1]
         else:
             break
-    tops = sorted({parts[0] for parts, _ in entries if len(parts) > 1})
-    split_tops = {top: _split_of(top) for top in tops if _split_of(top) is not None}
+    split_tops: dict[str, str] = {}
+    for top in sorted({parts[0] for parts, _ in entries if len(parts) > 1}):
+        split_name = _split_of(top)
+        if split_name is not None:
+            split_tops[top] = split_name
     where_root = str(root)
     if split_tops:
         splits: dict[str, _Source] = {}
         for top, split in sorted(split_tops.items(), key=lambda item: item[1]):
             if split in splits:
-                raise DatasetError(
-                    f"{where_root!r} holds two {split} folders ({', '.join(t for t, s in split_tops.items() if s == split)}); keep one."
-                )
+                both = ", ".join(t for t, s in split_tops.items() if s == split)
+                raise DatasetError(f"{where_root!r} holds two {split} folders ({both}); keep one.")
             sub = [(parts[1:], read) for parts, read in entries if parts[0] == top and len(parts) > 2]
             splits[split] = _class_source(sub, f"{where_root}/{top}", file_encoding, top)
         return splits

@@ -10,7 +10,11 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any, Mapping
 
-__all__ = ["IMDB_SUBWORDS8K", "IMDB_WORDS10K", "WORDS1K_LEN120"]
+__all__ = ["IMDB_SUBWORDS8K", "IMDB_WORDS10K", "PresetTable", "WORDS1K_LEN120"]
+
+#: A family's presets: ``"arch.tag": {"arguments": {...}, "metadata": {...}}``, the metadata
+#: being :func:`keras_seqzoo.register_preset`'s keyword arguments.
+PresetTable = dict[str, dict[str, Any]]
 
 #: IMDB as the slides' word models read it: the 10,000 most frequent words, 120 tokens.
 IMDB_WORDS10K: Mapping[str, Any] = MappingProxyType(

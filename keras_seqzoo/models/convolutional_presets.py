@@ -1,18 +1,8 @@
-"""Presets of the ``conv1d`` builder, as data.
+"""Presets of the ``conv1d`` builder, as data (``PresetTable``)."""
 
-Each entry is ``"arch.tag": {"arguments": {...}, "metadata": {...}}``; the
-metadata are :func:`keras_seqzoo.register_preset`'s keyword arguments.
-"""
+from keras_seqzoo.models._data_settings import IMDB_WORDS10K, WORDS1K_LEN120, PresetTable
 
-from __future__ import annotations
-
-from typing import Any
-
-from keras_seqzoo.models._data_settings import IMDB_WORDS10K, WORDS1K_LEN120
-
-__all__ = ["PRESETS"]
-
-PRESETS: dict[str, dict[str, Any]] = {
+PRESETS: PresetTable = {
     "conv1d.words1k_len120": {
         "arguments": {"vocab_size": 1000, "embedding_dim": 16, "max_length": 120,
                       "filters": 128, "kernel_size": 5, "pooling": "max", "dense_units": 24},

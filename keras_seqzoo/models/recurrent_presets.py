@@ -1,18 +1,8 @@
-"""Presets of the recurrent builders (``bilstm``, ``stacked_bilstm``, ``bigru``), as data.
+"""Presets of the recurrent builders (bilstm, stacked_bilstm, bigru), as data."""
 
-Each entry is ``"arch.tag": {"arguments": {...}, "metadata": {...}}``; the
-metadata are :func:`keras_seqzoo.register_preset`'s keyword arguments.
-"""
+from keras_seqzoo.models._data_settings import IMDB_SUBWORDS8K, IMDB_WORDS10K, PresetTable
 
-from __future__ import annotations
-
-from typing import Any
-
-from keras_seqzoo.models._data_settings import IMDB_SUBWORDS8K, IMDB_WORDS10K
-
-__all__ = ["PRESETS"]
-
-PRESETS: dict[str, dict[str, Any]] = {
+PRESETS: PresetTable = {
     "bilstm.imdb_subwords8k": {
         "arguments": {"vocab_size": 8185, "embedding_dim": 64, "max_length": None, "units": 64,
                       "dense_units": 64},

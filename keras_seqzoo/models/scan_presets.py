@@ -1,18 +1,8 @@
-"""Presets of the ``mingru`` builder, as data.
+"""Presets of the ``mingru`` builder, as data (``PresetTable``)."""
 
-Each entry is ``"arch.tag": {"arguments": {...}, "metadata": {...}}``; the
-metadata are :func:`keras_seqzoo.register_preset`'s keyword arguments.
-"""
+from keras_seqzoo.models._data_settings import IMDB_WORDS10K, PresetTable
 
-from __future__ import annotations
-
-from typing import Any
-
-from keras_seqzoo.models._data_settings import IMDB_WORDS10K
-
-__all__ = ["PRESETS"]
-
-PRESETS: dict[str, dict[str, Any]] = {
+PRESETS: PresetTable = {
     "mingru.imdb_words10k": {
         "arguments": {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120, "units": 64,
                       "num_layers": 1, "bidirectional": True, "pooling": "average",

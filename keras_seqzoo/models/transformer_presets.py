@@ -1,18 +1,8 @@
-"""Presets of the ``transformer_encoder`` builder, as data.
+"""Presets of the ``transformer_encoder`` builder, as data (``PresetTable``)."""
 
-Each entry is ``"arch.tag": {"arguments": {...}, "metadata": {...}}``; the
-metadata are :func:`keras_seqzoo.register_preset`'s keyword arguments.
-"""
+from keras_seqzoo.models._data_settings import IMDB_WORDS10K, PresetTable
 
-from __future__ import annotations
-
-from typing import Any
-
-from keras_seqzoo.models._data_settings import IMDB_WORDS10K
-
-__all__ = ["PRESETS"]
-
-PRESETS: dict[str, dict[str, Any]] = {
+PRESETS: PresetTable = {
     "transformer_encoder.imdb_words10k": {
         "arguments": {"vocab_size": 10000, "embedding_dim": 16, "max_length": 120,
                       "num_heads": 2, "ff_dim": 128, "num_blocks": 2, "block_dropout": 0.1,
