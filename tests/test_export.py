@@ -391,12 +391,13 @@ def test_real_imdb_export_every_format(real_texts, encoding, tmp_path):
 
 @pytest.mark.slow
 def test_serving_latency_benchmark_runs_every_way(tmp_path):
-    """benchmarks/serving_latency.py, tiny settings: every way timed, checked, recorded."""
-    out = tmp_path / "serving.json"
+    """python -m benchmarks.serving.latency --quick: every way timed, checked and recorded
+    with the harness' command, machine and load."""
+    out, text = tmp_path / "serving.json", tmp_path / "serving.txt"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "serving_latency.py"), "--texts", "40",
-         "--repeats", "5", "--batch", "8", "--rounds", "2", "--output", str(out)],
-        capture_output=True, text=True, timeout=900, env=_env())
+        [sys.executable, "-m", "benchmarks.serving.latency", "--quick", "--json", str(out),
+         "--text", str(text)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, env=_env())
     assert done.returncode == 0, done.stderr[-3000:]
     recording = json.loads(out.read_text())
     ways = [row["way"] for row in recording["rows"]]
@@ -404,6 +405,16 @@ def test_serving_latency_benchmark_runs_every_way(tmp_path):
     if keras.backend.backend() == "tensorflow":
         expected.append("keras file")
     assert ways == expected
+    assert (recording["backend"], recording["rounds"], recording["batch"]) == (
+        keras.backend.backend(), 2, 8)
     for row in recording["rows"]:
-        assert 0 < row["p50_ms"] <= row["p99_ms"] and row["texts_per_s"] > 0
+        assert 0 < row["p50_ms"] <= row["p99_ms"] and row["single_calls"] == 6
+        assert len(row["batch_seconds"]) == 2
+        assert 0 < row["texts_per_s"] <= row["texts_per_s_best"]
+    assert recording["command"] == (f"python -m benchmarks.serving.latency --quick --json {out} "
+                                    f"--text {text}")
+    assert recording["hardware"]["cpus"] == os.cpu_count()
+    assert recording["versions"]["backend"] == keras.backend.backend()
     assert {"loadavg_before", "loadavg_after", "idle"} <= set(recording["load"])
+    report = text.read_text()
+    assert all(way in report for way in expected) and "Load: 1-min average" in report

@@ -1,0 +1,1 @@
+"""Benchmarks: serving (latency and throughput of exported models)."""
