@@ -55,6 +55,10 @@ def test_sound_protocol_restores_the_best_epoch_and_tests_once_with_it(tmp_path)
         assert run["test"]["accuracy"] == pytest.approx(scores["accuracy"], abs=1e-6)
         # ... and it differs from the validation score: the splits are not mixed up.
         tests.append(run["test"]["accuracy"])
+        # The machine's load over the trial is part of the record (issue: "idle" as data).
+        load = run["load"]
+        assert len(load["loadavg_before"]) == 3 and len(load["loadavg_after"]) == 3
+        assert load["seconds"] > 0 and load["idle"] in (True, False)
     assert row["protocol"] == "sound" and row["rank"] == 1
     assert row["test_accuracy"] == pytest.approx(np.mean(tests))
     assert row["test_accuracy_std"] == pytest.approx(np.std(tests, ddof=1))
@@ -227,10 +231,10 @@ def test_protocol_cost_benchmark_smoke(tmp_path):
     root = Path(__file__).resolve().parents[1]
     out = tmp_path / "cost.json"
     done = subprocess.run(
-        [sys.executable, str(root / "benchmarks" / "protocol_cost.py"), "--epochs", "2",
+        [sys.executable, "-m", "benchmarks.training.protocol_cost", "--epochs", "2",
          "--examples", "64", "--length", "8", "--vocab-size", "50", "--batch-size", "16",
          "--model", "embedding_pooling", "--json", str(out)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, cwd=root,
         env={**__import__("os").environ, "PYTHONPATH": str(root)})
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(out.read_text())

@@ -13,7 +13,9 @@ data, the settings, the protocol). In the trial's folder:
   weights of the best epoch on validation (``checkpoint.weights.h5``,
   keras-tuner's name), they are restored after training, and the test split
   is evaluated once with them; ``run.json`` then holds ``best_epoch``,
-  ``validation`` (the metrics at that epoch) and ``test``.
+  ``validation`` (the metrics at that epoch) and ``test``;
+- under either protocol ``run.json`` holds ``load``: the machine's load over the
+  trial's sitting (:func:`keras_seqzoo.machine.load_record`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any, Mapping
 import keras
 import keras_tuner
 
-from keras_seqzoo import _atomic, _registry
+from keras_seqzoo import _atomic, _registry, machine
 from keras_seqzoo._values import is_finite, to_jsonable
 from keras_seqzoo.callbacks.epoch_timer import TIMER_KEYS
 from keras_seqzoo.comparison.report import ARCHITECTURE, SEED
@@ -230,6 +232,7 @@ class ComparisonTuner(keras_tuner.Tuner):
         if getattr(data, "shuffle", False) and hasattr(data, "with_seed"):
             data = data.with_seed(int(seed))
         callbacks, exporter = self._callbacks(trial, folder, data, seed)
+        load_before = machine.load_snapshot()
         with exporter:
             history = model.fit(
                 data.train, validation_data=data.validation, epochs=trainer.epochs,
@@ -240,6 +243,8 @@ class ComparisonTuner(keras_tuner.Tuner):
         _record_kernels(folder, model)
         if trainer.sound:
             self._restore_and_test(folder, model, data, read_history(folder))
+        # The machine's load over this sitting of the trial: its seconds carry it.
+        _update_run(folder, load=machine.load_record(load_before, machine.load_snapshot()))
         if trainer.verbose:
             print(f"[trial {trial.trial_id}] {name}, seed {seed}: done in "
                   f"{time.monotonic() - started:.1f} s", flush=True)

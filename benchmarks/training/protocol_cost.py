@@ -20,7 +20,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -33,7 +32,10 @@ import numpy as np
 
 from keras_seqzoo import comparison
 from keras_seqzoo.callbacks import read_history, read_run
+from benchmarks import harness
 from keras_seqzoo.machine import load_record, load_snapshot
+
+MODULE = "benchmarks.training.protocol_cost"
 
 
 class _Batches(keras.utils.PyDataset):
@@ -127,15 +129,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--length", type=int, default=120)
     parser.add_argument("--vocab-size", type=int, default=10000)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--json", metavar="PATH", default=None, help="also write the results")
+    harness.add_output_flags(parser)
     args = parser.parse_args(argv)
+    if args.quick:
+        args.epochs, args.seeds, args.examples = 2, [0], 64
+    recording = harness.Recording(MODULE, argv)
     result = measure(args.model, epochs=args.epochs, seeds=args.seeds, examples=args.examples,
                      length=args.length, vocab_size=args.vocab_size,
                      batch_size=args.batch_size)
-    print(render(result))
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    recording.finish(args, text=render(result), payload=result, load_in_text=False)
     return 0
 
 
