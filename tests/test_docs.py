@@ -317,9 +317,10 @@ def _record_tiny_run(directory: Path) -> None:
         exporter = HistoryExporter(folder)
         model.fit(x, y, batch_size=16, epochs=3, validation_split=0.25, verbose=0,
                   callbacks=[EpochTimer(batch_size=16, verbose=0), exporter])
-        (folder / "trial.json").write_text(json.dumps({
-            "trial_id": f"{index:04d}", "status": "COMPLETED",
-            "hyperparameters": {"values": {"architecture": name, "seed": 0}}}))
+        (folder / "trial.json").write_text(json.dumps({  # keras-tuner's Trial.get_state()
+            "trial_id": f"{index:04d}", "status": "COMPLETED", "score": None, "best_step": 0,
+            "message": None, "metrics": {"metrics": {}},
+            "hyperparameters": {"space": [], "values": {"architecture": name, "seed": 0}}}))
     (directory / "comparison.json").write_text(
         json.dumps({"experiment": "c4", "models": list(models), "epochs": 3, "batch_size": 16,
                     "data": {"dataset": "random", "num_train": 24, "num_validation": 8}}),

@@ -63,7 +63,7 @@ def main() -> None:
     from keras_seqzoo.comparison import fast_compile_options
     from keras_seqzoo.datasets import load_imdb
 
-    data = load_imdb("words", source=args.data)
+    data = load_imdb("words", source=args.data, protocol="slides")
     (_, _), (x_val, y_val) = data.numpy()
     pick = np.random.default_rng(0).choice(len(y_val), size=args.probe, replace=False)
     x_probe, y_probe = x_val[pick], y_val[pick]

@@ -79,7 +79,7 @@ def _texts(args: argparse.Namespace) -> list[str]:
     if args.data == "imdb":
         from keras_seqzoo.datasets import read_imdb
 
-        return read_imdb(os.environ.get("KERAS_SEQZOO_IMDB"), download=False).validation_texts
+        return read_imdb(os.environ.get("KERAS_SEQZOO_IMDB"), download=False).test_texts
     rng = random.Random(0)
     return [" ".join(rng.choice(_WORDS) for _ in range(rng.randint(20, 300)))
             for _ in range(max(args.texts, args.batch))]

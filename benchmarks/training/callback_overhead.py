@@ -84,7 +84,7 @@ def _data(args):
         from keras_seqzoo import datasets  # $KERAS_SEQZOO_IMDB or the Keras cache
 
         data = datasets.load_imdb("words", vocab_size=args.vocab_size,
-                                  max_length=args.max_length)
+                                  max_length=args.max_length, protocol="slides")
         (x, y), _ = data.numpy()
         return x[: args.samples], y[: args.samples].astype("float32")
     rng = np.random.default_rng(0)

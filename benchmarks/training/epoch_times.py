@@ -109,7 +109,7 @@ def worker(args) -> None:
     import keras_seqzoo as zoo
     from keras_seqzoo import datasets
 
-    data = datasets.load_imdb("words", source=args.data)
+    data = datasets.load_imdb("words", source=args.data, protocol="slides")
     (x, y), _ = data.numpy()
     n = args.steps * 32
     x, y = x[:n].astype("int32"), y[:n].astype("float32")

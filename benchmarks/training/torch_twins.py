@@ -146,7 +146,7 @@ def _data(args, split: str = "train", count: int | None = None):
     else:
         from keras_seqzoo import datasets
 
-        train, validation = datasets.load_imdb("words", source=args.data).numpy()
+        train, validation = datasets.load_imdb("words", source=args.data, protocol="slides").numpy()
         x, y = train if split == "train" else validation
         if len(x) < count:
             raise SystemExit(f"only {len(x)} {split} sequences, asked for {count}")
