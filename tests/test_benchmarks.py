@@ -372,6 +372,24 @@ def test_torch_twins_quick_runs_every_architecture_end_to_end(tmp_path):
     assert "M3 TCN" in text and "M5 BiGRU + attention" in text
 
 
+@pytest.mark.parametrize("architecture", ["bilstm", "stacked_bilstm", "bigru_attention"])
+def test_recurrent_twins_initialise_the_recurrent_kernel_as_keras_does(architecture):
+    """Keras' Orthogonal covers a direction's whole (units, gates * units) recurrent kernel:
+    its rows are orthonormal, so torch's (gates * units, units) weight_hh has orthonormal
+    columns (an orthogonal block per gate gives gates * I and recurs too strongly)."""
+    _needs("torch")
+    import torch
+
+    from benchmarks.training.twins import torch_twin
+
+    torch.manual_seed(0)
+    kernels = [p for n, p in torch_twin(architecture).named_parameters() if "weight_hh" in n]
+    assert len(kernels) >= 2  # both directions
+    for kernel in kernels:
+        gram = (kernel.T @ kernel).detach().numpy()
+        assert np.allclose(gram, np.eye(kernel.shape[1]), atol=1e-5)
+
+
 @pytest.mark.real_data
 @pytest.mark.parametrize("architecture", ["fasttext", "tcn", "mingru", "transformer_encoder",
                                           "bigru_attention"])
@@ -382,7 +400,9 @@ def test_each_new_twin_learns_imdb_as_its_keras_model_does(imdb_path, architectu
     from benchmarks.training.twins import check_learns
     from keras_seqzoo import datasets
 
-    (x, y), (x_val, y_val) = datasets.load_imdb("words", source=imdb_path).numpy()
+    # The slides protocol: train on IMDB's training reviews, validate on its test reviews.
+    (x, y), (x_val, y_val) = datasets.load_imdb("words", source=imdb_path,
+                                                protocol="slides").numpy()
     rng = np.random.default_rng(0)
     train, val = rng.permutation(len(x))[:3000], rng.permutation(len(x_val))[:2000]
     result = check_learns(architecture, (x[train], y[train].astype("float32")),
