@@ -20,10 +20,10 @@ table of all trials and a picture of the search.
 Example:
 
 ```python
-import keras_seqzoo as zoo
-result = zoo.compare(["conv1d.imdb_words10k", "embedding_flatten.imdb_words10k"],
-                     epochs=2, limit=2000, seeds=(0, 1), output_dir="runs/demo")
-print(result.table_markdown)
+from keras_seqzoo.comparison import reproduce, tune
+
+reproduce("c4", output_dir="runs/c4")          # the slides' C4, their protocol
+tune(["fasttext", "conv1d"], trials=8, output_dir="runs/tune")  # equal budgets, then seeds
 ```
 """
 
