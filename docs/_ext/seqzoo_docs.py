@@ -445,6 +445,8 @@ class ArgumentsDirective(SphinxDirective):
         ]
 
 
+# Not sphinx-argparse: this prints each help exactly as ``seqzoo X --help`` does (the
+# argparse groups and wrapping users see), from build_parser(), with no extra dependency.
 class CliHelpDirective(SphinxDirective):
     """``.. seqzoo-cli-help:: [SUBCOMMAND]``: ``seqzoo --help`` text."""
 
