@@ -64,6 +64,8 @@ class _ClassCounts(keras.metrics.Metric):
     """True positives, false positives and false negatives per class, from integer labels."""
 
     _where = "_ClassCounts"
+    #: The metric's name in the logs when none is given.
+    default_name = "counts"
 
     def __init__(
         self,
@@ -75,7 +77,7 @@ class _ClassCounts(keras.metrics.Metric):
         dtype: Any = None,
     ):
         _check(type(self).__name__, num_classes, positive_class, threshold)
-        super().__init__(name=name, dtype=dtype or "float32")
+        super().__init__(name=name or self.default_name, dtype=dtype or "float32")
         self.num_classes = int(num_classes)
         self.positive_class = int(positive_class)
         self.threshold = float(threshold)
@@ -226,10 +228,7 @@ class SparsePrecision(_ClassCounts):
     ```
     """
 
-    def __init__(self, num_classes: int, *, positive_class: int = 1, threshold: float = 0.5,
-                 name: str | None = None, dtype: Any = None):
-        super().__init__(num_classes, positive_class=positive_class, threshold=threshold,
-                         name=name or "precision", dtype=dtype)
+    default_name = "precision"
 
     def result(self):
         tp, fp, _ = self._counts()
@@ -254,10 +253,7 @@ class SparseRecall(_ClassCounts):
     ```
     """
 
-    def __init__(self, num_classes: int, *, positive_class: int = 1, threshold: float = 0.5,
-                 name: str | None = None, dtype: Any = None):
-        super().__init__(num_classes, positive_class=positive_class, threshold=threshold,
-                         name=name or "recall", dtype=dtype)
+    default_name = "recall"
 
     def result(self):
         tp, _, fn = self._counts()
