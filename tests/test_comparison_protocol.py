@@ -88,6 +88,9 @@ def test_slides_protocol_has_no_test_and_no_checkpoint(tmp_path):
     folder = comparison.model_runs(out)["embedding_pooling"][0]
     assert not (folder / CHECKPOINT_FILE).exists() and "test" not in read_run(folder)
     assert "test accuracy" not in result.table_markdown
+    # The slides tracked accuracy only, so their seconds per epoch carry no extra metrics.
+    keys = set(read_history(folder)[0])
+    assert {"accuracy", "val_accuracy"} <= keys and not keys & {"f1", "auc", "precision"}
     assert "Protocol: slides" in result.table_markdown
     assert json.loads((out / "comparison.json").read_text())["protocol"] == "slides"
 

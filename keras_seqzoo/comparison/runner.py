@@ -124,6 +124,8 @@ class RunSettings:
     def objective(self) -> tuple[str, str]:
         """The validation metric that picks the best epoch, and its direction."""
         metrics = self.compile_options.get("metrics")
+        if isinstance(metrics, str):  # "slides" is accuracy only; one metric's name
+            metrics = ["accuracy"] if metrics == "slides" else [metrics]
         if metrics is not None and "accuracy" not in [str(m) for m in metrics]:
             return "val_loss", "min"
         return "val_accuracy", "max"

@@ -115,6 +115,8 @@ class TrialTrainer:
         if num_classes is not None:  # the head and the loss and metrics follow the data
             overrides["num_classes"] = int(num_classes)
             options.setdefault("num_classes", int(num_classes))
+        if self.protocol == "slides":  # the slides tracked accuracy only: same step cost
+            options.setdefault("metrics", "slides")
         model = _registry.build(name, **overrides)
         compile_model(model, **options)
         return model
