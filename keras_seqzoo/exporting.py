@@ -600,6 +600,12 @@ def _worker(argv: Sequence[str]) -> None:
 # -- export ------------------------------------------------------------------------------------
 
 
+def _is_export(folder: Path) -> bool:
+    """Whether ``folder`` holds an export (ONNX, or a SavedModel in TF Serving's layout)."""
+    return any((folder / name).exists() for name in (CARD_FILE, MODEL_FILE, "saved_model.pb")) \
+        or any(folder.glob("*/saved_model.pb"))
+
+
 def _replace(partial: Path, target: Path) -> None:
     """Renames ``partial`` to ``target``, replacing what is there only once ``partial`` is whole."""
     if target.exists() or target.is_symlink():
@@ -670,6 +676,13 @@ def export(
     if (path.exists() or path.is_symlink()) and not overwrite:
         raise FileExistsError(f"export: {os.fspath(path)!r} exists; nothing was written. Choose "
                               "another path or pass overwrite=True (--overwrite) to replace it.")
+    if overwrite and path.is_dir() and not path.is_symlink() and any(path.iterdir()) \
+            and not _is_export(path):
+        shown = ", ".join(sorted(p.name for p in path.iterdir())[:5])
+        raise FileExistsError(
+            f"export: overwrite=True (--overwrite) replaces only an earlier export; "
+            f"{os.fspath(path)!r} holds {shown} (no {CARD_FILE}, {MODEL_FILE} or "
+            "saved_model.pb). Nothing was written or deleted. Choose another path.")
     card_path = path.with_name(path.stem + ".card.json") if format == "keras" else None
     if card_path is not None and card_path.exists() and not overwrite:
         raise FileExistsError(f"export: {os.fspath(card_path)!r} exists; nothing was written. "

@@ -288,7 +288,14 @@ def test_existing_path_is_refused_without_overwrite(run, tmp_path):
         export(run["dir"], path, format="onnx")
     assert [p.name for p in path.iterdir()] == ["mine.txt"]
     assert main(["export", str(run["dir"]), "-o", str(path), "--format", "onnx"]) == 2
-    export(run["dir"], path, format="onnx", overwrite=True)
+    # --overwrite replaces an earlier export only, never a folder of something else.
+    with pytest.raises(FileExistsError, match="replaces only an earlier export.*mine.txt"):
+        export(run["dir"], path, format="onnx", overwrite=True)
+    assert [p.name for p in path.iterdir()] == ["mine.txt"]
+    (path / "mine.txt").unlink()
+    path.rmdir()
+    export(run["dir"], path, format="onnx")
+    export(run["dir"], path, format="onnx", overwrite=True)  # an export: replaced
     assert sorted(p.name for p in path.iterdir()) == ["model.onnx", "model_card.json",
                                                      "tokenizer.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
