@@ -104,7 +104,7 @@ def imdb_texts():
     from keras_seqzoo.datasets import read_imdb
 
     raw = read_imdb(path, download=False)
-    test = raw.validation_texts
+    test = raw.test_texts
     rng = np.random.default_rng(0)
     longest = sorted(range(len(test)), key=lambda i: -len(test[i]))[:50]
     non_ascii = [i for i, t in enumerate(test) if not t.isascii()][:300]
