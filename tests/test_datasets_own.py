@@ -4,10 +4,8 @@ the options dataclass and the IMDB download's hash. Tiny files the tests write t
 from __future__ import annotations
 
 import csv
-import io
 import json
 import random
-import tarfile
 import warnings
 import zipfile
 from pathlib import Path
@@ -55,13 +53,7 @@ def _write_tree(root: Path, files: dict[str, str]) -> Path:
 
 
 def _tar(path: Path, files: dict[str, str]) -> Path:
-    with tarfile.open(path, "w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode("utf-8")
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return path
+    return write_tarball(path, files, dirs=False)  # members only, as many archivers write
 
 
 KW = dict(vocab_size=200, max_length=16, use_cache=False)
