@@ -70,3 +70,16 @@ def tiny_tokens(model_or_length, n: int = 16, vocab_size: int = 50, seed: int = 
     x = rng.integers(1, vocab_size, size=(n, length)).astype("int32")
     y = rng.integers(0, 2, size=(n, 1)).astype("float32")
     return x, y
+
+
+def imdb_test_sample(test_texts: list[str], odd_texts: list[str], n: int = 1000) -> list[str]:
+    """``n`` of IMDB's test reviews for equivalence checks: the 50 longest, up to 300 with
+    non-ASCII characters, seeded random ones, then ``odd_texts`` (empty, whitespace, ...)."""
+    longest = sorted(range(len(test_texts)), key=lambda i: -len(test_texts[i]))[:50]
+    non_ascii = [i for i, t in enumerate(test_texts) if not t.isascii()][:300]
+    chosen = list(dict.fromkeys(longest + non_ascii))
+    taken = set(chosen)
+    rest = [int(i) for i in np.random.default_rng(0).permutation(len(test_texts))
+            if i not in taken]
+    chosen += rest[: n - len(odd_texts) - len(chosen)]
+    return [test_texts[i] for i in chosen] + list(odd_texts)

@@ -29,7 +29,7 @@ from keras_seqzoo.cli import main
 from keras_seqzoo.exporting import (ExportError, WEIGHTS_FILE, export, load_encoding,
                                  reference_probabilities, save_encoding)
 from keras_seqzoo.serving import TextClassifier, predict_records
-from tests.helpers import imdb_files, write_folder
+from tests.helpers import imdb_files, imdb_test_sample, write_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 EDGE_TEXTS = [
@@ -345,14 +345,7 @@ def real_texts():
     from keras_seqzoo.datasets import read_imdb
 
     raw = read_imdb(path, download=False)
-    test = raw.test_texts
-    longest = sorted(range(len(test)), key=lambda i: -len(test[i]))[:50]
-    non_ascii = [i for i, t in enumerate(test) if not t.isascii()][:300]
-    chosen = list(dict.fromkeys(longest + non_ascii))
-    taken = set(chosen)
-    rest = [int(i) for i in np.random.default_rng(0).permutation(len(test)) if i not in taken]
-    chosen += rest[: 1000 - len(EDGE_TEXTS) - len(chosen)]
-    texts = [test[i] for i in chosen] + EDGE_TEXTS
+    texts = imdb_test_sample(raw.test_texts, EDGE_TEXTS)
     assert len(texts) == 1000
     return raw, texts
 

@@ -20,6 +20,7 @@ import pytest
 
 from keras_seqzoo.serving import (SubwordTokenizer, WordTokenizer, check_texts, pad_ids,
                                   probabilities_from_outputs)
+from tests.helpers import imdb_test_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD_TEXTS = [
@@ -104,14 +105,7 @@ def imdb_texts():
     from keras_seqzoo.datasets import read_imdb
 
     raw = read_imdb(path, download=False)
-    test = raw.test_texts
-    rng = np.random.default_rng(0)
-    longest = sorted(range(len(test)), key=lambda i: -len(test[i]))[:50]
-    non_ascii = [i for i, t in enumerate(test) if not t.isascii()][:300]
-    chosen = list(dict.fromkeys(longest + non_ascii))
-    rest = [i for i in rng.permutation(len(test)) if i not in set(chosen)]
-    chosen += rest[: 1000 - len(ODD_TEXTS) - len(chosen)]
-    texts = [test[i] for i in chosen] + ODD_TEXTS
+    texts = imdb_test_sample(raw.test_texts, ODD_TEXTS)
     assert len(texts) == 1000 and sum(not t.isascii() for t in texts) >= 300
     return raw, texts
 
