@@ -316,7 +316,7 @@ def test_real_command_line_sms_spam_reports_spam_f1(tmp_path):
            datasets.CACHE_ENV: str(tmp_path / "cache")}
     done = subprocess.run(
         [sys.executable, "-m", "keras_seqzoo", "compare", "fasttext", "--data", "sms_spam",
-         "--epochs", "1", "--limit", "400", "--max-length", "40", "-q", "-o", str(out)],
+         "--epochs", "1", "--limit", "140", "--max-length", "40", "-q", "-o", str(out)],
         env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
