@@ -113,7 +113,6 @@ class NamedDataset:
         downloads: what ``keras.utils.get_file`` downloads (URL, file name, SHA-256 or
             ``None`` where none is published).
         layouts: the file names that hold it, in the home page's format first.
-        splits: its splits in words.
     """
 
     name: str
@@ -121,7 +120,6 @@ class NamedDataset:
     home_page: str
     downloads: tuple[_download.RemoteFile, ...]
     layouts: tuple[_Layout, ...]
-    splits: str
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -129,7 +127,7 @@ class NamedDataset:
         return tuple(remote.url for remote in self.downloads)
 
     def file_choices(self) -> str:
-        """The file names that hold it, in words: ``"a or b (and c)"``."""
+        """The file names that can hold it, in words, e.g. ``"a and b or c and d"``."""
         return " or ".join(" and ".join(layout.files) for layout in self.layouts)
 
 
@@ -220,7 +218,6 @@ NAMED_DATASETS: dict[str, NamedDataset] = {
             layouts=(_Layout(("20news-bydate.tar.gz",), _read_newsgroups,
                              "a folder per newsgroup in a .tar.gz, Latin-1",
                              ("20news-bydate-train", "20news-bydate-test")),),
-            splits="train 11,314, test 7,532 (Rennie's bydate split)",
         ),
         NamedDataset(
             name="reuters_r8",
@@ -233,7 +230,6 @@ NAMED_DATASETS: dict[str, NamedDataset] = {
                 _Layout(("reuters-r8-train.csv", "reuters-r8-test.csv"), _read_r8_csv,
                         "CSV with the header text,label"),
             ),
-            splits="train 5,485, test 2,189 (Cardoso-Cachopo's split)",
         ),
         NamedDataset(
             name="sms_spam",
@@ -245,7 +241,6 @@ NAMED_DATASETS: dict[str, NamedDataset] = {
                 _Layout(("sms+spam+collection.zip",), _read_sms_zip, "UCI's zip"),
                 _Layout(("SMSSpamCollection",), _read_sms_file, "label<TAB>text lines"),
             ),
-            splits="no split: 5,574 messages (a stratified test fraction is held out)",
         ),
     )
 }
