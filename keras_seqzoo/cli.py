@@ -13,8 +13,9 @@ seqzoo export RUN_DIR [--trial best|ID] -o PATH --format {keras,saved_model,onnx
 seqzoo predict PATH "text" ... | --file texts.txt | --jsonl texts.jsonl
 ```
 
-Data options of ``compare`` and ``tune``: ``--data PATH`` (IMDB by default),
-``--test PATH``, ``--validation PATH``, ``--format``, ``--columns label,text``,
+Data options of ``compare`` and ``tune``: ``--data PATH|NAME`` (IMDB by default;
+names: ``imdb``, ``listops``, ``20newsgroups``, ``reuters_r8``, ``sms_spam``),
+``--data-dir DIR`` (a named data set's folder), ``--test PATH``, ``--validation PATH``, ``--format``, ``--columns label,text``,
 ``--text-column``, ``--label-column``, ``--file-encoding``, ``--keep
 first|last``; the protocol: ``--protocol sound|slides``, ``--patience N``,
 ``--class-weight balanced``.
@@ -109,10 +110,13 @@ def _add_run_options(p: argparse.ArgumentParser, *, defaults_from_experiment: bo
     p.add_argument("--vocab-size", type=_positive_int, default=None)
     p.add_argument("--max-length", type=_positive_int, default=None,
                    help="sequence length (truncates subword sequences when given)")
-    p.add_argument("--data", metavar="PATH", default=None,
+    p.add_argument("--data", metavar="PATH|NAME", default=None,
                    help="the data: a CSV, TSV or JSON Lines file, a folder per class (as a "
-                        "folder, .tar.gz or .zip), or an aclImdb folder or .tar.gz (default: "
-                        "IMDB from $KERAS_SEQZOO_IMDB, the Keras cache, tensorflow-datasets)")
+                        "folder, .tar.gz or .zip), an aclImdb folder or .tar.gz, or a named "
+                        "data set: imdb, listops, 20newsgroups, reuters_r8, sms_spam (looked "
+                        "for in --data-dir, $KERAS_SEQZOO_TEXT_DATA, the Keras cache, else "
+                        "downloaded) (default: IMDB from $KERAS_SEQZOO_IMDB, the Keras cache, "
+                        "tensorflow-datasets)")
     p.add_argument("--limit", type=_positive_int, default=None,
                    help="a class-balanced subset of this many examples per split, for quick "
                         "runs")
@@ -156,6 +160,8 @@ def _columns(text: str) -> tuple[str, ...]:
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
     group = p.add_argument_group("data and protocol")
+    group.add_argument("--data-dir", metavar="DIR", default=None,
+                       help="the folder holding a named data set's files (--data NAME)")
     group.add_argument("--test", metavar="PATH", default=None,
                        help="a separate test file (default: the data's test split, else a "
                             "stratified held-out fraction of train)")
@@ -213,7 +219,8 @@ def _run_options(args: argparse.Namespace) -> dict[str, Any]:
         "patience": args.patience,
         "class_weight": args.class_weight,
         "data_options": {k: v for k in ("test", "validation", "format", "columns",
-                                        "text_column", "label_column", "file_encoding", "keep")
+                                        "text_column", "label_column", "file_encoding", "keep",
+                                        "data_dir")
                          if (v := getattr(args, k, None)) is not None} or None,
         "seeds": seeds,
         "compile_options": compile_options,

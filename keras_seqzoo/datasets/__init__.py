@@ -6,10 +6,12 @@ encodes them with a 10,000-word vocabulary and 120 tokens, or an 8k subword
 vocabulary (8185) with variable lengths, caches the fitted encoder and the ids
 on disk (``$KERAS_SEQZOO_CACHE``, default ``~/.keras/seqzoo_cache``), and
 returns batched, prefetched ``tf.data`` pipelines and NumPy arrays. :func:`load_data` is
-the one entry point: IMDB, ``"listops"`` or a path (CSV, TSV, JSON Lines, a folder per
-class or an archive of one). Under the sound protocol (the default) models are selected
-on a validation split and tested once on a test split; ``protocol="slides"`` validates on
-IMDB's test set as the slides did.
+the one entry point: IMDB, ``"listops"``, a named data set (``"20newsgroups"``,
+``"reuters_r8"``, ``"sms_spam"``: :func:`load_named` finds them in ``data_dir=``,
+``$KERAS_SEQZOO_TEXT_DATA`` or Keras' cache, else downloads them from their home pages)
+or a path (CSV, TSV, JSON Lines, a folder per class or an archive of one). Under the sound
+protocol (the default) models are selected on a validation split and tested once on a test
+split; ``protocol="slides"`` validates on IMDB's test set as the slides did.
 
 Importing this module imports TensorFlow (for ``tf.data``) lazily, on the
 first load.
@@ -44,6 +46,7 @@ from keras_seqzoo.datasets.imdb import (
 )
 from keras_seqzoo.datasets.listops import evaluate_listops, make_listops
 from keras_seqzoo.datasets.load import load_data
+from keras_seqzoo.datasets.named import TEXT_DATA_ENV, load_named
 from keras_seqzoo.datasets.options import DEFAULT_MAX_LENGTH, PROTOCOLS, DataOptions
 from keras_seqzoo.datasets.splits import RawSplits
 from keras_seqzoo.datasets.text import FORMATS, from_texts, load_text_files, read_labelled_texts
@@ -62,6 +65,7 @@ __all__ = [
     "PROTOCOLS",
     "RawSplits",
     "SubwordEncoder",
+    "TEXT_DATA_ENV",
     "TextClassificationData",
     "WordEncoder",
     "bucket_boundaries",
@@ -71,6 +75,7 @@ __all__ = [
     "from_texts",
     "load_data",
     "load_imdb",
+    "load_named",
     "load_text_files",
     "make_encoder",
     "make_listops",

@@ -38,17 +38,14 @@ import hashlib
 import os
 import re
 import shutil
-import socket
 import tarfile
-import urllib.parse
-import urllib.request
 import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from keras_seqzoo.datasets import _cache
+from keras_seqzoo.datasets import _cache, _download
 from keras_seqzoo.datasets.data import (
     DatasetError,
     RawSplits,
@@ -350,12 +347,8 @@ def _class_folders(root: Path) -> list[tuple[str, str, Path]]:
     return folders
 
 
-def _keras_datasets_dir() -> Path:
-    return _cache.keras_home() / "datasets"
-
-
 def _find_in_keras_cache() -> ImdbSource | None:
-    base = _keras_datasets_dir()
+    base = _download.keras_datasets_dir()
     for folder in (
         base / "aclImdb",
         base / f"{IMDB_ARCHIVE}_extracted" / "aclImdb",  # get_file(..., extract=True), Keras 3
@@ -371,28 +364,8 @@ def _find_in_keras_cache() -> ImdbSource | None:
 
 
 #: Seconds to wait for the download host before calling the machine offline.
-CONNECT_TIMEOUT = 5.0
-
-
-def _unreachable(url: str, timeout: float = CONNECT_TIMEOUT) -> str | None:
-    """Returns why ``url``'s host cannot be reached (one TCP connection), or ``None``.
-
-    With a proxy configured (``$HTTPS_PROXY``/``$HTTP_PROXY``), the proxy is what is checked.
-    """
-    parts = urllib.parse.urlsplit(url)
-    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-    proxy = urllib.request.getproxies().get(parts.scheme)
-    if proxy:
-        if urllib.request.proxy_bypass(host):  # type: ignore[attr-defined]
-            proxy = None
-        else:
-            proxy_parts = urllib.parse.urlsplit(proxy if "//" in proxy else f"//{proxy}")
-            host, port = proxy_parts.hostname or host, proxy_parts.port or 80
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return None
-    except OSError as error:
-        return f"cannot reach {host}:{port} ({type(error).__name__}: {error})"
+CONNECT_TIMEOUT = _download.CONNECT_TIMEOUT
+_unreachable = _download.unreachable
 
 
 def _keras_download() -> str:
@@ -405,30 +378,10 @@ def _checked_download(url: str | None = None, sha256: str | None = None) -> str:
     A mismatch (or a failed download) removes what was written. ``url`` and ``sha256``
     default to :data:`IMDB_URL` and :data:`IMDB_SHA256` (read when called).
     """
-    import keras
-
-    url = url or IMDB_URL
-    expected = (sha256 or IMDB_SHA256).lower()
-    target = _keras_datasets_dir() / IMDB_ARCHIVE
-    existed = target.exists()
-    # get_file falls back to /tmp/.keras when the cache folder does not exist yet
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        path = keras.utils.get_file(IMDB_ARCHIVE, url, cache_dir=str(_cache.keras_home()))
-    except BaseException:
-        if not existed:
-            target.unlink(missing_ok=True)
-        raise
-    actual = _cache.file_sha256(path)
-    if actual != expected:
-        Path(path).unlink(missing_ok=True)
-        raise DatasetError(
-            f"The IMDB download from {url} has SHA-256 {actual}, not the published {expected}: "
-            "it is truncated, corrupt or not IMDB's archive, and was removed. Try again, or "
-            f"download {IMDB_ARCHIVE} yourself, check `sha256sum {IMDB_ARCHIVE}` and pass "
-            "source= (or set $KERAS_SEQZOO_IMDB)."
-        )
-    return str(path)
+    remote = _download.RemoteFile(IMDB_ARCHIVE, url or IMDB_URL, sha256 or IMDB_SHA256)
+    fix = (f"Try again, or download {IMDB_ARCHIVE} yourself, check `sha256sum {IMDB_ARCHIVE}` "
+           "and pass source= (or set $KERAS_SEQZOO_IMDB).")
+    return str(_download.fetch([remote], what="IMDB", fix=fix)[0])
 
 
 def _tfds_prepared() -> bool:
@@ -518,7 +471,7 @@ def _short(error: BaseException) -> str:
 
 
 def _not_found_message(download: bool, failures: list[str]) -> str:
-    base = _keras_datasets_dir()
+    base = _download.keras_datasets_dir()
     lines = [
         "No copy of the IMDB reviews (aclImdb) was found"
         + (" and none could be downloaded." if download else " (download=False)."),
