@@ -67,7 +67,7 @@ CHIEF_TIMEOUT = distributed.CHIEF_TIMEOUT
 
 #: Data options (``keras_seqzoo.datasets.load_data``'s) a run may set besides the encoding.
 DATA_OPTIONS = ("test", "validation", "format", "columns", "text_column", "label_column",
-                "file_encoding", "keep")
+                "file_encoding", "keep", "data_dir")
 
 
 @dataclasses.dataclass(frozen=True)
