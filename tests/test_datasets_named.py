@@ -311,12 +311,13 @@ def test_real_named_data_sets(name, home, monkeypatch):
 def test_real_command_line_sms_spam_reports_spam_f1(tmp_path):
     root = _need_real("SMSSpamCollection")
     out = tmp_path / "run"
-    env = {**os.environ, named.TEXT_DATA_ENV: str(root), "HOME": str(tmp_path / "home"),
+    env = {**os.environ, "HOME": str(tmp_path / "home"),
            "KERAS_HOME": str(tmp_path / "home" / ".keras"),
            datasets.CACHE_ENV: str(tmp_path / "cache")}
+    env.pop(named.TEXT_DATA_ENV, None)  # found through --data-dir alone
     done = subprocess.run(
         [sys.executable, "-m", "keras_seqzoo", "compare", "fasttext", "--data", "sms_spam",
-         "--epochs", "1", "--limit", "140", "--max-length", "40", "-q", "-o", str(out)],
+         "--data-dir", str(root), "--epochs", "1", "--limit", "140", "--max-length", "40", "-q", "-o", str(out)],
         env=env, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
