@@ -230,3 +230,19 @@ def test_search_trials_reads_timed_searches(tmp_path):
     assert all(s is not None and s > 0 for s in search["seconds"])
     curve = lb.expected_max_curve(search["scores"], search["seconds"])
     assert curve["seconds"][1] == pytest.approx(sum(search["seconds"]))
+
+
+@pytest.mark.one_backend
+def test_advice_is_the_cheapest_within_the_best_interval():
+    rows = [{"architecture": "bilstm", "test_mean": 0.90, "test_ci95": 0.01,
+             "seconds_per_epoch": 40.0},
+            {"architecture": "fasttext", "test_mean": 0.895, "test_ci95": 0.02,
+             "seconds_per_epoch": 2.0},
+            {"architecture": "conv1d", "test_mean": 0.85, "test_ci95": 0.01,
+             "seconds_per_epoch": 1.0}]
+    said = lb.advice(rows)
+    assert (said["best"], said["start_with"], said["within"]) == ("bilstm", "fasttext", 0.01)
+    assert "0.8950" in said["sentence"] and "40.0 s" in said["sentence"]
+    rows[1]["test_mean"] = 0.889  # outside [0.89, 0.91]: the best itself
+    assert lb.advice(rows)["start_with"] == "bilstm"
+    assert lb.advice([{"architecture": "x", "test_mean": None}]) is None

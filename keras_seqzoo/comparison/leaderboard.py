@@ -14,7 +14,8 @@ runs) and derives:
   of the search (Dodge et al., 2019), and :func:`expected_max_curve` against
   ``n`` and against tuning seconds;
 - :func:`pareto_front`: the architectures no other is both faster and better than;
-- :func:`rank_table`: each architecture's rank per task.
+- :func:`rank_table`: each architecture's rank per task;
+- :func:`advice`: the cheapest architecture within the best one's 95 % interval.
 
 Example:
 
@@ -39,6 +40,7 @@ from keras_seqzoo._values import is_finite
 
 __all__ = [
     "LEADERBOARD_FILE",
+    "advice",
     "expected_max",
     "expected_max_curve",
     "leaderboard_rows",
@@ -307,3 +309,48 @@ def rank_table(leaderboards: Mapping[str, Sequence[Mapping[str, Any]]], *,
         values = [r for r in ranks.values() if r is not None]
         ranks["mean"] = math.fsum(values) / len(values)
     return dict(sorted(table.items(), key=lambda item: (item[1]["mean"], item[0])))
+
+
+def advice(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """What a leaderboard supports: the best test mean, and the cheapest that matches it.
+
+    "Matches" means a test mean inside the best architecture's 95 % interval
+    (its mean minus ``test_ci95``, or minus ``test_std`` when there is no
+    interval); "cheapest" the fewest seconds per epoch.
+
+    Args:
+        rows: :func:`leaderboard_rows`.
+
+    Returns:
+        ``{"best": name, "start_with": name, "within": the margin used,
+        "sentence": ...}``, or ``None`` without a tested row.
+
+    Example:
+
+    ```python
+    advice([{"architecture": "bilstm", "test_mean": 0.90, "test_ci95": 0.01,
+             "seconds_per_epoch": 40.0},
+            {"architecture": "fasttext", "test_mean": 0.895, "test_ci95": 0.01,
+             "seconds_per_epoch": 2.0}])["start_with"]  # 'fasttext'
+    ```
+    """
+    tested = [r for r in rows if is_finite(r.get("test_mean"))]
+    if not tested:
+        return None
+    best = max(tested, key=lambda r: float(r["test_mean"]))
+    margin = next((float(best[k]) for k in ("test_ci95", "test_std") if is_finite(best.get(k))),
+                  0.0)
+    close = [r for r in tested if float(r["test_mean"]) >= float(best["test_mean"]) - margin]
+    timed = [r for r in close if is_finite(r.get("seconds_per_epoch"))]
+    start = min(timed, key=lambda r: float(r["seconds_per_epoch"])) if timed else best
+    name, first = str(best["architecture"]), str(start["architecture"])
+    if first == name:
+        sentence = (f"Start with {first}: it has the best test mean ({best['test_mean']:.4f}) "
+                    "and no architecture within its 95 % interval is faster.")
+    else:
+        sentence = (f"Start with {first}: its test mean ({start['test_mean']:.4f}) is within "
+                    f"the 95 % interval of the best, {name} ({best['test_mean']:.4f} "
+                    f"± {margin:.4f}), at {start['seconds_per_epoch']:.1f} s per epoch"
+                    + (f" against {best['seconds_per_epoch']:.1f} s."
+                       if is_finite(best.get("seconds_per_epoch")) else "."))
+    return {"best": name, "start_with": first, "within": margin, "sentence": sentence}
