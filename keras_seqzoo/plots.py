@@ -638,6 +638,7 @@ def plot_expected_max(
     else:
         right.text(0.5, 0.5, "the search trials\nwere not timed", ha="center",
                    va="center", transform=right.transAxes, fontsize=9)
+        right.set_xticks([])
     for ax in (left, right):
         ax.tick_params(which="both", labelsize=7.5)
         ax.grid(True, which="both", alpha=0.3)

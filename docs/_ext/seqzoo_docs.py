@@ -1240,7 +1240,7 @@ class C6TaskDirective(SphinxDirective):
         board = _c6_board(self, key)
         _, shown = _c6_directory(self, key)
         command = f"seqzoo reproduce c6 --task {key}"
-        budget = task.budget()
+        budget = (board or {}).get("budget") or task.budget()  # as recorded, when it is
         items: list[Sequence[Any]] = [
             ("Task", f"{task.title}. {task.note}"),
             ("Data", _literal(f"load_data({task.source!r})"),
@@ -1251,9 +1251,9 @@ class C6TaskDirective(SphinxDirective):
             ("Budget, the same for every architecture",
              f"{budget['trials']} keras-tuner trials (random search) over the architecture's "
              f"declared search space (below), each at most {budget['epochs']} epochs with "
-             f"early stopping after {task.patience} epochs without a better "
+             f"early stopping after {budget['patience']} epochs without a better "
              f"{budget['objective']}; the best trial's configuration is then trained with "
-             f"seeds {', '.join(map(str, task.seeds))}; batch {budget['batch_size']}."),
+             f"seeds {', '.join(map(str, budget['seeds']))}; batch {budget['batch_size']}."),
         ]
         if board is None:
             result: list[nodes.Node] = [_bullets(items)]
@@ -1400,8 +1400,7 @@ class C6RanksDirective(SphinxDirective):
             row: list[Any] = [_para(target, _literal(name))]
             for key in TASKS:
                 value = (ranks.get(name) or {}).get(key)
-                row.append(_fmt_num(value, 1) if key in recorded and value is not None
-                           else ("not on it" if key in recorded else "not recorded"))
+                row.append(_fmt_num(value, 1) if value is not None else "not recorded")
             mean = (ranks.get(name) or {}).get("mean")
             row.append(_fmt_num(mean, 2) if mean is not None else "")
             body.append(row)
@@ -1413,8 +1412,11 @@ class C6RanksDirective(SphinxDirective):
         for key, rows in recorded.items():
             said = leaderboard.advice(rows)
             if said:
+                missing = boards[key].get("missing") or []  # type: ignore[union-attr]
+                partial = (f" (partial recording: {len(missing)} architectures not on it "
+                           "yet)" if missing else "")
                 advice.append((f"If your task is like {TASKS[key].title}",
-                               f"start with {said['start_with']}. {said['sentence']}"))
+                               said["sentence"] + partial))
         if advice:
             result.append(_bullets(advice))
         else:
