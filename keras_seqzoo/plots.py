@@ -564,7 +564,7 @@ def _log_seconds_axis(ax: Any) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-def _curves_of(curves: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, list]]:
+def _curves_of(curves: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     if not isinstance(curves, Mapping) or not curves:
         raise ValueError("plot_expected_max: `curves` must be a non-empty dict architecture -> "
                          "{'trials': [...], 'expected': [...], 'seconds': [...] or None} "

@@ -27,6 +27,7 @@ run_c6("sms_spam")                       # hours on two cores; resumable
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -343,9 +344,10 @@ def run_task(task: str | Task, output_dir: str | os.PathLike | None = None, *,
              max_length=task.max_length, vocab_size=task.vocab_size, data=data,
              protocol="sound", title=f"C6 {task.name}", verbose=verbose)
     except BaseException:
-        if directory.exists():
-            note_sitting(False)
-            write_leaderboard(task, directory, data=data, models=names)
+        if directory.exists():  # a stopped sitting is recorded too; the error stays the error
+            with contextlib.suppress(Exception):
+                note_sitting(False)
+                write_leaderboard(task, directory, data=data, models=names)
         raise
     note_sitting(True)
     return write_leaderboard(task, directory, data=data, models=names)

@@ -121,7 +121,7 @@ def expected_max(scores: Sequence[float], n: int, *, method: str = "dodge",
 
 
 def expected_max_curve(scores: Sequence[float], seconds: Sequence[float] | None = None, *,
-                       method: str = "dodge", maximize: bool = True) -> dict[str, list]:
+                       method: str = "dodge", maximize: bool = True) -> dict[str, Any]:
     """The expected best score after 1..N trials, and the tuning seconds they cost.
 
     The seconds of ``n`` trials are ``n`` times the mean seconds of a trial
@@ -247,7 +247,7 @@ def leaderboard_rows(directory: str | os.PathLike, *, metric: str = "accuracy",
     for summary in summarize(directory) if directory.is_dir() else []:
         name = summary["model"]
         search_dir = directory / "search" / name
-        search = search_trials(search_dir) if search_dir.is_dir() else {
+        search: dict[str, Any] = search_trials(search_dir) if search_dir.is_dir() else {
             "scores": [], "seconds": [], "trials": 0}
         timed = [s for s in search["seconds"] if s is not None]
         row = {
