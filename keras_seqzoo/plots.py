@@ -649,6 +649,26 @@ def plot_expected_max(
     return _save(figure, path)
 
 
+def _pareto_points(points: Any) -> dict[str, tuple[float, float, float | None]]:
+    """label -> (seconds, score, std or None), checked."""
+    from keras_seqzoo._values import is_finite
+
+    shape = "a non-empty dict architecture -> {'seconds': s, 'score': v, 'std': sd}"
+    if not isinstance(points, Mapping) or not points:
+        raise ValueError(f"plot_pareto: `points` must be {shape}. Received: points={points!r}")
+    checked = {}
+    for label, value in points.items():
+        keys = set(value) if isinstance(value, Mapping) else set()
+        if "seconds" not in keys or "score" not in keys:
+            raise ValueError(f"plot_pareto: `points` must be {shape}; points[{label!r}] is "
+                             f"{value!r}.")
+        std = value.get("std")
+        checked[str(label)] = (_positive_numbers(label, "seconds", value["seconds"])[0],
+                               float(value["score"]),
+                               float(std) if is_finite(std) else None)
+    return checked
+
+
 def plot_pareto(
     points: Mapping[str, Mapping[str, Any]],
     path: str | os.PathLike,
@@ -684,25 +704,13 @@ def plot_pareto(
                  "bilstm": {"seconds": 40.0, "score": 0.89}}, "pareto.png", front=["fasttext"])
     ```
     """
-    Figure, FigureCanvasAgg = _matplotlib()
-    if not isinstance(points, Mapping) or not points:
-        raise ValueError("plot_pareto: `points` must be a non-empty dict architecture -> "
-                         f"{{'seconds': s, 'score': v}}. Received: points={points!r}")
-    checked = {}
-    for label, value in points.items():
-        if not isinstance(value, Mapping) or not {"seconds", "score"} <= set(value):
-            raise ValueError(f"plot_pareto: points[{label!r}] must be a dict with 'seconds' "
-                             f"and 'score'. Received: {value!r}")
-        seconds = _positive_numbers(label, "seconds", value["seconds"])[0]
-        score = float(value["score"])
-        std = value.get("std")
-        checked[str(label)] = (seconds, score, float(std) if isinstance(std, (int, float))
-                               and math.isfinite(std) else None)
+    checked = _pareto_points(points)
     unknown = [f for f in front if f not in checked]
     if unknown:
         raise ValueError(f"plot_pareto: front names {unknown}, which are not among the "
                          f"points ({', '.join(checked)}).")
     _check_png(path)
+    Figure, FigureCanvasAgg = _matplotlib()
     figure = Figure(figsize=(WIDTH_INCHES, 4.2), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     ax = figure.subplots()
