@@ -110,6 +110,7 @@ class Task:
 #: ListOps: 24,000 generated expressions, 1/12 each held out for validation and test.
 _LISTOPS_HELD_OUT = 1 / 12
 
+#: The five tasks by name, in the order ``seqzoo reproduce c6`` records them.
 TASKS: dict[str, Task] = {
     t.name: t
     for t in [
