@@ -322,8 +322,9 @@ def advice(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
         rows: :func:`leaderboard_rows`.
 
     Returns:
-        ``{"best": name, "start_with": name, "within": the margin used,
-        "sentence": ...}``, or ``None`` without a tested row.
+        A dict with ``best`` (the best test mean's architecture), ``start_with``
+        (the cheapest within its interval), ``within`` (the margin used) and
+        ``sentence``; ``None`` without a tested row.
 
     Example:
 
