@@ -7,6 +7,7 @@ seqzoo summary NAME [--set ARG=VALUE ...] [--line-length N]
 seqzoo compare MODEL [MODEL ...] [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
 seqzoo tune MODEL [MODEL ...] [--trials N] [--epochs N] [--data PATH] [--seeds S ...] ...
 seqzoo reproduce {c1,c2,c3,c4,c5} [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
+seqzoo reproduce c6 [--task T] [--plan] [--output DIR]
 seqzoo --version
 seqzoo results DIR [--csv] [--top N] [--output DIR]
 seqzoo export RUN_DIR [--trial best|ID] -o PATH --format {keras,saved_model,onnx} [--overwrite]
@@ -256,10 +257,34 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     return _run_comparison(args, lambda: tune(args.models, **options))
 
 
+#: What C6 fixes per task: ``reproduce c6`` refuses these options.
+_C6_FIXED = ("epochs", "batch_size", "encoding", "vocab_size", "max_length", "data", "limit",
+             "seeds", "seed", "learning_rate", "protocol", "patience", "class_weight", "test",
+             "validation", "format", "columns", "text_column", "label_column", "file_encoding",
+             "keep", "takeover_after")
+
+
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from keras_seqzoo.comparison import reproduce
 
-    return _run_comparison(args, lambda: reproduce(args.experiment, **_run_options(args)))
+    if args.experiment != "c6":
+        if args.task is not None or args.plan:
+            raise ValueError(f"--task and --plan are for c6 (five tasks); {args.experiment} "
+                             "is one comparison. Leave them out.")
+        return _run_comparison(args, lambda: reproduce(args.experiment, **_run_options(args)))
+    fixed = [f"--{k.replace('_', '-')}" for k in _C6_FIXED if getattr(args, k, None) is not None]
+    fixed += ["--optimizer"] if args.optimizer != "adam" else []
+    fixed += ["--overwrite"] if args.overwrite else []
+    if fixed:
+        raise ValueError(f"c6 runs every task with its recorded budget (see --plan); "
+                         f"{', '.join(fixed)} cannot change it. Leave them out (--task, "
+                         "--output and --quiet are allowed).")
+    options = {"task": args.task, "plan": args.plan, "output_dir": args.output,
+               "verbose": 0 if args.quiet else 2}
+    if args.plan:
+        print(reproduce("c6", **options))
+        return 0
+    return _run_comparison(args, lambda: reproduce("c6", **options))
 
 
 def _cmd_results(args: argparse.Namespace) -> int:
@@ -345,9 +370,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "reproduce",
-        help="run one of the recorded comparisons (c1-c4: the slides'; c5: every architecture)",
+        help="run one of the recorded comparisons (c1-c4: the slides'; c5: every architecture; "
+             "c6: every architecture tuned on five tasks)",
     )
-    p.add_argument("experiment", choices=("c1", "c2", "c3", "c4", "c5"))
+    p.add_argument("experiment", choices=("c1", "c2", "c3", "c4", "c5", "c6"))
+    p.add_argument("--task", default=None, metavar="T",
+                   help="c6 only: one task (imdb, 20newsgroups, reuters_r8, sms_spam, "
+                        "listops; default: all, in turn); running again resumes it")
+    p.add_argument("--plan", action="store_true",
+                   help="c6 only: print the tasks, their sizes and the budget; train nothing")
     _add_run_options(p, defaults_from_experiment=True)
     p.set_defaults(run=_cmd_reproduce)
 

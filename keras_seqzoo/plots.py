@@ -549,3 +549,193 @@ def _save(figure: Any, path: str | os.PathLike) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png", dpi=DPI)
     return path
+
+
+# -- C6: tuning budgets and the Pareto front (appended; see keras_seqzoo.comparison.leaderboard)
+
+
+def _log_seconds_axis(ax: Any) -> None:
+    """A log-scale seconds axis, ticks at 1, 2 and 5 times a power of ten ("20 s")."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick_seconds(v)))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _curves_of(curves: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    if not isinstance(curves, Mapping) or not curves:
+        raise ValueError("plot_expected_max: `curves` must be a non-empty dict architecture -> "
+                         "{'trials': [...], 'expected': [...], 'seconds': [...] or None} "
+                         f"(leaderboard.expected_max_curve). Received: curves={curves!r}")
+    checked = {}
+    for label, curve in curves.items():
+        trials = list(curve.get("trials") or []) if isinstance(curve, Mapping) else []
+        expected = list(curve.get("expected") or []) if isinstance(curve, Mapping) else []
+        if not trials or len(trials) != len(expected):
+            raise ValueError(f"plot_expected_max: curves[{label!r}] needs 'trials' and "
+                             "'expected' of the same non-zero length. Received: "
+                             f"{curve!r}")
+        seconds = curve.get("seconds")
+        checked[str(label)] = {"trials": trials, "expected": expected,
+                               "seconds": list(seconds) if seconds else None}
+    return checked
+
+
+def plot_expected_max(
+    curves: Mapping[str, Mapping[str, Any]],
+    path: str | os.PathLike,
+    *,
+    title: str | None = None,
+    score_label: str = "expected best validation accuracy",
+) -> Path:
+    """Draws each architecture's expected best validation score against its tuning budget.
+
+    Left: against the number of search trials; right: against the tuning seconds
+    those trials cost (log scale). Curves that cross show where the ranking
+    changes with the budget (Dodge et al., 2019). An architecture whose trials
+    were not timed is left out of the right panel, which says so.
+
+    Args:
+        curves: architecture -> ``{"trials": [1..N], "expected": [...],
+            "seconds": [...] or None}``
+            (:func:`keras_seqzoo.comparison.leaderboard.expected_max_curve`).
+        path: the PNG file to write; parent folders are created.
+        title: the figure's title.
+        score_label: the y axis label.
+
+    Returns:
+        The path of the PNG file.
+
+    Example:
+
+    ```python
+    from keras_seqzoo.plots import plot_expected_max
+    plot_expected_max({"bilstm": {"trials": [1, 2], "expected": [0.80, 0.83],
+                                  "seconds": [300.0, 600.0]}}, "budget.png")
+    ```
+    """
+    Figure, FigureCanvasAgg = _matplotlib()
+    checked = _curves_of(curves)
+    _check_png(path)
+    figure = Figure(figsize=(WIDTH_INCHES, 3.9), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    left, right = figure.subplots(1, 2, sharey=True)
+    timed = 0
+    for index, (label, curve) in enumerate(checked.items()):
+        style = {"color": f"C{index % 10}", "marker": "o", "markersize": 3,
+                 "linestyle": "-" if index < 10 else "--", "label": label}
+        left.plot(curve["trials"], curve["expected"], **style)
+        if curve["seconds"]:
+            right.plot(curve["seconds"], curve["expected"], **style)
+            timed += 1
+    left.set_xlabel("search trials", fontsize=8.5)
+    left.set_ylabel(score_label, fontsize=8.5)
+    right.set_xlabel("tuning seconds (log scale)", fontsize=8.5)
+    if timed:
+        _log_seconds_axis(right)
+    else:
+        right.text(0.5, 0.5, "the search trials\nwere not timed", ha="center",
+                   va="center", transform=right.transAxes, fontsize=9)
+        right.set_xticks([])
+    for ax in (left, right):
+        ax.tick_params(which="both", labelsize=7.5)
+        ax.grid(True, which="both", alpha=0.3)
+    left.xaxis.get_major_locator().set_params(integer=True)
+    figure.legend(*left.get_legend_handles_labels(), loc="outside right center", fontsize=7.5)
+    figure.suptitle(_wrap(title or "Expected best validation score against the tuning budget"),
+                    fontsize=10)
+    return _save(figure, path)
+
+
+def _pareto_points(points: Any) -> dict[str, tuple[float, float, float | None]]:
+    """label -> (seconds, score, std or None), checked."""
+    from keras_seqzoo._values import is_finite
+
+    shape = "a non-empty dict architecture -> {'seconds': s, 'score': v, 'std': sd}"
+    if not isinstance(points, Mapping) or not points:
+        raise ValueError(f"plot_pareto: `points` must be {shape}. Received: points={points!r}")
+    checked = {}
+    for label, value in points.items():
+        keys = set(value) if isinstance(value, Mapping) else set()
+        if "seconds" not in keys or "score" not in keys:
+            raise ValueError(f"plot_pareto: `points` must be {shape}; points[{label!r}] is "
+                             f"{value!r}.")
+        std = value.get("std")
+        checked[str(label)] = (_positive_numbers(label, "seconds", value["seconds"])[0],
+                               float(value["score"]),
+                               float(std) if is_finite(std) else None)
+    return checked
+
+
+def plot_pareto(
+    points: Mapping[str, Mapping[str, Any]],
+    path: str | os.PathLike,
+    *,
+    front: Sequence[str] = (),
+    title: str | None = None,
+    score_label: str = "test accuracy",
+    seconds_label: str = "seconds per epoch (log scale)",
+) -> Path:
+    """Draws each architecture's test score against its seconds, the Pareto front marked.
+
+    Up is better, left is cheaper; the front (no other architecture is both
+    faster and better, :func:`keras_seqzoo.comparison.leaderboard.pareto_front`)
+    is joined by a line and its points ringed. A score given with ``"std"`` gets
+    an error bar of one standard deviation.
+
+    Args:
+        points: architecture -> ``{"seconds": s, "score": v, "std": sd or None}``.
+        path: the PNG file to write; parent folders are created.
+        front: the architectures on the front, in order of seconds.
+        title: the figure's title.
+        score_label: the y axis label.
+        seconds_label: the x axis label.
+
+    Returns:
+        The path of the PNG file.
+
+    Example:
+
+    ```python
+    from keras_seqzoo.plots import plot_pareto
+    plot_pareto({"fasttext": {"seconds": 2.0, "score": 0.90},
+                 "bilstm": {"seconds": 40.0, "score": 0.89}}, "pareto.png", front=["fasttext"])
+    ```
+    """
+    checked = _pareto_points(points)
+    unknown = [f for f in front if f not in checked]
+    if unknown:
+        raise ValueError(f"plot_pareto: front names {unknown}, which are not among the "
+                         f"points ({', '.join(checked)}).")
+    _check_png(path)
+    Figure, FigureCanvasAgg = _matplotlib()
+    figure = Figure(figsize=(WIDTH_INCHES, 4.2), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    ax = figure.subplots()
+    for label, (seconds, score, std) in checked.items():
+        on_front = label in front
+        ax.errorbar([seconds], [score], yerr=[std] if std else None, fmt="o",
+                    color="C3" if on_front else "C7", ecolor="0.6", capsize=2, zorder=3)
+        ax.annotate(label, (seconds, score), textcoords="offset points", xytext=(5, 4),
+                    fontsize=7.5, color="C3" if on_front else "0.25")
+    if front:
+        xs = [checked[f][0] for f in front]
+        ys = [checked[f][1] for f in front]
+        ax.plot(xs, ys, "-", color="C3", linewidth=1.2, zorder=2, drawstyle="steps-post",
+                label="Pareto front (the best score at each cost)")
+        ax.scatter(xs, ys, s=90, facecolors="none", edgecolors="C3", zorder=4)
+        ax.legend(fontsize=8, loc="lower right")
+    _log_seconds_axis(ax)
+    ax.set_xlabel(seconds_label, fontsize=8.5)
+    ax.set_ylabel(score_label, fontsize=8.5)
+    ax.tick_params(which="both", labelsize=7.5)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.margins(x=0.15, y=0.12)
+    figure.suptitle(_wrap(title or "Test score against seconds, the Pareto front marked"),
+                    fontsize=10)
+    return _save(figure, path)
+
+
+__all__ += ["plot_expected_max", "plot_pareto"]

@@ -376,7 +376,8 @@ class CatalogueDirective(SphinxDirective):
     """``.. seqzoo-catalogue::``: every registered builder and preset."""
 
     has_content = False
-    option_spec = {"pattern": directives.unchanged, "builders-only": directives.flag}
+    option_spec = {"pattern": directives.unchanged, "builders-only": directives.flag,
+                   "c6-links": directives.flag}
 
     def run(self) -> list[nodes.Node]:
         import keras_seqzoo as zoo
@@ -384,6 +385,7 @@ class CatalogueDirective(SphinxDirective):
         names = zoo.list_models(
             self.options.get("pattern"), presets="builders-only" not in self.options
         )
+        links = "c6-links" in self.options
         rows = []
         for name in names:
             info = zoo.describe(name)
@@ -396,17 +398,29 @@ class CatalogueDirective(SphinxDirective):
             else:
                 kind = "builder"
                 reference = info.get("reference") or ""
-            rows.append(
-                [_literal(name), kind, ", ".join(info["tags"]), info["description"], reference]
-            )
+            row = [_literal(name), kind, ", ".join(info["tags"]), info["description"],
+                   reference]
+            if links:
+                row.append(_para(self._c6_link(name.partition(".")[0])))
+            rows.append(row)
         return [
             _table(
-                ["Name", "Kind", "Tags", "Description", "Slides"],
+                ["Name", "Kind", "Tags", "Description", "Slides"] + (["C6"] if links else []),
                 rows,
                 classes=["seqzoo-catalogue"],
-                widths=[26, 8, 14, 40, 20],
+                widths=[26, 8, 14, 40, 20] + ([10] if links else []),
             )
         ]
+
+    def _c6_link(self, builder: str) -> nodes.Node:
+        """A link to the builder's row of C6's rank table (``c6-<builder>``)."""
+        from sphinx import addnodes
+
+        link = addnodes.pending_xref(
+            "", refdomain="std", reftype="ref", reftarget=c6_label(builder),
+            refexplicit=True, refwarn=True, refdoc=self.env.docname)
+        link += nodes.inline(text="C6 results")
+        return link
 
 
 class ArgumentsDirective(SphinxDirective):
@@ -532,9 +546,11 @@ def copy_pasteable(command: str, width: int = 88) -> str:
 class seqzoo_figure(nodes.General, nodes.Element):
     """A PNG drawn at write time into the HTML output's ``_images/``.
 
-    Attributes: ``filename``, ``kind`` (``"history"``, ``"times"`` or ``"cost"``),
-    ``runs`` (label -> directory), ``times`` (label -> seconds) or ``results`` (label ->
-    seconds and accuracy), ``metrics``, ``title``, ``alt``.
+    Attributes: ``filename``, ``kind`` (``"history"``, ``"times"``, ``"cost"``,
+    ``"expected_max"`` or ``"pareto"``), ``runs`` (label -> directory), ``times`` (label ->
+    seconds), ``results`` (label -> seconds and accuracy), ``curves`` (label -> expected
+    best score per trial and seconds), ``points`` and ``front`` (label -> seconds and test
+    score; the Pareto front), ``metrics``, ``title``, ``alt``.
     """
 
 
@@ -552,6 +568,12 @@ def _draw(node: seqzoo_figure, path: Path) -> None:
         )
     elif node["kind"] == "cost":
         plots.plot_accuracy_vs_time(dict(node["results"]), path, title=node["title"])
+    elif node["kind"] == "expected_max":
+        plots.plot_expected_max(dict(node["curves"]), path, title=node["title"],
+                                score_label=node["score_label"])
+    elif node["kind"] == "pareto":
+        plots.plot_pareto(dict(node["points"]), path, front=list(node["front"]),
+                          title=node["title"], score_label=node["score_label"])
     else:
         plots.plot_epoch_times(
             dict(node["times"]), path, title=node["title"],
@@ -1144,6 +1166,295 @@ VALUE_KINDS = ("run", "history", "json", "re")
 _FORMAT = re.compile(r"^(%?)([<>^=]?[+ -]?[0-9]*,?(?:\.[0-9]+)?[dfegs]?)$")
 
 
+# --------------------------------------------------------------------------- C6
+
+
+def c6_label(builder: str) -> str:
+    """The label of an architecture's row in C6's rank table (the catalogue links to it)."""
+    return f"c6-{builder}"
+
+
+def _c6_directory(directive: SphinxDirective, task: str) -> tuple[Path, str]:
+    relative = Path(directive.config.seqzoo_runs_dir) / "c6" / task
+    shown = relative.as_posix() if relative.is_absolute() else f"docs/{relative.as_posix()}"
+    return Path(directive.env.srcdir) / relative, shown
+
+
+def _c6_board(directive: SphinxDirective, task: str) -> dict | None:
+    """The task's ``leaderboard.json``, or ``None`` when it is not recorded."""
+    from keras_seqzoo.comparison.leaderboard import LEADERBOARD_FILE
+
+    path = _c6_directory(directive, task)[0] / LEADERBOARD_FILE
+    directive.env.note_dependency(str(path))  # rebuilt when a recording appears
+    return _read_json(path) if path.is_file() else None
+
+
+def _bullets(items: Iterable[Sequence[Any]]) -> nodes.bullet_list:
+    """A bullet list of ``(label, text...)`` items, the label in bold."""
+    bullets = nodes.bullet_list()
+    for label, *parts in items:
+        item = nodes.list_item()
+        item += _para(nodes.strong(text=label), ": ", *parts)
+        bullets += item
+    return bullets
+
+
+def _hyperparameters(arguments: dict) -> str:
+    fixed = ("vocab_size", "max_length", "num_classes")
+    return ", ".join(f"{k}={v}" for k, v in arguments.items() if k not in fixed)
+
+
+def _sizes_text(data: dict) -> str:
+    parts = [f"{data.get(f'num_{s}'):,} {s}" for s in ("train", "validation", "test")
+             if isinstance(data.get(f"num_{s}"), int)]
+    text = " / ".join(parts)
+    if isinstance(data.get("num_classes"), int):
+        text += f", {data['num_classes']} classes"
+    lengths = (data.get("lengths") or {}).get("train")
+    if lengths:
+        text += (f"; training texts: median {lengths['median']:.0f} tokens, 90th percentile "
+                 f"{lengths['p90']:.0f}, {100 * lengths['truncated_fraction']:.1f} % longer "
+                 f"than {data.get('max_length')} tokens (cut, keeping their "
+                 f"{data.get('keep') or 'first'} tokens)")
+    return text
+
+
+class C6TaskDirective(SphinxDirective):
+    """``.. seqzoo-c6-task:: TASK``: one C6 task's budget, data, machine, leaderboard, figures.
+
+    Reads ``<seqzoo_runs_dir>/c6/TASK/leaderboard.json``
+    (``keras_seqzoo.comparison.c6.write_leaderboard``); without it, says plainly that the
+    task is not recorded and gives the command that records it.
+    """
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        from keras_seqzoo.comparison.c6 import TASKS
+
+        key = self.arguments[0].lower()
+        if key not in TASKS:
+            raise self.error(f"seqzoo-c6-task: unknown task {key!r}; one of {', '.join(TASKS)}")
+        task = TASKS[key]
+        board = _c6_board(self, key)
+        _, shown = _c6_directory(self, key)
+        command = f"seqzoo reproduce c6 --task {key}"
+        budget = (board or {}).get("budget") or task.budget()  # as recorded, when it is
+        items: list[Sequence[Any]] = [
+            ("Task", f"{task.title}. {task.note}"),
+            ("Data", _literal(f"load_data({task.source!r})"),
+             f", {task.max_length} tokens, vocabulary {task.vocab_size:,}, sound protocol "
+             "(best epoch on validation, test evaluated once per seed)."),
+            ("Sizes", _sizes_text(board["data"]) if board and board.get("data")
+             else f"{task.sizes} (planned)"),
+            ("Budget, the same for every architecture",
+             f"{budget['trials']} keras-tuner trials (random search) over the architecture's "
+             f"declared search space (below), each at most {budget['epochs']} epochs with "
+             f"early stopping after {budget['patience']} epochs without a better "
+             f"{budget['objective']}; the best trial's configuration is then trained with "
+             f"seeds {', '.join(map(str, budget['seeds']))}; batch {budget['batch_size']}."),
+        ]
+        if board is None:
+            result: list[nodes.Node] = [_bullets(items)]
+            admonition = nodes.admonition(classes=["seqzoo-not-recorded", "attention"])
+            admonition += nodes.title(text="Not recorded yet")
+            admonition += _para(
+                f"No architecture has been recorded on this task yet: there is no "
+                f"{shown}/leaderboard.json. Run ", _literal(command),
+                " (resumable: run it again after a stop and it continues where it stopped) "
+                f"and commit {shown}/ (its .gitignore leaves the weights out); the "
+                "leaderboard and figures are then drawn from it when these pages are built.")
+            result.append(admonition)
+            return result
+        items += self._recording(board)
+        result = [_bullets(items)]
+        rows = board.get("rows") or []
+        if not rows:
+            result.append(_para("The recording has no architecture with all its seeds yet."))
+            return result
+        result.append(self._table(board, rows))
+        from keras_seqzoo.comparison import leaderboard
+
+        said = leaderboard.advice(rows)
+        if said:
+            result.append(_para(nodes.strong(text="Advice: "), said["sentence"]))
+        result += self._figures(key, board, rows)
+        return result
+
+    def _recording(self, board: dict) -> list[Sequence[Any]]:
+        machine = board.get("machine") or {}
+        devices = ", ".join(machine.get("devices") or []) or "not recorded"
+        items: list[Sequence[Any]] = [("Machine", (
+            f"{machine.get('platform', '?')}, {machine.get('cores', '?')} cores, devices "
+            f"{devices}; Keras {machine.get('keras', '?')} on {machine.get('backend', '?')}"))]
+        sittings = board.get("sittings") or []
+        texts = [f"{s.get('started_at', '?')[:16]}-{(s.get('finished_at') or '?')[11:16]} UTC"
+                 f"{'' if s.get('finished') else ' (stopped)'}: "
+                 f"{_load_one(s['load']) if isinstance(s.get('load'), dict) else 'not measured'}"
+                 for s in sittings]
+        items.append((f"Sittings and load ({len(sittings)})", "; ".join(texts) or "not recorded"))
+        missing = board.get("missing") or []
+        status = ("complete: every registered architecture has its seeds" if not missing else
+                  f"partial: {', '.join(missing)} not recorded yet (run the command again "
+                  "to continue)")
+        items.append(("Status", status))
+        return items
+
+    def _table(self, board: dict, rows: list[dict]) -> nodes.Node:
+        metric = board.get("metric", "accuracy")
+        extras = list(board.get("extra_metrics") or [])
+        headers = ["Rank (val)", "Architecture", "Trials", "Seeds", f"Val {metric}",
+                   f"Test {metric}", "Test 95 % CI"]
+        headers += [f"Test {m}" for m in extras]
+        headers += ["Params", "s/epoch", "Tuning s", "Chosen hyperparameters"]
+        body = []
+        for r in rows:
+            test = _fmt_num(r.get("test_mean"))
+            if isinstance(r.get("test_std"), (int, float)):
+                test += f" ±\u00a0{r['test_std']:.4f}"
+            mean, half = r.get("test_mean"), r.get("test_ci95")
+            interval = (f"[{mean - half:.4f}, {mean + half:.4f}]"
+                        if isinstance(mean, (int, float)) and isinstance(half, (int, float))
+                        else "")
+            cells = [_fmt_num(r.get("rank")), _para(_literal(r["architecture"])),
+                     _fmt_num(r.get("trials")), _fmt_num(r.get("seeds")),
+                     _fmt_num(r.get("val_mean")), test, interval]
+            for m in extras:
+                value = _fmt_num(r.get(f"test_{m}"))
+                if isinstance(r.get(f"test_{m}_std"), (int, float)):
+                    value += f" ±\u00a0{r[f'test_{m}_std']:.4f}"
+                cells.append(value)
+            cells += [_fmt_num(r.get("params")), _fmt_num(r.get("seconds_per_epoch"), 2),
+                      _fmt_num(r.get("tuning_seconds"), 0),
+                      _hyperparameters(r.get("hyperparameters") or {})]
+            body.append(cells)
+        return _table(headers, body, title=(
+            f"Leaderboard, ranked by validation {metric} (mean over the seeds); test: mean ± "
+            "sample standard deviation over the seeds and the mean's 95 % interval (Student's "
+            "t); s/epoch: the chosen configuration's steady state; tuning s: the search "
+            "trials' seconds (empty when they were not timed)"),
+            classes=["seqzoo-comparison-table", "seqzoo-c6-leaderboard"])
+
+    def _figures(self, key: str, board: dict, rows: list[dict]) -> list[nodes.Node]:
+        from keras_seqzoo import plots
+        from keras_seqzoo.comparison import leaderboard
+
+        self.env.note_dependency(os.path.abspath(plots.__file__))
+        metric = board.get("metric", "accuracy")
+        figures: list[nodes.Node] = []
+        curves = {r["architecture"]: leaderboard.expected_max_curve(
+            r["search_scores"], r.get("search_seconds"))
+            for r in rows if any(isinstance(v, (int, float)) for v in r.get("search_scores") or [])}
+        if curves:
+            figures.append(seqzoo_figure(
+                filename=f"seqzoo-c6-{key}-expected-max.png", kind="expected_max",
+                curves=curves, score_label=f"expected best validation {metric}",
+                title=f"C6 {key}: expected best validation {metric} against the tuning budget",
+                alt=f"C6 {key}: each architecture's expected best validation {metric} after "
+                    "1 to K search trials (Dodge et al. 2019, from its K trials), against the "
+                    "number of trials (left) and the tuning seconds they cost (right, log "
+                    "scale).",
+                classes=["seqzoo-figure"]))
+        points = {r["architecture"]: {"seconds": r["seconds_per_epoch"], "score": r["test_mean"],
+                                      "std": r.get("test_std")}
+                  for r in rows if isinstance(r.get("seconds_per_epoch"), (int, float))
+                  and r["seconds_per_epoch"] > 0 and isinstance(r.get("test_mean"), (int, float))}
+        if points:
+            front = leaderboard.pareto_front(
+                {k: (v["seconds"], v["score"]) for k, v in points.items()})
+            figures.append(seqzoo_figure(
+                filename=f"seqzoo-c6-{key}-pareto.png", kind="pareto", points=points,
+                front=front, score_label=f"test {metric} (mean over the seeds)",
+                title=f"C6 {key}: test {metric} against seconds per epoch",
+                alt=f"C6 {key}: each architecture's test {metric} (mean, bars one standard "
+                    "deviation) against its seconds per epoch (log scale); the Pareto front "
+                    f"({', '.join(front)}) is joined and ringed.",
+                classes=["seqzoo-figure"]))
+        return figures
+
+
+class C6RanksDirective(SphinxDirective):
+    """``.. seqzoo-c6-ranks::``: every architecture's rank per C6 task, and the advice.
+
+    One row per registered architecture, each with the label ``c6-<builder>`` that the
+    catalogue links to; a task not recorded yet has an empty column.
+    """
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        import keras_seqzoo as zoo
+        from keras_seqzoo.comparison import leaderboard
+        from keras_seqzoo.comparison.c6 import TASKS
+
+        boards = {key: _c6_board(self, key) for key in TASKS}
+        recorded = {k: b.get("rows") or [] for k, b in boards.items() if b}
+        ranks = leaderboard.rank_table(recorded)
+        names = list(ranks) + [n for n in zoo.list_models() if n not in ranks]
+        body = []
+        for name in names:
+            target = nodes.target("", "", ids=[nodes.make_id(c6_label(name))],
+                                  names=[c6_label(name)])
+            self.state.document.note_explicit_target(target)
+            row: list[Any] = [_para(target, _literal(name))]
+            for key in TASKS:
+                value = (ranks.get(name) or {}).get(key)
+                row.append(_fmt_num(value, 1) if value is not None else "not recorded")
+            mean = (ranks.get(name) or {}).get("mean")
+            row.append(_fmt_num(mean, 2) if mean is not None else "")
+            body.append(row)
+        result: list[nodes.Node] = [_table(
+            ["Architecture", *TASKS, "Mean rank"], body,
+            title="Rank of each architecture's test mean per task (1 is best; ties share "
+                  "their mean rank)", classes=["seqzoo-c6-ranks"])]
+        advice = []
+        for key, rows in recorded.items():
+            said = leaderboard.advice(rows)
+            if said:
+                missing = boards[key].get("missing") or []  # type: ignore[union-attr]
+                partial = (f" (partial recording: {len(missing)} architectures not on it "
+                           "yet)" if missing else "")
+                advice.append((f"If your task is like {TASKS[key].title}",
+                               said["sentence"] + partial))
+        if advice:
+            result.append(_bullets(advice))
+        else:
+            result.append(_para("No task is recorded yet, so there is no rank and no advice "
+                                "on this page: each task's section gives the command that "
+                                "records it."))
+        return result
+
+
+class C6SpacesDirective(SphinxDirective):
+    """``.. seqzoo-c6-spaces::``: each architecture's declared search space (``describe``)."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        import keras_seqzoo as zoo
+
+        def value_text(spec: dict) -> str:
+            kind = spec.get("type")
+            if kind == "Boolean":
+                return "True or False"
+            if "values" in spec:
+                return "{" + ", ".join(str(v) for v in spec["values"]) + "}"
+            step = f" step {spec['step']}" if spec.get("step") else ""
+            scale = f", {spec['sampling']}" if spec.get("sampling") not in (None, "linear") \
+                else ""
+            return f"{spec.get('min_value')} to {spec.get('max_value')}{step}{scale}"
+
+        body = []
+        for name in zoo.list_models():
+            space = zoo.describe(name).get("search_space") or {}
+            text = "; ".join(f"{k}: {value_text(v)}" for k, v in space.items())
+            body.append([_para(_literal(name)), text or "(none declared)"])
+        return [_table(["Architecture", "Search space (seqzoo describe NAME)"], body,
+                       title="The search spaces every C6 search draws from",
+                       classes=["seqzoo-c6-spaces"], widths=[20, 80])]
+
+
 class DataValueError(ValueError):
     """A ``:seqzoo-value:`` specification that does not resolve to recorded data."""
 
@@ -1391,6 +1702,9 @@ def setup(app):
     app.add_directive("seqzoo-comparison", ComparisonDirective)
     app.add_directive("seqzoo-cli-help", CliHelpDirective)
     app.add_directive("seqzoo-load", LoadDirective)
+    app.add_directive("seqzoo-c6-task", C6TaskDirective)
+    app.add_directive("seqzoo-c6-ranks", C6RanksDirective)
+    app.add_directive("seqzoo-c6-spaces", C6SpacesDirective)
     skip = (skip_node, None)
     app.add_node(
         seqzoo_figure,

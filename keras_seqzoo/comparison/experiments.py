@@ -1,4 +1,5 @@
-"""The slides' comparisons (C1-C4) and :func:`reproduce`, which runs one of them."""
+"""The recorded comparisons (C1-C5 here, C6 in :mod:`~keras_seqzoo.comparison.c6`) and
+:func:`reproduce`, which runs one of them."""
 
 from __future__ import annotations
 
@@ -121,16 +122,24 @@ def reproduce(
     output_dir: str | os.PathLike | None = None,
     **overrides: Any,
 ):
-    """Runs one of the slides' comparisons (``"c1"`` .. ``"c5"``).
+    """Runs one of the recorded comparisons (``"c1"`` .. ``"c6"``).
+
+    ``"c6"`` is :func:`keras_seqzoo.comparison.c6.run_c6`: every registered
+    architecture tuned with the same budget on five tasks (``task=`` one of
+    them, ``plan=True`` only describes them), into ``docs/data/runs/c6/<task>/``
+    by default, resuming what is there.
 
     Args:
-        name: the experiment, see :data:`EXPERIMENTS`.
-        output_dir: the run directory (default ``runs/NAME``).
+        name: the experiment, see :data:`EXPERIMENTS`, or ``"c6"``.
+        output_dir: the run directory (default ``runs/NAME``; C6:
+            ``docs/data/runs/c6``).
         **overrides: any :func:`~keras_seqzoo.comparison.compare` argument (e.g.
-            ``epochs``, ``limit``, ``seeds``).
+            ``epochs``, ``limit``, ``seeds``); for C6, ``task``, ``plan``,
+            ``models`` and ``verbose``.
 
     Returns:
-        The :class:`~keras_seqzoo.comparison.Comparison`.
+        The :class:`~keras_seqzoo.comparison.Comparison`; for C6, task -> its
+        leaderboard (the plan's text with ``plan=True``).
 
     Raises:
         ValueError: an unknown experiment name.
@@ -146,9 +155,19 @@ def reproduce(
     from keras_seqzoo.comparison.runner import compare
 
     key = str(name).lower()
+    if key == "c6":
+        from keras_seqzoo.comparison.c6 import run_c6
+
+        unknown = sorted(set(overrides) - {"task", "plan", "models", "verbose"})
+        if unknown:
+            raise ValueError(f"reproduce('c6'): C6's budget is fixed per task; {unknown} "
+                             "cannot change it (allowed: task, plan, models, verbose, "
+                             "output_dir).")
+        return run_c6(output_dir=output_dir, **overrides)
     if key not in EXPERIMENTS:
         raise ValueError(
-            f"reproduce: unknown experiment {name!r}. Choose one of: {', '.join(EXPERIMENTS)}."
+            f"reproduce: unknown experiment {name!r}. Choose one of: "
+            f"{', '.join([*EXPERIMENTS, 'c6'])}."
         )
     experiment = EXPERIMENTS[key]
     options = {

@@ -1,0 +1,248 @@
+"""C6: the tasks as data, leaderboards from real tune folders, the budget estimators, figures."""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+
+import pytest
+
+from keras_seqzoo.comparison import leaderboard as lb
+from keras_seqzoo.comparison.c6 import TASKS, Task, plan_text, run_task
+
+# -- the estimators, with numbers computed by hand ----------------------------------------------
+
+
+@pytest.mark.one_backend
+def test_expected_max_dodge_by_hand():
+    # N = 2: with replacement, both draws are 0.8 with probability 1/4.
+    assert lb.expected_max([0.9, 0.8], 1) == pytest.approx(0.85)
+    assert lb.expected_max([0.9, 0.8], 2) == pytest.approx(0.8 / 4 + 0.9 * 3 / 4)
+    # N = 3, n = 2: weights 1/9, 3/9, 5/9.
+    assert lb.expected_max([0.7, 0.9, 0.8], 2) == pytest.approx((0.7 + 2.4 + 4.5) / 9)
+    # Many draws approach the best score; non-finite scores (failed trials) are left out.
+    assert lb.expected_max([0.7, 0.9, float("nan"), 0.8], 200) == pytest.approx(0.9, abs=1e-9)
+    # A loss: the expected minimum.
+    assert lb.expected_max([0.5, 0.3], 2, maximize=False) == pytest.approx(0.3 * 3 / 4 + 0.5 / 4)
+
+
+@pytest.mark.one_backend
+def test_expected_max_unbiased_by_hand():
+    # Without replacement, the pairs of {0.7, 0.8, 0.9} have maxima 0.8, 0.9, 0.9.
+    assert lb.expected_max([0.7, 0.8, 0.9], 2, method="unbiased") == pytest.approx(2.6 / 3)
+    assert lb.expected_max([0.7, 0.8, 0.9], 1, method="unbiased") == pytest.approx(0.8)
+    assert lb.expected_max([0.7, 0.8, 0.9], 3, method="unbiased") == pytest.approx(0.9)
+    # Dodge's estimate (with replacement) stays below the best at n = N.
+    assert lb.expected_max([0.7, 0.8, 0.9], 3) < 0.9
+
+
+@pytest.mark.one_backend
+@pytest.mark.parametrize("kwargs, message", [
+    ({"scores": [0.8], "n": 0}, "n must be an integer >= 1"),
+    ({"scores": [0.8, 0.9], "n": 3, "method": "unbiased"}, "1..2"),
+    ({"scores": [0.8], "n": 1, "method": "bootstrap"}, "method must be one of"),
+    ({"scores": [float("nan")], "n": 1}, "at least one finite number"),
+])
+def test_expected_max_refuses_bad_input(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        lb.expected_max(**kwargs)
+
+
+@pytest.mark.one_backend
+def test_expected_max_curve_in_trials_and_seconds():
+    curve = lb.expected_max_curve([0.9, 0.8], [10.0, 30.0])
+    assert curve["trials"] == [1, 2]
+    assert curve["expected"] == pytest.approx([0.85, 0.875])
+    assert curve["seconds"] == pytest.approx([20.0, 40.0])  # n times the mean trial
+    assert lb.expected_max_curve([0.9, 0.8], [None, None])["seconds"] is None
+
+
+@pytest.mark.one_backend
+def test_pareto_front_by_hand():
+    points = {"a": (1.0, 0.80), "b": (2.0, 0.85), "c": (3.0, 0.84), "d": (0.5, 0.70),
+              "e": (2.5, 0.85), "f": (float("nan"), 0.99)}
+    # c is slower and worse than b; e ties b's score but is slower; f has no time.
+    assert lb.pareto_front(points) == ["d", "a", "b"]
+    assert lb.pareto_front({"x": (1.0, 0.3), "y": (2.0, 0.2)}, maximize=False) == ["x", "y"]
+
+
+@pytest.mark.one_backend
+def test_rank_table_shares_ties_and_leaves_gaps():
+    boards = {
+        "one": [{"architecture": "x", "test_mean": 0.9}, {"architecture": "y", "test_mean": 0.8},
+                {"architecture": "z", "test_mean": 0.8}],
+        "two": [{"architecture": "y", "test_mean": 0.7}, {"architecture": "x", "test_mean": None}],
+    }
+    table = lb.rank_table(boards)
+    assert table["x"] == {"one": 1.0, "two": None, "mean": 1.0}
+    assert table["y"] == {"one": 2.5, "two": 1.0, "mean": 1.75}
+    assert table["z"] == {"one": 2.5, "two": None, "mean": 2.5}
+    assert list(table) == ["x", "y", "z"]
+
+
+# -- the tasks and the command line -------------------------------------------------------------
+
+
+@pytest.mark.one_backend
+def test_the_five_tasks_share_one_budget():
+    assert list(TASKS) == ["imdb", "20newsgroups", "reuters_r8", "sms_spam", "listops"]
+    budgets = {(t.trials, t.epochs, t.patience, t.seeds) for t in TASKS.values()}
+    assert budgets == {(8, 10, 2, (0, 1, 2))}
+    assert TASKS["imdb"].max_length == 400 and TASKS["imdb"].vocab_size == 20000
+    assert TASKS["sms_spam"].max_length == 64 and TASKS["sms_spam"].extra_metrics == ("f1",)
+    listops = TASKS["listops"]
+    assert listops.data_options["listops"] == {"size": 24000, "max_length": 500,
+                                               "max_depth": 10}
+    held = listops.data_options["validation_fraction"] * 24000
+    assert round(held) == 2000 and listops.data_options["test_fraction"] * 24000 == held
+
+
+@pytest.mark.one_backend
+def test_plan_prints_tasks_sizes_and_budget(capsys):
+    from keras_seqzoo.cli import main
+
+    assert main(["reproduce", "c6", "--plan", "--task", "listops"]) == 0
+    out = capsys.readouterr().out
+    assert "listops: ListOps" in out and "20,000 train / 2,000 validation / 2,000 test" in out
+    assert "8 trials x at most 10 epochs (patience 2), then seeds 0, 1, 2" in out
+    assert "imdb:" not in out
+    text = plan_text(models=["conv1d", "fasttext"])
+    assert "2 architectures (conv1d, fasttext)" in text
+    assert text.count("fits: 22 (at most 220 epochs)") == 5
+
+
+@pytest.mark.one_backend
+@pytest.mark.parametrize("argv, message", [
+    (["reproduce", "c6", "--epochs", "2"], "--epochs cannot change it"),
+    (["reproduce", "c6", "--task", "listop", "--plan"], "Did you mean 'listops'"),
+    (["reproduce", "c3", "--task", "listops"], "--task and --plan are for c6"),
+])
+def test_reproduce_c6_refuses_what_it_cannot_honour(argv, message, capsys, tmp_path):
+    from keras_seqzoo.cli import main
+
+    assert main([*argv, "--output", str(tmp_path / "out")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+# -- figures ------------------------------------------------------------------------------------
+
+
+@pytest.mark.one_backend
+def test_figures_are_written_and_refuse_bad_input(tmp_path):
+    from keras_seqzoo import plots
+
+    curves = {"a": lb.expected_max_curve([0.8, 0.85, 0.9], [10.0, 12.0, 11.0]),
+              "b": lb.expected_max_curve([0.7, 0.95], None)}
+    path = plots.plot_expected_max(curves, tmp_path / "budget.png", title="t")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+    points = {"a": {"seconds": 2.0, "score": 0.9, "std": 0.01}, "b": {"seconds": 9.0,
+                                                                   "score": 0.8}}
+    front = lb.pareto_front({k: (v["seconds"], v["score"]) for k, v in points.items()})
+    assert front == ["a"]
+    assert plots.plot_pareto(points, tmp_path / "pareto.png", front=front).exists()
+    with pytest.raises(ValueError, match="front names"):
+        plots.plot_pareto(points, tmp_path / "p2.png", front=["c"])
+    with pytest.raises(ValueError, match="same non-zero length"):
+        plots.plot_expected_max({"a": {"trials": [1, 2], "expected": [0.8]}}, tmp_path / "x.png")
+    assert not (tmp_path / "p2.png").exists() and not (tmp_path / "x.png").exists()
+
+
+# -- a real tune folder -------------------------------------------------------------------------
+
+
+TINY = Task("tiny", "tiny ListOps", "listops", max_length=32, vocab_size=20,
+            data_options={"listops": {"size": 200, "max_length": 32, "max_depth": 3},
+                          "use_cache": False},
+            trials=2, epochs=1, patience=1, seeds=(0, 1))
+MODELS = ["conv1d", "embedding_pooling"]
+
+
+@pytest.mark.slow
+def test_run_task_records_a_leaderboard_and_resumes(tmp_path):
+    directory = tmp_path / "tiny"
+    board = run_task(TINY, directory, models=MODELS, verbose=0)
+    saved = json.loads((directory / lb.LEADERBOARD_FILE).read_text(encoding="utf-8"))
+    assert saved["rows"] == json.loads(json.dumps(board["rows"]))
+    assert saved["complete"] is True and saved["missing"] == []
+    assert saved["budget"] == {"trials": 2, "epochs": 1, "patience": 1, "seeds": [0, 1],
+                               "batch_size": 32, "objective": "val_accuracy"}
+    data = saved["data"]
+    assert data["num_train"] + data["num_validation"] + data["num_test"] == 200
+    assert data["num_classes"] == 10 and data["max_length"] == 32
+    assert 0.0 <= data["lengths"]["train"]["truncated_fraction"] <= 1.0
+    assert saved["machine"]["cores"] >= 1 and saved["machine"]["backend"]
+    [sitting] = saved["sittings"]
+    assert sitting["finished"] is True and "loadavg_before" in sitting["load"]
+
+    tuned = json.loads((directory / "tuned.json").read_text(encoding="utf-8"))
+    assert sorted(r["architecture"] for r in saved["rows"]) == MODELS
+    for row in saved["rows"]:
+        name = row["architecture"]
+        assert row["trials"] == 2 and row["seeds"] == 2
+        assert row["hyperparameters"] == tuned[name]["arguments"]
+        # The search's scores are keras-tuner's, trial by trial.
+        scores = []
+        for path in sorted((directory / "search" / name).glob("trial_*/trial.json")):
+            scores.append(json.loads(path.read_text(encoding="utf-8"))["score"])
+        assert row["search_scores"] == pytest.approx(scores)
+        assert row["search_best"] == pytest.approx(max(scores))
+        # The test mean and spread are the seeds' run.json test accuracies.
+        tests = []
+        for path in directory.glob("trial_*/run.json"):
+            run = json.loads(path.read_text(encoding="utf-8"))
+            trial = json.loads((path.parent / "trial.json").read_text(encoding="utf-8"))
+            if trial["hyperparameters"]["values"]["architecture"] == name:
+                tests.append(run["test"]["accuracy"])
+        assert len(tests) == 2
+        assert row["test_mean"] == pytest.approx(statistics.fmean(tests))
+        assert row["test_std"] == pytest.approx(statistics.stdev(tests))
+        assert row["test_ci95"] == pytest.approx(12.706 * statistics.stdev(tests) / math.sqrt(2))
+        assert row["params"] > 0 and row["seconds_per_epoch"] > 0
+    assert [r["rank"] for r in saved["rows"]] == [1, 2]
+    assert saved["rows"][0]["val_mean"] >= saved["rows"][1]["val_mean"]
+
+    trials_before = sorted(p.name for p in directory.rglob("trial.json"))
+    again = run_task(TINY, directory, models=MODELS, verbose=0)  # resumes: nothing to train
+    assert sorted(p.name for p in directory.rglob("trial.json")) == trials_before
+    assert again["rows"] == board["rows"]
+    assert len(json.loads((directory / "sittings.json").read_text())) == 2
+
+
+@pytest.mark.slow
+def test_search_trials_reads_timed_searches(tmp_path):
+    """A search whose trials carry an EpochTimer and a HistoryExporter has seconds per trial."""
+    import keras_tuner
+
+    from keras_seqzoo import tuning
+    from keras_seqzoo.callbacks import EpochTimer, HistoryExporter
+
+    data = TINY.load()
+    hypermodel = tuning.HyperModel("embedding_pooling", vocab_size=data.vocab_size,
+                                   max_length=data.max_length, num_classes=data.num_classes)
+    tuner = keras_tuner.RandomSearch(hypermodel, objective="val_accuracy", max_trials=2,
+                                     seed=0, directory=str(tmp_path), project_name="search")
+    tuner.search(data.train, validation_data=data.validation, epochs=2, verbose=0,
+                 callbacks=[EpochTimer(verbose=0), HistoryExporter(tmp_path / "search")])
+    search = lb.search_trials(tmp_path / "search")
+    assert search["trials"] == 2 and search["objective"] == "val_accuracy"
+    assert all(s is not None and s > 0 for s in search["seconds"])
+    curve = lb.expected_max_curve(search["scores"], search["seconds"])
+    assert curve["seconds"][1] == pytest.approx(sum(search["seconds"]))
+
+
+@pytest.mark.one_backend
+def test_advice_is_the_cheapest_within_the_best_interval():
+    rows = [{"architecture": "bilstm", "test_mean": 0.90, "test_ci95": 0.01,
+             "seconds_per_epoch": 40.0},
+            {"architecture": "fasttext", "test_mean": 0.895, "test_ci95": 0.02,
+             "seconds_per_epoch": 2.0},
+            {"architecture": "conv1d", "test_mean": 0.85, "test_ci95": 0.01,
+             "seconds_per_epoch": 1.0}]
+    said = lb.advice(rows)
+    assert (said["best"], said["start_with"], said["within"]) == ("bilstm", "fasttext", 0.01)
+    assert "0.8950" in said["sentence"] and "40.0 s" in said["sentence"]
+    rows[1]["test_mean"] = 0.889  # outside [0.89, 0.91]: the best itself
+    assert lb.advice(rows)["start_with"] == "bilstm"
+    assert lb.advice([{"architecture": "x", "test_mean": None}]) is None
