@@ -3,7 +3,7 @@
 A comparison is a keras-tuner grid search over ``architecture`` x ``seed``:
 
 - :mod:`~keras_seqzoo.comparison.experiments`: the slides' comparisons
-  (:data:`EXPERIMENTS`, ``c1`` .. ``c4``) and :func:`reproduce`;
+  (:data:`EXPERIMENTS`, ``c1`` .. ``c5``; ``c6`` runs :mod:`~keras_seqzoo.comparison.c6`) and :func:`reproduce`;
 - :mod:`~keras_seqzoo.comparison.runner`: :func:`compare`, one trial per
   (model, seed), resumable and distributed the keras-tuner way; it orchestrates
   :mod:`~keras_seqzoo.comparison.oracle` (which pair next),
@@ -11,6 +11,9 @@ A comparison is a keras-tuner grid search over ``architecture`` x ``seed``:
   :mod:`~keras_seqzoo.comparison.distributed` (the chief and the workers);
 - :mod:`~keras_seqzoo.comparison.search`: :func:`tune`, one keras-tuner search
   per architecture with an equal budget, then the chosen configurations over seeds;
+- :mod:`~keras_seqzoo.comparison.c6` and :mod:`~keras_seqzoo.comparison.leaderboard`:
+  C6's five tasks tuned with equal budgets, their leaderboards, the expected best
+  validation score against the budget and the Pareto front;
 - :mod:`~keras_seqzoo.comparison.report`: the table (mean ± std over seeds) and
   figures, rebuilt from the directory (:func:`summarize`, :func:`write_report`).
 
