@@ -57,6 +57,18 @@ class Choice(Value):
         return value in self.values
 
 
+def _check_range(value: Int | Float) -> None:
+    """Raises a ``ValueError`` naming the class when ``value``'s bounds or sampling are off."""
+    kind = type(value).__name__
+    if value.min_value > value.max_value:
+        raise ValueError(
+            f"{kind} needs min_value <= max_value. Received: min_value={value.min_value}, "
+            f"max_value={value.max_value}"
+        )
+    if value.sampling not in ("linear", "log"):
+        raise ValueError(f"{kind} sampling must be 'linear' or 'log'. Received: {value.sampling!r}")
+
+
 @dataclasses.dataclass(frozen=True)
 class Int(Value):
     """An integer range, inclusive at both ends.
@@ -75,13 +87,7 @@ class Int(Value):
     sampling: str = "linear"
 
     def __post_init__(self):
-        if self.min_value > self.max_value:
-            raise ValueError(
-                f"Int needs min_value <= max_value. Received: min_value={self.min_value}, "
-                f"max_value={self.max_value}"
-            )
-        if self.sampling not in ("linear", "log"):
-            raise ValueError(f"Int sampling must be 'linear' or 'log'. Received: {self.sampling!r}")
+        _check_range(self)
 
     def contains(self, value: Any) -> bool:
         return isinstance(value, int) and self.min_value <= value <= self.max_value
@@ -104,13 +110,7 @@ class Float(Value):
     sampling: str = "linear"
 
     def __post_init__(self):
-        if self.min_value > self.max_value:
-            raise ValueError(
-                f"Float needs min_value <= max_value. Received: min_value={self.min_value}, "
-                f"max_value={self.max_value}"
-            )
-        if self.sampling not in ("linear", "log"):
-            raise ValueError(f"Float sampling must be 'linear' or 'log'. Received: {self.sampling!r}")
+        _check_range(self)
 
     def contains(self, value: Any) -> bool:
         return isinstance(value, (int, float)) and self.min_value <= value <= self.max_value

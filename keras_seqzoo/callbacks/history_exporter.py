@@ -22,7 +22,7 @@ import os
 import sys
 import weakref
 from pathlib import Path
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Callable, Iterable, Literal, Mapping
 
 import keras
 
@@ -485,8 +485,8 @@ class HistoryExporter(keras.callbacks.Callback):
         seed = metadata.get("seed")
         facts = {
             "model": self._describe_model(),
-            "batch_size": self._batch_size(),
-            "sequence_length": self._sequence_length(),
+            "batch_size": self._setting("batch_size", _runtime.batch_size_of),
+            "sequence_length": self._setting("sequence_length", _runtime.sequence_length_of),
             **_runtime.environment(),
             "seed": seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
         }
@@ -558,19 +558,15 @@ class HistoryExporter(keras.callbacks.Callback):
                             "records it without metadata.", error)
             return None
 
-    def _batch_size(self) -> Any:
-        if self.batch_size is not None:
-            return to_jsonable(self.batch_size)
-        if "batch_size" in self.metadata:
-            return self.metadata["batch_size"]
-        return _runtime.batch_size_of(self._model)
-
-    def _sequence_length(self) -> Any:
-        if self.sequence_length is not None:
-            return to_jsonable(self.sequence_length)
-        if "sequence_length" in self.metadata:
-            return self.metadata["sequence_length"]
-        return _runtime.sequence_length_of(self._model)
+    def _setting(self, name: str, of_model: Callable[[Any], Any]) -> Any:
+        """``name`` (``"batch_size"``, ``"sequence_length"``) as given, else from the
+        metadata, else what ``of_model`` reads off the model's input."""
+        given = getattr(self, name)
+        if given is not None:
+            return to_jsonable(given)
+        if name in self.metadata:
+            return self.metadata[name]
+        return of_model(self._model)
 
 
 def bind_trial(callbacks: Iterable[Any] | None, trial_id: str | None = None) -> None:

@@ -41,37 +41,37 @@ class Experiment:
     protocol: str = "slides"
 
 
+def _subword_lstms(name: str, *, epochs: int) -> Experiment:
+    """C1 and C2: T1 vs T2 on IMDB subwords, the same comparison for 10 or 50 epochs."""
+    return Experiment(
+        name,
+        f"{epochs} epochs: 1-layer vs 2-layer bidirectional LSTM on IMDB subwords (8k)",
+        ("bilstm.imdb_subwords8k", "stacked_bilstm.imdb_subwords8k"),
+        epochs=epochs,
+        batch_size=64,
+        data={"encoding": "subwords"},
+        note=f"Slides: '{epochs} Epochs: Accuracy / Loss Measurement' (T1 vs T2).",
+    )
+
+
+def _imdb_words(name: str, title: str, models: tuple[str, ...], **more: Any) -> Experiment:
+    """C3-C5: 10 epochs, batch size 32, on IMDB's 10,000 most frequent words, 120 tokens."""
+    data = {"encoding": "words", "vocab_size": 10000, "max_length": 120}
+    return Experiment(name, title, models, epochs=10, batch_size=32, data=data, **more)
+
+
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in [
-        Experiment(
-            "c1",
-            "10 epochs: 1-layer vs 2-layer bidirectional LSTM on IMDB subwords (8k)",
-            ("bilstm.imdb_subwords8k", "stacked_bilstm.imdb_subwords8k"),
-            epochs=10,
-            batch_size=64,
-            data={"encoding": "subwords"},
-            note="Slides: '10 Epochs: Accuracy / Loss Measurement' (T1 vs T2).",
-        ),
-        Experiment(
-            "c2",
-            "50 epochs: 1-layer vs 2-layer bidirectional LSTM on IMDB subwords (8k)",
-            ("bilstm.imdb_subwords8k", "stacked_bilstm.imdb_subwords8k"),
-            epochs=50,
-            batch_size=64,
-            data={"encoding": "subwords"},
-            note="Slides: '50 Epochs: Accuracy / Loss Measurement' (T1 vs T2).",
-        ),
-        Experiment(
+        _subword_lstms("c1", epochs=10),
+        _subword_lstms("c2", epochs=50),
+        _imdb_words(
             "c3",
             "Without LSTM vs with LSTM on IMDB words (10k vocabulary, length 120)",
             ("embedding_pooling.imdb_words10k", "bilstm.imdb_words10k_dense24"),
-            epochs=10,
-            batch_size=32,
-            data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
             note="Slides: 'Without LSTM / With LSTM', shown there on a headline data set.",
         ),
-        Experiment(
+        _imdb_words(
             "c4",
             "IMDB words: Embedding only vs LSTM vs GRU vs CNN",
             (
@@ -80,9 +80,6 @@ EXPERIMENTS: dict[str, Experiment] = {
                 "bigru.imdb_words10k",
                 "conv1d.imdb_words10k",
             ),
-            epochs=10,
-            batch_size=32,
-            data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
             note="Slides: Embedding-only ~5 s/epoch, LSTM ~43 s, GRU ~20 s, CNN ~6 s (2019 GPU).",
             reference_seconds={
                 "embedding_flatten.imdb_words10k": 5,
@@ -91,7 +88,7 @@ EXPERIMENTS: dict[str, Experiment] = {
                 "conv1d.imdb_words10k": 6,
             },
         ),
-        Experiment(
+        _imdb_words(
             "c5",
             "Every architecture at the slides' BiLSTM budget on IMDB words (3 seeds)",
             (
@@ -105,9 +102,6 @@ EXPERIMENTS: dict[str, Experiment] = {
                 "mingru.imdb_words10k",
                 "bigru_attention.imdb_words10k",
             ),
-            epochs=10,
-            batch_size=32,
-            data={"encoding": "words", "vocab_size": 10000, "max_length": 120},
             note="Not in the slides: the slides' IMDB-words models and today's architectures, "
                  "each within 5% of the BiLSTM's 172,941 parameters, 3 seeds each.",
             seeds=(0, 1, 2),

@@ -7,6 +7,8 @@ from typing import Any
 import keras
 from keras import ops
 
+from keras_seqzoo.layers._config import config_with
+
 __all__ = ["AttentionPooling", "TransformerEncoderBlock"]
 
 
@@ -93,14 +95,8 @@ class TransformerEncoderBlock(keras.layers.Layer):
         return input_shape
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "num_heads": self.num_heads,
-            "key_dim": self.key_dim,
-            "ff_dim": self.ff_dim,
-            "dropout": self.dropout,
-            "epsilon": self.epsilon,
-        }
+        return config_with(super().get_config(), self,
+                           "num_heads", "key_dim", "ff_dim", "dropout", "epsilon")
 
 
 @keras.saving.register_keras_serializable(package="keras_seqzoo")
@@ -161,4 +157,4 @@ class AttentionPooling(keras.layers.Layer):
         return (input_shape[0], input_shape[-1])
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "units": self.units}
+        return config_with(super().get_config(), self, "units")

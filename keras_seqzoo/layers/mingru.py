@@ -7,6 +7,8 @@ from typing import Any
 import keras
 from keras import ops
 
+from keras_seqzoo.layers._config import config_with
+
 __all__ = ["MinGRU", "min_gru_scan"]
 
 
@@ -178,11 +180,7 @@ class MinGRU(keras.layers.Layer):
         return (input_shape[0], width)
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "units": self.units,
-            "return_sequences": self.return_sequences,
-            "go_backwards": self.go_backwards,
-            "bidirectional": self.bidirectional,
-            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-        }
+        config = config_with(super().get_config(), self,
+                             "units", "return_sequences", "go_backwards", "bidirectional")
+        return {**config,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}

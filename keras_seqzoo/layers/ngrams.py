@@ -7,6 +7,8 @@ from typing import Any, Sequence
 import keras
 from keras import ops
 
+from keras_seqzoo.layers._config import config_with
+
 __all__ = ["HASH_PRIME", "HashedNgrams"]
 
 #: The hash's modulus, the largest prime below 2**16: every n-gram hash is in
@@ -109,9 +111,5 @@ class HashedNgrams(keras.layers.Layer):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype="int32")
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "vocab_size": self.vocab_size,
-            "num_buckets": self.num_buckets,
-            "orders": list(self.orders),
-        }
+        config = config_with(super().get_config(), self, "vocab_size", "num_buckets")
+        return {**config, "orders": list(self.orders)}

@@ -7,6 +7,8 @@ from typing import Any
 import keras
 from keras import ops
 
+from keras_seqzoo.layers._config import config_with
+
 __all__ = ["TokenAndPositionEmbedding"]
 
 
@@ -70,10 +72,5 @@ class TokenAndPositionEmbedding(keras.layers.Layer):
         return (*input_shape, self.embedding_dim)
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "vocab_size": self.vocab_size,
-            "max_length": self.max_length,
-            "embedding_dim": self.embedding_dim,
-            "mask_zero": self.mask_zero,
-        }
+        return config_with(super().get_config(), self,
+                           "vocab_size", "max_length", "embedding_dim", "mask_zero")
