@@ -13,7 +13,7 @@ with the results (``keras_seqzoo.machine.load_record``).
 
 Example::
 
-    KERAS_BACKEND=jax python benchmarks/protocol_cost.py --epochs 5 --seeds 0 1 \\
+    KERAS_BACKEND=jax python -m benchmarks.training.protocol_cost --epochs 5 --seeds 0 1 \\
         --json docs/data/benchmarks/protocol_cost.json
 """
 
