@@ -22,9 +22,11 @@ from pathlib import Path
 import keras
 import pytest
 
+from keras_seqzoo import comparison
 from keras_seqzoo.callbacks import read_history, read_run
 from keras_seqzoo.comparison import report, runner
 from keras_seqzoo.comparison.oracle import ComparisonOracle
+from tests._comparison_process import tiny_data
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tests" / "_comparison_process.py"
@@ -328,12 +330,16 @@ def _tune_processes(out: Path, port: int, workers: list[tuple[str, str | None]],
     chief = _start("chief", port, *args, extra_env=with_token(token))
     started = [(_start(tuner_id, port, *args, extra_env=with_token(given)), tuner_id)
                for tuner_id, given in workers]
-    outputs = []
-    for process, tuner_id in started:
-        outputs.append(_finish(process))
+    try:
+        outputs = [_finish(process) for process, _ in started]
+        chief_output = _finish(chief)
+    finally:
+        for process in [chief, *(p for p, _ in started)]:
+            if process.poll() is None:
+                process.kill()
+    for (process, tuner_id), output in zip(started, outputs):
         if tuner_id.startswith("worker"):
-            assert process.returncode == 0, outputs[-1][-3000:]
-    chief_output = _finish(chief)
+            assert process.returncode == 0, output[-3000:]
     assert chief.returncode == 0, chief_output[-3000:]
     return outputs, chief_output
 
@@ -391,15 +397,13 @@ def test_tune_chief_and_two_workers_search_each_model_then_train_the_seeds(tmp_p
         return
     # The same shape as a one-process tune of the same call.
     alone = tmp_path / "alone"
-    single = _start(None, port, str(alone), "1", "embedding_pooling,conv1d", "0",
-                    extra_env={"SEQZOO_TEST_TUNE": "2", "SEQZOO_TEST_SPLIT": "1"})
-    output = _finish(single)
-    assert single.returncode == 0, output[-3000:]
+    single = comparison.tune(["embedding_pooling", "conv1d"], trials=2, epochs=1, seeds=(0,),
+                             data=tiny_data(test=True), output_dir=alone, verbose=0)
     rows = json.loads((out / "comparison.json").read_text())["rows"]
-    alone_rows = json.loads((alone / "comparison.json").read_text())["rows"]
-    assert [sorted(r) for r in rows] == [sorted(r) for r in alone_rows]
-    assert sorted(r["model"] for r in rows) == sorted(r["model"] for r in alone_rows)
+    assert [sorted(r) for r in rows] == [sorted(r) for r in single.rows]
+    assert sorted(r["model"] for r in rows) == sorted(r["model"] for r in single.rows)
     assert sorted(_searches(alone)) == sorted(searches)
+    assert set(_searches(alone)["conv1d"]["tuners"].values()) == {"tuner0"}
     # A chief started again over the same folder resumes: nothing is searched or trained.
     before = {name: sorted(s["trials"]) for name, s in searches.items()}
     again = _start("chief", port, str(out), "1", "embedding_pooling,conv1d", "0",

@@ -53,6 +53,7 @@ from keras_seqzoo import _atomic, _registry
 from keras_seqzoo._values import to_jsonable
 from keras_seqzoo.comparison import distributed
 from keras_seqzoo.comparison.report import Comparison
+from keras_seqzoo.comparison.trainer import check_trial_id
 from keras_seqzoo.comparison.runner import (
     CHIEF_TIMEOUT,
     RunSettings,
@@ -155,6 +156,9 @@ class _SearchTuner(keras_tuner.Tuner):
     def __init__(self, name: str, **kwargs: Any):
         super().__init__(**kwargs)
         self.search_name = name
+
+    def get_trial_dir(self, trial_id: str) -> str:
+        return super().get_trial_dir(check_trial_id(trial_id))  # it may come from a chief
 
     def on_trial_begin(self, trial: Any) -> None:
         if (distributed.distributed_role() == "worker"
@@ -318,6 +322,21 @@ def tune(
         verbose: as for :func:`~keras_seqzoo.comparison.compare`.
         overwrite: delete ``output_dir`` (only an empty folder or one holding a
             comparison or a keras-tuner project) and start over.
+
+    **Resume and several processes**: the same call again resumes (finished
+    searches from ``tuned.json``, an unfinished one from its keras-tuner
+    project). With keras-tuner's variables set, every process runs the same
+    call: the chief (``KERASTUNER_TUNER_ID=chief``) serves each model's search
+    in turn, then the seeds' comparison; the workers train the trials (see the
+    module docstring and the scaling guide)::
+
+        KERASTUNER_TUNER_ID=chief KERASTUNER_ORACLE_IP=127.0.0.1 \\
+            KERASTUNER_ORACLE_PORT=8000 seqzoo tune conv1d bilstm --trials 8 -o runs/t &
+        KERASTUNER_TUNER_ID=worker0 KERASTUNER_ORACLE_IP=127.0.0.1 \\
+            KERASTUNER_ORACLE_PORT=8000 seqzoo tune conv1d bilstm --trials 8 -o runs/t
+
+    Set ``KERAS_SEQZOO_ORACLE_TOKEN`` to the same secret in every process when
+    the chief's port can be reached by others.
 
     Returns:
         The :class:`~keras_seqzoo.comparison.Comparison` of the chosen
