@@ -117,16 +117,12 @@ class _SearchOracle(keras_tuner.oracles.RandomSearchOracle):
             self.stopped = True  # every trial handed out, or the space exhausted
         return trial
 
-    def _heard(self, trial_id: str) -> None:
-        self.contact.update({t: time.monotonic() for t, trial in self.ongoing_trials.items()
-                             if trial.trial_id == trial_id})
-
-    def update_trial(self, trial_id: str, metrics: Mapping[str, float], step: int = 0) -> Any:
-        self._heard(trial_id)
-        return super().update_trial(trial_id, metrics, step=step)
-
     def end_trial(self, trial: Any) -> None:
-        self._heard(trial.trial_id)
+        # A worker's last words before it asks again: a worker holding no trial and
+        # silent since is let go by wait_until_done (it died between two trials).
+        now = time.monotonic()
+        self.contact.update({t: now for t, held in self.ongoing_trials.items()
+                             if held.trial_id == trial.trial_id})
         return super().end_trial(trial)
 
     def done(self) -> bool:
