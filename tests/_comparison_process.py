@@ -8,6 +8,8 @@ single process according to keras-tuner's ``KERASTUNER_*`` variables. KILL,
 batch of that epoch of that trial (nothing can run afterwards). TAKEOVER sets
 ``compare(takeover_after=...)`` (seconds). The data are random token ids
 served by a ``keras.utils.PyDataset``, so no data loading and no TensorFlow.
+With ``SEQZOO_TEST_TUNE=N`` set, the process runs ``tune`` with N search trials per
+model instead of ``compare``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import types
 import keras
 import numpy as np
 
-from keras_seqzoo.comparison import compare
+from keras_seqzoo.comparison import compare, tune
 
 
 class _Batches(keras.utils.PyDataset):
@@ -96,10 +98,15 @@ def main() -> None:
             return original_run(self, trial, *args, **kwargs)
 
         ComparisonTuner.run_trial = run_trial
-    compare(models.split(","), seeds=[int(s) for s in seeds.split(",")],
-            data=tiny_data(test=os.environ.get("SEQZOO_TEST_SPLIT") == "1"),
-            epochs=int(epochs), output_dir=output, takeover_after=takeover, verbose=2,
-            protocol=os.environ.get("SEQZOO_TEST_PROTOCOL", "sound"))
+    options = {"takeover_after": takeover}
+    if os.environ.get("SEQZOO_TEST_TUNE"):
+        run, options = tune, {"trials": int(os.environ["SEQZOO_TEST_TUNE"])}
+    else:
+        run = compare
+    run(models.split(","), seeds=[int(s) for s in seeds.split(",")],
+        data=tiny_data(test=os.environ.get("SEQZOO_TEST_SPLIT") == "1"),
+        epochs=int(epochs), output_dir=output, verbose=2,
+        protocol=os.environ.get("SEQZOO_TEST_PROTOCOL", "sound"), **options)
 
 
 if __name__ == "__main__":

@@ -16,14 +16,17 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import keras
 import pytest
 
+from keras_seqzoo import comparison
 from keras_seqzoo.callbacks import read_history, read_run
 from keras_seqzoo.comparison import report, runner
 from keras_seqzoo.comparison.oracle import ComparisonOracle
+from tests._comparison_process import tiny_data
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tests" / "_comparison_process.py"
@@ -310,3 +313,125 @@ def _listening(port: int) -> set[str]:
     if not found:
         pytest.skip("no /proc/net/tcp to read the listening addresses from")
     return found
+
+
+# -- tune: the searches distributed too --------------------------------------------------
+
+
+def _tune_processes(out: Path, port: int, workers: list[tuple[str, str | None]],
+                    token: str | None = None) -> tuple[list[str], str]:
+    """A tune chief and its workers (id, token); returns the workers' and the chief's output."""
+    args = [str(out), "1", "embedding_pooling,conv1d", "0"]
+    env = {"SEQZOO_TEST_TUNE": "2", "SEQZOO_TEST_SPLIT": "1"}
+
+    def with_token(given: str | None) -> dict[str, str]:
+        return {**env, "KERAS_SEQZOO_ORACLE_TOKEN": given} if given else env
+
+    chief = _start("chief", port, *args, extra_env=with_token(token))
+    started = [(_start(tuner_id, port, *args, extra_env=with_token(given)), tuner_id)
+               for tuner_id, given in workers]
+    try:
+        outputs = [_finish(process) for process, _ in started]
+        chief_output = _finish(chief)
+    finally:
+        for process in [chief, *(p for p, _ in started)]:
+            if process.poll() is None:
+                process.kill()
+    for (process, tuner_id), output in zip(started, outputs):
+        if tuner_id.startswith("worker"):
+            assert process.returncode == 0, output[-3000:]
+    assert chief.returncode == 0, chief_output[-3000:]
+    return outputs, chief_output
+
+
+def _searches(out: Path) -> dict[str, dict]:
+    """Each search's trials (id -> trial.json) and the tuner id the chief gave each to."""
+    found = {}
+    for project in sorted((out / "search").iterdir()):
+        oracle = json.loads((project / "oracle.json").read_text())
+        trials = {p.parent.name: json.loads(p.read_text())
+                  for p in project.glob("trial_*/trial.json")}
+        found[project.name] = {"trials": trials, "tuners": oracle["tuners"]}
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("token", [None, "s3cret-token"])
+def test_tune_chief_and_two_workers_search_each_model_then_train_the_seeds(tmp_path, token):
+    out, port = tmp_path / "tuned", _free_port()
+    workers = [("worker0", token), ("worker1", token)]
+    if token:
+        workers.append(("intruder", "guess"))  # a worker with a wrong token is refused
+    outputs, chief_output = _tune_processes(out, port, workers, token)
+    if token:
+        assert "refused this worker" in outputs[2] and "PermissionError" in outputs[2], \
+            outputs[2][-2000:]
+    assert "tune: serving the search of embedding_pooling" in chief_output
+    assert "tune: serving the search of conv1d" in chief_output
+
+    searches = _searches(out)
+    assert sorted(searches) == ["conv1d", "embedding_pooling"]
+    ran_by = set()
+    for name, search in searches.items():
+        assert len(search["trials"]) == 2, name  # the budget, each trial once
+        assert all(t["status"] == "COMPLETED" for t in search["trials"].values()), name
+        assert {t["hyperparameters"]["values"]["seqzoo_search"]
+                for t in search["trials"].values()} == {name}
+        assert sorted(search["tuners"]) == sorted(t["trial_id"]
+                                                  for t in search["trials"].values())
+        ran_by |= set(search["tuners"].values())
+    assert ran_by == {"worker0", "worker1"}  # both workers ran search trials, nobody else
+
+    tuned = json.loads((out / "tuned.json").read_text())
+    assert sorted(tuned) == ["conv1d", "embedding_pooling"]
+    for name, choice in tuned.items():
+        best = searches[name]["trials"][f"trial_{choice['search_trial']}"]
+        assert choice["trials"] == 2 and choice["search_score"] == best["score"]
+        assert "seqzoo_search" not in choice["arguments"]
+    recorded = json.loads((out / "comparison.json").read_text())
+    assert recorded["arguments"] == {m: tuned[m]["arguments"] for m in tuned}
+    trials = _trials(out)
+    assert sorted(trials) == [("conv1d", 0), ("embedding_pooling", 0)]
+    assert all(t["status"] == "COMPLETED" for t in trials.values())
+    if token:
+        return
+    # The same shape as a one-process tune of the same call.
+    alone = tmp_path / "alone"
+    single = comparison.tune(["embedding_pooling", "conv1d"], trials=2, epochs=1, seeds=(0,),
+                             data=tiny_data(test=True), output_dir=alone, verbose=0)
+    rows = json.loads((out / "comparison.json").read_text())["rows"]
+    assert [sorted(r) for r in rows] == [sorted(r) for r in single.rows]
+    assert sorted(r["model"] for r in rows) == sorted(r["model"] for r in single.rows)
+    assert sorted(_searches(alone)) == sorted(searches)
+    assert set(_searches(alone)["conv1d"]["tuners"].values()) == {"tuner0"}
+    # A chief started again over the same folder resumes: nothing is searched or trained.
+    before = {name: sorted(s["trials"]) for name, s in searches.items()}
+    again = _start("chief", port, str(out), "1", "embedding_pooling,conv1d", "0",
+                   extra_env={"SEQZOO_TEST_TUNE": "2", "SEQZOO_TEST_SPLIT": "1"})
+    output = _finish(again)
+    assert again.returncode == 0, output[-3000:]
+    assert "tune: serving the search" not in output
+    assert {name: sorted(s["trials"]) for name, s in _searches(out).items()} == before
+    assert json.loads((out / "tuned.json").read_text()) == tuned
+    assert sorted(_trials(out)) == sorted(trials)
+
+
+@pytest.mark.slow
+def test_a_tune_worker_whose_chief_never_serves_the_next_search_fails_clearly(tmp_path):
+    """A chief that stops after its first search: the worker waits CHIEF_TIMEOUT, then fails."""
+    out, port = tmp_path / "tuned", _free_port()
+    args = [str(out), "1", "embedding_pooling,conv1d", "0"]
+    env = {"SEQZOO_TEST_TUNE": "1", "SEQZOO_TEST_SPLIT": "1"}
+    chief = _start("chief", port, *args, extra_env=env)
+    worker = _start("worker0", port, *args, extra_env=env)
+    try:
+        deadline = time.monotonic() + 300
+        while not (out / "tuned.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        chief.kill()  # gone between the two searches
+        output = _finish(worker)
+    finally:
+        _finish(chief, timeout=5)
+    assert worker.returncode != 0
+    assert "ConnectionError: tune: the chief oracle at 127.0.0.1" in output, output[-2000:]
+    assert "did not answer within 20 s" in output

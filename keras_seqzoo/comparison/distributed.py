@@ -19,11 +19,12 @@ reaches the port can claim trials, report metrics or rewrite a trial. So:
 from __future__ import annotations
 
 import collections
+import contextlib
 import hmac
 import ipaddress
 import os
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 __all__ = [
     "CHIEF_TIMEOUT",
@@ -32,6 +33,7 @@ __all__ = [
     "attach_token",
     "chief_address",
     "distributed_role",
+    "rpc_errors",
     "serve_oracle",
     "wait_for_chief",
     "wait_until_done",
@@ -78,22 +80,57 @@ def _token() -> str | None:
     return os.environ.get(TOKEN_ENV) or None
 
 
-def wait_for_chief(timeout: float) -> None:
-    """Raises ``ConnectionError`` when the chief oracle does not answer within ``timeout``."""
+def _no_chief(timeout: float, where: str) -> ConnectionError:
+    return ConnectionError(
+        f"{where}: the chief oracle at {chief_address()} (KERASTUNER_ORACLE_IP:"
+        f"KERASTUNER_ORACLE_PORT) did not answer within {timeout:.0f} s. Start the chief "
+        "first (the same command with KERASTUNER_TUNER_ID=chief), check that it is still "
+        "running, check the address and port, or unset KERASTUNER_ORACLE_IP to run in one "
+        "process."
+    )
+
+
+def wait_for_chief(timeout: float, *, where: str = "compare") -> None:
+    """Raises ``ConnectionError`` when the chief oracle does not answer within ``timeout``.
+
+    Args:
+        timeout: seconds to wait.
+        where: the function named in the error (``"compare"``, ``"tune"``).
+    """
     import grpc
 
     channel = grpc.insecure_channel(chief_address())
     try:
         grpc.channel_ready_future(channel).result(timeout=timeout)
     except grpc.FutureTimeoutError:
-        raise ConnectionError(
-            f"compare: the chief oracle at {chief_address()} (KERASTUNER_ORACLE_IP:"
-            f"KERASTUNER_ORACLE_PORT) did not answer within {timeout:.0f} s. Start the chief "
-            "first (the same command with KERASTUNER_TUNER_ID=chief), check the address and "
-            "port, or unset KERASTUNER_ORACLE_IP to run in one process."
-        ) from None
+        raise _no_chief(timeout, where) from None
     finally:
         channel.close()
+
+
+@contextlib.contextmanager
+def rpc_errors(where: str = "compare", timeout: float | None = None) -> Iterator[None]:
+    """Turns a worker's gRPC failures into the errors its users read.
+
+    ``UNAUTHENTICATED`` (the chief refused the token) becomes ``PermissionError``;
+    ``DEADLINE_EXCEEDED`` or ``UNAVAILABLE`` (no chief within the calls' ``timeout``,
+    see :func:`attach_token`) becomes ``ConnectionError``.
+    """
+    import grpc
+
+    try:
+        yield
+    except grpc.RpcError as error:
+        code = error.code()  # type: ignore[attr-defined]
+        if code == grpc.StatusCode.UNAUTHENTICATED:
+            raise PermissionError(
+                f"{where}: the chief at {chief_address()} refused this worker: "
+                f"set the same {TOKEN_ENV} as the chief's."
+            ) from None
+        if timeout is not None and code in (grpc.StatusCode.DEADLINE_EXCEEDED,
+                                            grpc.StatusCode.UNAVAILABLE):
+            raise _no_chief(timeout, where) from None
+        raise
 
 
 def _token_interceptor(token: str) -> Any:
@@ -166,15 +203,22 @@ def serve_oracle(oracle: Any, *, verbose: int = 1) -> Any:
     return server
 
 
-def attach_token(client: Any) -> None:
+def attach_token(client: Any, *, timeout: float | None = None) -> None:
     """Makes a worker's keras-tuner ``OracleClient`` send the token with every call.
 
     keras-tuner's client opens a plain channel; its stub is replaced by one on
     the same address whose calls carry :data:`TOKEN_METADATA`. Without
-    :data:`TOKEN_ENV` the client is left as it is.
+    :data:`TOKEN_ENV` and ``timeout`` the client is left as it is.
+
+    Args:
+        client: the tuner's ``oracle`` on a worker (keras-tuner's ``OracleClient``).
+        timeout: when given, no call waits longer than this many seconds for the
+            chief (keras-tuner's own client waits up to an hour); a call past it
+            raises ``grpc.RpcError`` (``DEADLINE_EXCEEDED``), which
+            :func:`rpc_errors` turns into ``ConnectionError``.
     """
     token = _token()
-    if not token or not hasattr(client, "stub"):
+    if (not token and timeout is None) or not hasattr(client, "stub"):
         return
     import grpc
 
@@ -187,8 +231,13 @@ def attach_token(client: Any) -> None:
 
     class AddToken(grpc.UnaryUnaryClientInterceptor):
         def intercept_unary_unary(self, continuation: Callable, details: Any, request: Any) -> Any:
-            metadata = [*(details.metadata or ()), (TOKEN_METADATA, token)]
-            return continuation(Details(details.method, details.timeout, metadata,
+            metadata = [*(details.metadata or ())]
+            if token:
+                metadata.append((TOKEN_METADATA, token))
+            deadline = details.timeout
+            if timeout is not None:
+                deadline = timeout if deadline is None else min(deadline, timeout)
+            return continuation(Details(details.method, deadline, metadata,
                                         details.credentials, details.wait_for_ready,
                                         getattr(details, "compression", None)), request)
 

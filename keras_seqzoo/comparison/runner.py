@@ -335,6 +335,21 @@ def _is_project(directory: Path) -> bool:
             or any(directory.glob("search/*/oracle.json")))
 
 
+def settings_from_call(where: str, call: Mapping[str, Any], **given: Any) -> RunSettings:
+    """:func:`settings_from_arguments` from a public function's own arguments.
+
+    ``compare`` and ``tune`` pass their ``locals()``: the names
+    :func:`settings_from_arguments` takes are picked from ``call``, then ``given``
+    overrides them.
+    """
+    import inspect
+
+    names = inspect.signature(settings_from_arguments).parameters
+    options = {k: v for k, v in call.items() if k in names and k != "where"}
+    options.update(given)
+    return settings_from_arguments(where=where, **options)
+
+
 def check_overwrite(directory: Path, where: str = "compare") -> None:
     """Refuses to delete a folder that is neither empty nor a comparison or keras-tuner project.
 
@@ -479,23 +494,13 @@ def _write_settings(settings: RunSettings, directory: Path, data: Any) -> None:
 
 
 def _search(tuner: ComparisonTuner) -> None:
-    import grpc
-
-    try:
-        with warnings.catch_warnings():
-            # The runner reports each epoch to the oracle (the trial's curves and the
-            # worker's sign of life); keras-tuner then warns that run_trial reported
-            # metrics itself.
-            warnings.filterwarnings("ignore", message="The use case of calling",
-                                    category=DeprecationWarning)
-            tuner.search()
-    except grpc.RpcError as error:
-        if error.code() == grpc.StatusCode.UNAUTHENTICATED:  # type: ignore[attr-defined]
-            raise PermissionError(
-                f"compare: the chief at {distributed.chief_address()} refused this worker: "
-                f"set the same {distributed.TOKEN_ENV} as the chief's."
-            ) from None
-        raise
+    with warnings.catch_warnings(), distributed.rpc_errors("compare"):
+        # The runner reports each epoch to the oracle (the trial's curves and the
+        # worker's sign of life); keras-tuner then warns that run_trial reported
+        # metrics itself.
+        warnings.filterwarnings("ignore", message="The use case of calling",
+                                category=DeprecationWarning)
+        tuner.search()
 
 
 def run(settings: RunSettings, output_dir: str | os.PathLike, *, data: Any = None,
@@ -660,12 +665,6 @@ def compare(
     print(result.table_markdown)
     ```
     """
-    settings = settings_from_arguments(
-        models, seeds=seed if seed is not None else seeds, epochs=epochs,
-        batch_size=batch_size, limit=limit, encoding=encoding, vocab_size=vocab_size,
-        max_length=max_length, source=source, compile_options=compile_options,
-        protocol=protocol, patience=patience, class_weight=class_weight,
-        data_options=data_options, data=data, title=title, experiment=experiment,
-        reference_seconds=reference_seconds, takeover_after=takeover_after, verbose=verbose,
-    )
+    settings = settings_from_call(
+        "compare", {**locals(), "seeds": seed if seed is not None else seeds})
     return run(settings, output_dir, data=data, overwrite=overwrite)

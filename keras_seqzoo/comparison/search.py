@@ -1,9 +1,9 @@
 """``tune``: one keras-tuner search per architecture, then the chosen configurations over seeds.
 
-Each architecture gets the same budget: a ``keras_tuner.RandomSearch`` of
-``trials`` trials over its declared search space
-(:class:`keras_seqzoo.tuning.HyperModel`), each trial at most ``epochs`` epochs
-with the same ``patience``, selected on the validation split. Each
+Each architecture gets the same budget: a random search of ``trials`` trials
+over its declared search space (:class:`keras_seqzoo.tuning.HyperModel`; the
+oracle is keras-tuner's ``RandomSearchOracle``), each trial at most ``epochs``
+epochs with the same ``patience``, selected on the validation split. Each
 architecture's chosen configuration is then trained over ``seeds`` by the
 comparison runner (:func:`~keras_seqzoo.comparison.runner.run`), which gives
 the same table as :func:`~keras_seqzoo.comparison.compare`.
@@ -14,11 +14,26 @@ In the output folder::
     DIR/tuned.json        each model's chosen configuration and its search score
     DIR/trial_*/, DIR/comparison.*   the seeds' comparison, as compare writes it
 
-Running the same call again resumes: finished searches are read back, an
-unfinished one continues, and the seeds' trials resume as compare's do. The
-seeds' part runs distributed as compare does (keras-tuner's ``KERASTUNER_*``
-variables), once the searches are done: run ``tune`` once in one process (or
-let it finish), then start the chief and the workers with the same command.
+**Resume**: running the same call again reads the finished searches back from
+``tuned.json``, continues an unfinished one from its keras-tuner project, and
+resumes the seeds' trials as compare does.
+
+**Several processes**: the same command with keras-tuner's variables
+(``KERASTUNER_TUNER_ID``, ``KERASTUNER_ORACLE_IP``, ``KERASTUNER_ORACLE_PORT``,
+and ``KERAS_SEQZOO_ORACLE_TOKEN`` for a shared secret), on keras-tuner's own
+distributed engine. The chief serves each architecture's search oracle in
+turn (through :func:`~keras_seqzoo.comparison.distributed.serve_oracle`: the
+given address only, the token checked), the workers take that search's trials
+(keras-tuner's ``OracleClient``), then all go on to the next architecture, and
+finally to the seeds' comparison, which runs as compare's does. Each search's
+space holds one fixed value, :data:`SEARCH_HP` (the model's name), by which a
+worker knows which search the chief serves: it waits while an earlier one is
+served, skips one already finished, and hands a trial of a later phase, taken
+in the moment the chief moved on, to that phase (keras-tuner gives a worker
+its unfinished trial back). Between two phases a worker waits at most
+:data:`~keras_seqzoo.comparison.distributed.CHIEF_TIMEOUT` seconds for the
+chief, then fails with ``ConnectionError``. The chief records which worker ran
+each trial (``oracle.json``'s ``tuners``).
 """
 
 from __future__ import annotations
@@ -27,6 +42,7 @@ import dataclasses
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -37,19 +53,23 @@ from keras_seqzoo import _atomic, _registry
 from keras_seqzoo._values import to_jsonable
 from keras_seqzoo.comparison import distributed
 from keras_seqzoo.comparison.report import Comparison
+from keras_seqzoo.comparison.trainer import check_trial_id
 from keras_seqzoo.comparison.runner import (
+    CHIEF_TIMEOUT,
     RunSettings,
     _class_weight,
     check_overwrite,
     load_run_data,
     run,
-    settings_from_arguments,
+    settings_from_call,
 )
 
-__all__ = ["TUNED_FILE", "tune"]
+__all__ = ["SEARCH_HP", "TUNED_FILE", "tune"]
 
 #: Each model's chosen configuration, in the output folder.
 TUNED_FILE = "tuned.json"
+#: The fixed hyperparameter in each search's space that names the model searched.
+SEARCH_HP = "seqzoo_search"
 
 
 def _hypermodel(name: str, settings: RunSettings, data: Any) -> Any:
@@ -73,33 +93,179 @@ def _hypermodel(name: str, settings: RunSettings, data: Any) -> Any:
     return tuning.HyperModel(name, compile_kwargs=options, **hyper, **fixed)
 
 
-def _search_one(name: str, settings: RunSettings, data: Any, folder: Path,
-                trials: int) -> dict[str, Any]:
-    """Runs (or resumes) one architecture's search; returns its chosen configuration."""
-    from keras_seqzoo import tuning
+class _SearchOracle(keras_tuner.oracles.RandomSearchOracle):
+    """keras-tuner's random search, plus what the chief needs to serve it in turn.
 
+    ``done()`` and ``silent_since()`` for
+    :func:`~keras_seqzoo.comparison.distributed.wait_until_done`, and
+    ``tuners`` (trial id -> the tuner id that took it, saved in ``oracle.json``).
+    """
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.tuners: dict[str, str] = {}
+        self.contact: dict[str, float] = {}
+        self.stopped = False
+
+    @keras_tuner.synchronized
+    def create_trial(self, tuner_id: str) -> Any:
+        self.contact[tuner_id] = time.monotonic()
+        trial = super().create_trial(tuner_id)
+        if trial.status == "RUNNING":
+            self.tuners[trial.trial_id] = tuner_id
+        elif trial.status == "STOPPED":
+            self.stopped = True  # every trial handed out, or the space exhausted
+        return trial
+
+    def end_trial(self, trial: Any) -> None:
+        # A worker's last words before it asks again: a worker holding no trial and
+        # silent since is let go by wait_until_done (it died between two trials).
+        now = time.monotonic()
+        self.contact.update({t: now for t, held in self.ongoing_trials.items()
+                             if held.trial_id == trial.trial_id})
+        return super().end_trial(trial)
+
+    def done(self) -> bool:
+        """Whether no trial runs or waits for a retry and no new one will be made."""
+        finished = self.stopped or len(self.trials) >= self.max_trials
+        return finished and not self.ongoing_trials and not self.get_state()["retry_queue"]
+
+    def silent_since(self, tuner_id: str, now: float) -> float:
+        """Seconds since ``tuner_id`` last talked to this oracle (0 when never)."""
+        return now - self.contact.get(tuner_id, now)
+
+    def get_state(self) -> dict[str, Any]:
+        return {**super().get_state(), "tuners": dict(self.tuners)}
+
+    def set_state(self, state: Mapping[str, Any]) -> None:
+        super().set_state(state)
+        self.tuners = dict(state.get("tuners", {}))
+
+
+class _OtherPhase(Exception):
+    """A worker was handed a trial of another phase: the chief moved on."""
+
+
+class _SearchTuner(keras_tuner.Tuner):
+    """keras-tuner's ``Tuner`` that, on a worker, runs only its own search's trials."""
+
+    def __init__(self, name: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.search_name = name
+
+    def get_trial_dir(self, trial_id: str) -> str:
+        return super().get_trial_dir(check_trial_id(trial_id))  # it may come from a chief
+
+    def on_trial_begin(self, trial: Any) -> None:
+        if (distributed.distributed_role() == "worker"
+                and trial.hyperparameters.values.get(SEARCH_HP) != self.search_name):
+            raise _OtherPhase()
+        super().on_trial_begin(trial)
+
+
+def _open_search(name: str, settings: RunSettings, data: Any, folder: Path, trials: int,
+                 role: str | None) -> _SearchTuner:
+    """One architecture's search: a new keras-tuner project, or the one in ``folder``."""
     objective, direction = settings.objective
-    hypermodel = _hypermodel(name, settings, data)
-    tuner = keras_tuner.RandomSearch(
-        hypermodel, objective=keras_tuner.Objective(objective, direction), max_trials=trials,
-        seed=settings.seeds[0], directory=os.fspath(folder), project_name=name,
-        overwrite=False,
-    )
+    tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "tuner0")
+    tuner_file_existed = (folder / name / f"{tuner_id}.json").exists()
+    oracle = _SearchOracle(objective=keras_tuner.Objective(objective, direction),
+                           max_trials=trials, seed=settings.seeds[0])
+    tuner = _SearchTuner(name, oracle=oracle, hypermodel=_hypermodel(name, settings, data),
+                         directory=os.fspath(folder), project_name=name, overwrite=False)
+    if role == "worker":
+        distributed.attach_token(tuner.oracle, timeout=CHIEF_TIMEOUT)
+        return tuner
+    if not tuner_file_existed and (folder / name / "oracle.json").exists():
+        tuner.oracle.reload()  # written under another tuner id (one process, or a chief)
+    marker = keras_tuner.HyperParameters()
+    marker.Fixed(SEARCH_HP, name)
+    tuner.oracle.update_space(marker)
+    return tuner
+
+
+def _fit_options(settings: RunSettings, data: Any) -> dict[str, Any]:
+    objective, direction = settings.objective
     callbacks = []
     if settings.patience is not None:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor=objective, mode=direction, patience=settings.patience))
-    class_weight = _class_weight(settings, data)
-    tuner.search(data.train, validation_data=data.validation, epochs=settings.epochs,
-                 callbacks=callbacks, class_weight=class_weight,
-                 verbose=1 if settings.verbose == 1 else 0)
+    return {"validation_data": data.validation, "epochs": settings.epochs,
+            "callbacks": callbacks, "class_weight": _class_weight(settings, data),
+            "verbose": 1 if settings.verbose == 1 else 0}
+
+
+def _serve(tuner: _SearchTuner, settings: RunSettings, trials: int) -> None:
+    """The chief: serves one search's oracle until its trials ended and its workers left."""
+    tuner.oracle.verbose = 0
+    tuner.save()
+    server = distributed.serve_oracle(tuner.oracle, verbose=settings.verbose)
+    try:
+        if settings.verbose:
+            print(f"tune: serving the search of {tuner.search_name} at "
+                  f"{distributed.chief_address()} ({trials} trials)", flush=True)
+        distributed.wait_until_done(tuner.oracle)
+    finally:
+        server.stop(grace=2)
+
+
+def _served(client: Any, name: str | None, order: list[str]) -> bool:
+    """A worker waits for its turn: whether the chief serves ``name``'s search.
+
+    ``False`` when the chief is past it (the search is finished). ``name=None``
+    waits for the seeds' comparison (whose space has no :data:`SEARCH_HP`).
+    """
+    while True:
+        served = client.get_space().values.get(SEARCH_HP)
+        if served is not None and served not in order:
+            raise ValueError(
+                f"tune: the chief serves the search of {served!r}, which is not among this "
+                f"worker's models {order}. Start every process with the same command.")
+        if served == name:
+            return True
+        if name is not None and (served is None or order.index(served) > order.index(name)):
+            return False
+        time.sleep(0.5)  # an earlier search is still being served
+
+
+def _work(settings: RunSettings, data: Any, folder: Path, trials: int,
+          missing: list[str]) -> None:
+    """A worker: takes the trials of every search the chief serves, until the seeds' part."""
+    order = list(settings.models)
+    distributed.wait_for_chief(CHIEF_TIMEOUT, where="tune")
+    client = None
+    with distributed.rpc_errors("tune", CHIEF_TIMEOUT):
+        for name in order:
+            if name not in missing and client is not None:
+                continue
+            tuner = _open_search(name, settings, data, folder, trials, "worker")
+            client = tuner.oracle
+            if name not in missing or not _served(client, name, order):
+                continue
+            if settings.verbose:
+                print(f"tune: taking trials of the search of {name}", flush=True)
+            try:
+                tuner.search(data.train, **_fit_options(settings, data))
+            except _OtherPhase:
+                continue  # the trial stays this worker's: its phase gives it back
+        _served(client, None, order)
+
+
+def _chosen(tuner: _SearchTuner, trials: int, objective: str) -> dict[str, Any]:
+    from keras_seqzoo import tuning
+
     best = tuner.oracle.get_best_trials(1)
     if not best:
-        raise RuntimeError(f"tune: the search of {name!r} ended without a scored trial; see "
-                           f"{os.fspath(folder / name)}.")
-    config = tuning.hyperparameters_to_arguments(best[0].hyperparameters, hypermodel)
-    return {"arguments": config["arguments"], "search_score": best[0].score,
-            "search_trial": best[0].trial_id, "objective": objective, "trials": trials}
+        raise RuntimeError(f"tune: the search of {tuner.search_name!r} ended without a scored "
+                           f"trial; see {tuner.project_dir}.")
+    config = tuning.hyperparameters_to_arguments(best[0].hyperparameters, tuner.hypermodel)
+    return to_jsonable({"arguments": config["arguments"], "search_score": best[0].score,
+                        "search_trial": best[0].trial_id, "objective": objective,
+                        "trials": trials})
+
+
+def _read_tuned(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def tune(
@@ -153,6 +319,21 @@ def tune(
         overwrite: delete ``output_dir`` (only an empty folder or one holding a
             comparison or a keras-tuner project) and start over.
 
+    **Resume and several processes**: the same call again resumes (finished
+    searches from ``tuned.json``, an unfinished one from its keras-tuner
+    project). With keras-tuner's variables set, every process runs the same
+    call: the chief (``KERASTUNER_TUNER_ID=chief``) serves each model's search
+    in turn, then the seeds' comparison; the workers train the trials (see the
+    module docstring and the scaling guide)::
+
+        KERASTUNER_TUNER_ID=chief KERASTUNER_ORACLE_IP=127.0.0.1 \\
+            KERASTUNER_ORACLE_PORT=8000 seqzoo tune conv1d bilstm --trials 8 -o runs/t &
+        KERASTUNER_TUNER_ID=worker0 KERASTUNER_ORACLE_IP=127.0.0.1 \\
+            KERASTUNER_ORACLE_PORT=8000 seqzoo tune conv1d bilstm --trials 8 -o runs/t
+
+    Set ``KERAS_SEQZOO_ORACLE_TOKEN`` to the same secret in every process when
+    the chief's port can be reached by others.
+
     Returns:
         The :class:`~keras_seqzoo.comparison.Comparison` of the chosen
         configurations: the same table as ``compare``'s. ``tuned.json`` in
@@ -160,8 +341,10 @@ def tune(
 
     Raises:
         UnknownModelError: a model name is not registered (nothing is trained).
-        ValueError: bad settings, or distributed variables set before the
-            searches finished.
+        ValueError: bad settings.
+        ConnectionError: a worker whose chief oracle does not answer within
+            ``CHIEF_TIMEOUT`` seconds (at the start, or between two searches).
+        PermissionError: a worker the chief refused (token).
 
     Example:
 
@@ -175,41 +358,34 @@ def tune(
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise ValueError(f"tune: trials must be an integer >= 1 (search trials per "
                          f"architecture). Received: trials={trials!r}")
-    settings = settings_from_arguments(
-        models, seeds=seeds, epochs=epochs, batch_size=batch_size, limit=limit,
-        encoding=encoding, vocab_size=vocab_size, max_length=max_length, source=source,
-        compile_options=compile_options, protocol=protocol, patience=patience,
-        class_weight=class_weight, data_options=data_options, data=data,
-        title=title or "tuned", experiment=None, reference_seconds=None,
-        takeover_after=takeover_after, verbose=verbose, where="tune",
-    )
+    settings = settings_from_call("tune", locals(), title=title or "tuned", experiment=None,
+                                  reference_seconds=None)
     directory = Path(output_dir)
     role = distributed.distributed_role()
     tuned_path = directory / TUNED_FILE
-    tuned: dict[str, Any] = {}
     if role is None and overwrite:
         check_overwrite(directory, where="tune")
-    elif tuned_path.exists():
-        tuned = json.loads(tuned_path.read_text(encoding="utf-8"))
+    tuned = {} if role is None and overwrite else _read_tuned(tuned_path)
     missing = [m for m in settings.models
                if m not in tuned or tuned[m].get("trials") != trials]
-    if missing and role is not None:
-        raise ValueError(
-            f"tune: the searches of {', '.join(missing)} are not finished in "
-            f"{os.fspath(directory)!r}; the searches run in one process. Run the same command "
-            "once without KERASTUNER_ORACLE_IP (it resumes what is there), then start the "
-            "chief and the workers to train the seeds."
-        )
-    if data is None and (missing or role != "chief"):
+    if data is None:
         data = load_run_data(settings)  # bad data fail here, before anything is written
     if role is None and overwrite and directory.exists():
         shutil.rmtree(directory)
-    for name in missing:
-        if verbose:
-            print(f"tune: searching {name} ({trials} trials, at most {settings.epochs} "
-                  "epochs each)", flush=True)
-        tuned[name] = to_jsonable(_search_one(name, settings, data, directory / "search",
-                                              trials))
+    searches = directory / "search"
+    if role == "worker":
+        _work(settings, data, searches, trials, missing)
+        tuned = _read_tuned(tuned_path)  # the chief wrote every search's choice
+    for name in missing if role != "worker" else ():
+        tuner = _open_search(name, settings, data, searches, trials, role)
+        if role == "chief":
+            _serve(tuner, settings, trials)
+        else:
+            if verbose:
+                print(f"tune: searching {name} ({trials} trials, at most {settings.epochs} "
+                      "epochs each)", flush=True)
+            tuner.search(data.train, **_fit_options(settings, data))
+        tuned[name] = _chosen(tuner, trials, settings.objective[0])
         directory.mkdir(parents=True, exist_ok=True)
         _atomic.write_text(tuned_path, json.dumps(tuned, indent=2) + "\n")
     chosen = {m: dict(tuned[m]["arguments"]) for m in settings.models}
