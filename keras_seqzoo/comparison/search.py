@@ -184,9 +184,14 @@ def _open_search(name: str, settings: RunSettings, data: Any, folder: Path, tria
     return tuner
 
 
-def _fit_options(settings: RunSettings, data: Any) -> dict[str, Any]:
+def _fit_options(settings: RunSettings, data: Any, project: Path) -> dict[str, Any]:
+    """``search()``'s arguments; every trial is timed and its history kept in its own
+    ``project/trial_<id>/`` (what ``results.trials_table`` and the C6 leaderboards read)."""
+    from keras_seqzoo.callbacks import EpochTimer, HistoryExporter
+
     objective, direction = settings.objective
-    callbacks = []
+    callbacks: list[keras.callbacks.Callback] = [
+        EpochTimer(verbose=0), HistoryExporter(project, overwrite=True)]
     if settings.patience is not None:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor=objective, mode=direction, patience=settings.patience))
@@ -245,7 +250,7 @@ def _work(settings: RunSettings, data: Any, folder: Path, trials: int,
             if settings.verbose:
                 print(f"tune: taking trials of the search of {name}", flush=True)
             try:
-                tuner.search(data.train, **_fit_options(settings, data))
+                tuner.search(data.train, **_fit_options(settings, data, folder / name))
             except _OtherPhase:
                 continue  # the trial stays this worker's: its phase gives it back
         _served(client, None, order)
@@ -384,7 +389,7 @@ def tune(
             if verbose:
                 print(f"tune: searching {name} ({trials} trials, at most {settings.epochs} "
                       "epochs each)", flush=True)
-            tuner.search(data.train, **_fit_options(settings, data))
+            tuner.search(data.train, **_fit_options(settings, data, searches / name))
         tuned[name] = _chosen(tuner, trials, settings.objective[0])
         directory.mkdir(parents=True, exist_ok=True)
         _atomic.write_text(tuned_path, json.dumps(tuned, indent=2) + "\n")
