@@ -32,6 +32,7 @@ __all__ = [
     "advice_table",
     "backend_speed",
     "fastest_backend",
+    "recorded_table",
     "write_table_module",
 ]
 
@@ -121,7 +122,18 @@ def write_table_module(table: Mapping[str, Any], path: str | Path, source: str) 
     Path(path).write_text(text)
 
 
-def _table() -> dict[str, Any]:
+def recorded_table() -> dict[str, Any]:
+    """The package's figures: :func:`advice_table` of the recorded twins table.
+
+    Returns:
+        ``{"device", "recordings", "architectures"}`` (see :func:`advice_table`).
+
+    Example:
+
+    ```python
+    keras_seqzoo.backend_speed.recorded_table()["recordings"][0]["recorded"]
+    ```
+    """
     import importlib
 
     return importlib.import_module(_TABLE_MODULE).TABLE
@@ -154,7 +166,7 @@ def backend_speed(name: str, table: Mapping[str, Any] | None = None) -> dict[str
     keras_seqzoo.backend_speed.backend_speed("bilstm")["fastest"]
     ```
     """
-    table = _table() if table is None else table
+    table = recorded_table() if table is None else table
     architecture = _architecture(name)
     entry = table["architectures"].get(architecture)
     if not entry or not entry["backends"]:
@@ -184,7 +196,7 @@ def advice_line(name: str, table: Mapping[str, Any] | None = None) -> str:
         PyTorch); tensorflow 1.14x; jax 2.23x (recording: 2 CPUs AMD EPYC,
         2026-11-27)"``, or ``"fastest recorded backend on CPU: not recorded"``.
     """
-    table = _table() if table is None else table
+    table = recorded_table() if table is None else table
     speed = backend_speed(name, table)
     head = f"fastest recorded backend on {table['device']}: "
     if speed is None:

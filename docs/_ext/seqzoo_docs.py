@@ -409,6 +409,42 @@ class CatalogueDirective(SphinxDirective):
         ]
 
 
+class BackendSpeedDirective(SphinxDirective):
+    """``.. seqzoo-backend-speed::``: per architecture, the fastest recorded Keras backend
+    and every backend's best epoch against plain PyTorch, from the package's copy of the
+    twins table (:mod:`keras_seqzoo.backend_speed`, what ``seqzoo describe`` says)."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        import keras_seqzoo as zoo
+        from keras_seqzoo import backend_speed
+
+        rows = []
+        for name in zoo.list_models():
+            speed = backend_speed.backend_speed(name)
+            if speed is None:
+                rows.append([_literal(name), "not recorded", ""])
+                continue
+            fastest = speed["backends"][speed["fastest"]]
+            rows.append([
+                _literal(name),
+                f"{speed['fastest']} ({fastest['best']:.2f} s/epoch)",
+                "; ".join(f"{backend} {row['ratio_best']:.2f}x"
+                          for backend, row in speed["backends"].items()),
+            ])
+        table = backend_speed.recorded_table()
+        sources = "; ".join(
+            f"{r['recorded']}, {r['cpus']} CPUs {r['processor']}"
+            + (f", GPU {r['gpu']}" if r.get("gpu") else "")
+            + {True: ", idle", False: ", busy"}.get(r.get("idle"), "") + f": {r['command']}"
+            for r in table["recordings"])
+        return [_table(["Architecture", f"Fastest recorded backend on {table['device']}",
+                        "Best epoch / plain PyTorch's"], rows,
+                       classes=["seqzoo-backend-speed"], widths=[24, 30, 46]),
+                _para(f"Recordings: {sources}.")]
+
+
 class ArgumentsDirective(SphinxDirective):
     """``.. seqzoo-arguments:: NAME``: a builder's (or preset's) arguments."""
 
@@ -1391,6 +1427,7 @@ def setup(app):
     app.add_directive("seqzoo-comparison", ComparisonDirective)
     app.add_directive("seqzoo-cli-help", CliHelpDirective)
     app.add_directive("seqzoo-load", LoadDirective)
+    app.add_directive("seqzoo-backend-speed", BackendSpeedDirective)
     skip = (skip_node, None)
     app.add_node(
         seqzoo_figure,
