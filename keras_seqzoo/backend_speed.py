@@ -114,11 +114,16 @@ def write_table_module(table: Mapping[str, Any], path: str | Path, source: str) 
     """
     import pprint
 
+    # One line per recording (their machine fields repeat), the rows as pprint lays them out.
+    recordings = "".join(f"    {recording!r},\n" for recording in table["recordings"])
+    architectures = pprint.pformat(dict(table["architectures"]), width=84, sort_dicts=True)
     text = (f'"""The recorded twins table behind :mod:`keras_seqzoo.backend_speed`.\n\n'
             f"Generated from ``{source}``\nby ``python -m benchmarks.training.torch_twins "
             f"--advice``; do not edit by hand.\n"
-            f'"""\n\nSOURCE = {source!r}\n'
-            f"TABLE = {pprint.pformat(dict(table), width=88, sort_dicts=True)}\n")
+            f'"""\n\nSOURCE = {source!r}\nDEVICE = {table["device"]!r}\n'
+            f"RECORDINGS = [\n{recordings}]\nARCHITECTURES = {architectures}\n"
+            "TABLE = {'device': DEVICE, 'recordings': RECORDINGS, "
+            "'architectures': ARCHITECTURES}\n")
     Path(path).write_text(text)
 
 
