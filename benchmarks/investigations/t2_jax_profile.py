@@ -28,6 +28,34 @@ Every piece runs in alternating rounds (the order reverses every round); reporte
 the median and best milliseconds, and each variant's ratio to ``scan``. The
 machine's load is stored with the figures (``keras_seqzoo.machine.load_record``).
 
+Findings (``docs/data/benchmarks/t2_jax_profile.txt``, 2026-12-02, and a first run of
+the same pieces that day, ``t2_jax_profile_run1.txt`` beside it; both on a busy machine, 1-minute load 7-11 on 2 cores shared
+with other work: every figure is noisy, only the ratios between candidates timed
+alternately in one process mean much):
+
+- The training step is the two bidirectional scans' forward and backward passes:
+  both layers' gradients took 178-386 ms of a 212-490 ms ``model.fit`` step; the
+  output layout (flips, stacks, transposes) 0.3-0.4 ms; the embedding, the dense head
+  and Adam the rest. The step is traced once (no recompiles).
+- The backward pass dominates: layer 1 (BiLSTM(64), return_sequences) forward 8-19 ms,
+  forward + backward 51-116 ms, 5-13x its forward; layer 2 (BiLSTM(32), last output)
+  5-17 ms and 22-96 ms.
+- The candidate kernel that does what torch's LSTM does (the input projection of all
+  steps in one matmul before the scan; a ``custom_vjp`` whose backward is one reverse
+  scan and the weights' gradients as one matmul each) does not measure faster: its
+  forward pass is 2.5-12x slower, both layers' gradients 1.12-1.44x slower by the
+  medians, ``model.fit`` 0.95x-1.43x (within the load's noise at best). On XLA's CPU
+  backend the hoisted matmul alone (12-32 ms) and the scan over its precomputed
+  projections (30-46 ms) each cost more than the whole scan with the small
+  projection inside each step (8-19 ms). So the package's kernel stays as it was
+  (``jax_scan.py`` unchanged) and the candidate lives here only.
+- What is left is XLA's CPU loop itself: a ``while`` over 120 steps of small matmuls
+  ((2, 32, 64) x (2, 64, 256)) and element-wise fusions, and in the backward pass the
+  transposed loop with three such matmuls a step, where torch runs oneDNN's fused
+  LSTM kernels. Closing it would take a fused LSTM kernel for XLA's CPU backend
+  (a custom call), not a rearrangement of the scan. Re-run on an idle machine to
+  confirm the ratios.
+
 Run:
 
 ```bash

@@ -434,15 +434,16 @@ class BackendSpeedDirective(SphinxDirective):
                           for backend, row in speed["backends"].items()),
             ])
         table = backend_speed.recorded_table()
-        sources = "; ".join(
-            f"{r['recorded']}, {r['cpus']} CPUs {r['processor']}"
-            + (f", GPU {r['gpu']}" if r.get("gpu") else "")
-            + {True: ", idle", False: ", busy"}.get(r.get("idle"), "") + f": {r['command']}"
-            for r in table["recordings"])
+        sources: list[Any] = ["Recordings: "]
+        for index, r in enumerate(table["recordings"]):
+            sources += ["; " if index else "", f"{r['recorded']}, {r['cpus']} CPUs "
+                        f"{r['processor']}" + (f", GPU {r['gpu']}" if r.get("gpu") else "")
+                        + {True: ", idle", False: ", busy"}.get(r.get("idle"), "") + ": ",
+                        _literal(r["command"])]
         return [_table(["Architecture", f"Fastest recorded backend on {table['device']}",
                         "Best epoch / plain PyTorch's"], rows,
                        classes=["seqzoo-backend-speed"], widths=[24, 30, 46]),
-                _para(f"Recordings: {sources}.")]
+                _para(*sources, ".")]
 
 
 class ArgumentsDirective(SphinxDirective):
