@@ -4,6 +4,9 @@ table's, and describe / the command line say which backend is fastest from them.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -128,3 +131,32 @@ def test_advice_only_needs_a_recording(monkeypatch, capsys):
     with pytest.raises(SystemExit, match="--advice-only needs --advice PATH and --json naming "
                                          "a recording; got --advice 'x.py', --json None"):
         torch_twins.main()
+
+
+@pytest.mark.slow
+def test_a_measured_run_writes_advice_the_package_reads(tmp_path):
+    # The path the full recording takes: measure (here --quick, JAX, one architecture the
+    # committed table lacks), write --json and --advice, and the written table advises it.
+    pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    advice, recording = tmp_path / "table.py", tmp_path / "t.json"
+    env = {**os.environ, "KERAS_SEQZOO_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1",
+           "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env.pop("KERAS_SEQZOO_IMDB", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.training.torch_twins", "--quick", "--configs", "jax",
+         "--models", "tcn", "--check-epochs", "0", "--json", str(recording),
+         "--advice", str(advice)], env=env, cwd=ROOT, capture_output=True, text=True,
+        timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"wrote the backend advice of {recording} to {advice}" in result.stdout
+    namespace: dict = {}
+    exec(compile(advice.read_text(), str(advice), "exec"), namespace)
+    table = namespace["TABLE"]
+    row = json.loads(recording.read_text())["rows"][0]
+    assert (row["architecture"], row["backend"], row["way"]) == ("tcn", "jax", "seqzoo")
+    assert backend_speed.advice_line("tcn", table).startswith(
+        f"fastest recorded backend on CPU: jax ({row['best']:.2f} s/epoch, "
+        f"{row['ratio_best']:.2f}x plain PyTorch) (recording: ")
+    assert backend_speed.advice_line("stacked_bilstm", table).endswith("not recorded")

@@ -221,6 +221,26 @@ def candidate_bidirectional_scan(original):
     return run
 
 
+def check_candidate(rng) -> float:
+    """The largest difference between :func:`lstm_scan`'s outputs and gradients and the
+    package's scan's (both return modes); raises when above 1e-4."""
+    import jax
+    import jax.numpy as jnp
+
+    x = jnp.asarray(rng.normal(size=(4, 7, 5)).astype("float32"))
+    weights = _weights(rng, 5, 3)
+    worst = 0.0
+    for return_sequences in (True, False):
+        results = [jax.value_and_grad(
+            lambda x, w, v=v: jnp.sum(jnp.sin(bidirectional(v, x, w, return_sequences))),
+            argnums=(0, 1))(x, weights) for v in VARIANTS]
+        for a, b in zip(*(jax.tree.leaves(r) for r in results)):
+            worst = max(worst, float(jnp.max(jnp.abs(a - b))))
+    if worst > 1e-4:
+        raise SystemExit(f"t2_jax_profile: the candidate kernel differs from the scan by {worst}")
+    return worst
+
+
 def pieces(variants, rng) -> dict:
     """name -> a function running one jitted piece (blocking until done)."""
     import jax
@@ -340,6 +360,7 @@ def main() -> None:
     import numpy as np
 
     rng = np.random.default_rng(0)
+    difference = check_candidate(rng)
     runs = pieces(args.variants, rng)
     fits, traces = keras_epochs(args.variants, args.steps, rng)
 
@@ -354,6 +375,8 @@ def main() -> None:
     lines = [f"{MODULE}: {args.rounds} alternating rounds; pieces: mean of {args.repeats} calls "
              f"a round, in ms; batch {BATCH}, {LENGTH} steps, float32, jitted",
              f"versions: {harness.versions()}",
+             "lstm_scan checked against scan first: largest difference of outputs and "
+             f"gradients {difference:.1e}",
              "",
              f"{'piece':<58} {'variant':<11} {'median':>9} {'best':>9} {'/ scan':>7}"]
     by_piece: dict[str, dict] = {}
