@@ -28,26 +28,29 @@ Every piece runs in alternating rounds (the order reverses every round); reporte
 the median and best milliseconds, and each variant's ratio to ``scan``. The
 machine's load is stored with the figures (``keras_seqzoo.machine.load_record``).
 
-Findings (``docs/data/benchmarks/t2_jax_profile.txt``, 2026-12-02, and a first run of
-the same pieces that day, ``t2_jax_profile_run1.txt`` beside it; both on a busy machine, 1-minute load 7-11 on 2 cores shared
-with other work: every figure is noisy, only the ratios between candidates timed
-alternately in one process mean much):
+Findings: three runs on 2026-12-02 (``docs/data/benchmarks/t2_jax_profile.txt``, the
+least loaded, and ``t2_jax_profile_run1.txt`` / ``_run2.txt`` beside it), all on a
+busy machine (1-minute load 1-11 on 2 cores shared with other work): every figure is
+noisy; the ranges below span the runs, and only ratios between candidates timed
+alternately in one process mean much.
 
 - The training step is the two bidirectional scans' forward and backward passes:
-  both layers' gradients took 178-386 ms of a 212-490 ms ``model.fit`` step; the
-  output layout (flips, stacks, transposes) 0.3-0.4 ms; the embedding, the dense head
-  and Adam the rest. The step is traced once (no recompiles).
+  both layers' gradients alone took 79-98 % of a ``model.fit`` step by the medians
+  (129 of 147 ms in the least loaded run); the output layout (flips, stacks,
+  transposes) 0.3-1.5 ms; the embedding, the dense head and Adam the rest. The step
+  is traced once (no recompiles).
 - The backward pass dominates: layer 1 (BiLSTM(64), return_sequences) forward 8-19 ms,
-  forward + backward 51-116 ms, 5-13x its forward; layer 2 (BiLSTM(32), last output)
+  forward + backward 35-116 ms, 3-13x its forward; layer 2 (BiLSTM(32), last output)
   5-17 ms and 22-96 ms.
 - The candidate kernel that does what torch's LSTM does (the input projection of all
   steps in one matmul before the scan; a ``custom_vjp`` whose backward is one reverse
-  scan and the weights' gradients as one matmul each) does not measure faster: its
-  forward pass is 2.5-12x slower, both layers' gradients 1.12-1.44x slower by the
-  medians, ``model.fit`` 0.95x-1.43x (within the load's noise at best). On XLA's CPU
-  backend the hoisted matmul alone (12-32 ms) and the scan over its precomputed
-  projections (30-46 ms) each cost more than the whole scan with the small
-  projection inside each step (8-19 ms). So the package's kernel stays as it was
+  scan and the weights' gradients as one matmul each; checked against the scan first)
+  does not measure faster: its forward pass is 1.9-12x slower, both layers' gradients
+  1.12-1.44x slower by the medians, ``model.fit`` 0.95-1.43x (0.97x in the least
+  loaded run: no gain beyond the noise). On XLA's CPU backend the hoisted matmul and
+  the scan over its precomputed projections together cost more than the whole scan
+  with the small projection inside each step (9.5 + 17.6 ms against 14.7 ms by the
+  medians of the least loaded run). So the package's kernel stays as it was
   (``jax_scan.py`` unchanged) and the candidate lives here only.
 - What is left is XLA's CPU loop itself: a ``while`` over 120 steps of small matmuls
   ((2, 32, 64) x (2, 64, 256)) and element-wise fusions, and in the backward pass the
@@ -55,6 +58,11 @@ alternately in one process mean much):
   LSTM kernels. Closing it would take a fused LSTM kernel for XLA's CPU backend
   (a custom call), not a rearrangement of the scan. Re-run on an idle machine to
   confirm the ratios.
+- The ratio to the plain PyTorch twin could not be measured on this machine that day:
+  ``torch_twins --configs jax --models stacked_bilstm --with-keras --sequences 1600
+  --rounds 3`` timed the twin at 51-336 s an epoch against JAX's 7-27 s (PyTorch's
+  two-thread barriers wait for descheduled threads on an overloaded CPU), a ratio of
+  0.04-0.19 that says nothing about an idle machine.
 
 Run:
 
