@@ -547,8 +547,12 @@ def describe(name: str) -> dict[str, Any]:
         A dict with ``name``, ``builder``, ``tags``, ``description``,
         ``reference``, ``arguments`` (each with ``default``, ``type``,
         ``allowed``, ``choices``; a preset's values are the defaults shown),
-        ``search_space`` and, for a preset, ``preset`` (its own metadata).
+        ``search_space``, ``backend_speed`` (the architecture's recorded speed on
+        each Keras backend, :func:`keras_seqzoo.backend_speed.backend_speed`; ``None``
+        when not recorded) and, for a preset, ``preset`` (its own metadata).
     """
+    from keras_seqzoo import backend_speed
+
     entry, preset = resolve(name)
     arguments = {}
     for arg_name, arg in entry.arguments.items():
@@ -565,6 +569,7 @@ def describe(name: str) -> dict[str, Any]:
         "reference": entry.reference,
         "arguments": arguments,
         "search_space": {k: v.to_dict() for k, v in entry.search_space.items()},
+        "backend_speed": backend_speed.backend_speed(name),
     }
     if preset is not None:
         result["preset"] = {
@@ -581,6 +586,8 @@ def describe(name: str) -> dict[str, Any]:
 
 def format_description(name: str) -> str:
     """Returns :func:`describe` as readable text (what ``seqzoo describe`` prints)."""
+    from keras_seqzoo import backend_speed
+
     info = describe(name)
     lines = [f"{info['name']}: {info['description']}"]
     if info["builder"] != info["name"]:
@@ -597,6 +604,7 @@ def format_description(name: str) -> str:
             lines.append(f"  reproduces: {preset['slide']}")
         if preset["data"]:
             lines.append("  data: " + ", ".join(f"{k}={v}" for k, v in preset["data"].items()))
+    lines.append(f"  {backend_speed.advice_line(name)}")
     lines.append("  arguments:")
     width = max(len(a) for a in info["arguments"]) if info["arguments"] else 0
     for arg_name, arg in info["arguments"].items():

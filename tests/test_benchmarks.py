@@ -372,6 +372,24 @@ def test_torch_twins_quick_runs_every_architecture_end_to_end(tmp_path):
     assert "M3 TCN" in text and "M5 BiGRU + attention" in text
 
 
+def test_t2_jax_profile_quick_times_every_piece_and_stores_the_load(tmp_path):
+    """The T2 investigation (issue 29): every piece with both kernels, model.fit with each and
+    with Keras' own layers, traced once each, and the load in the report."""
+    _needs("jax")
+    out = tmp_path / "out"
+    _run(tmp_path, "investigations.t2_jax_profile", "--quick", "--json", str(out / "p.json"),
+         "--text", str(out / "p.txt"))
+    report = _load(out / "p.json")
+    times = report["times"]
+    for piece in ("layer 1 BiLSTM(64) seq, forward+backward", "both layers, forward+backward",
+                  "model.fit epoch of 2 steps"):
+        assert {f"{piece}|scan", f"{piece}|lstm_scan"} <= set(times), piece
+    assert "model.fit epoch of 2 steps|Keras own" in times
+    assert all(len(values) == 1 and values[0] > 0 for values in times.values())
+    text = (out / "p.txt").read_text()
+    assert "traces of the training step, lstm_scan: 1" in text and "Load: 1-min average" in text
+
+
 @pytest.mark.parametrize("architecture", ["bilstm", "stacked_bilstm", "bigru_attention"])
 def test_recurrent_twins_initialise_the_recurrent_kernel_as_keras_does(architecture):
     """Keras' Orthogonal covers a direction's whole (units, gates * units) recurrent kernel:

@@ -49,6 +49,16 @@ KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz python -m benchmarks.training.torch
     --json docs/data/benchmarks/torch_twins.json --rst docs/data/benchmarks/torch_twins.rst
 ```
 
+``--advice keras_seqzoo/_backend_speed_table.py`` also writes the figures that
+``seqzoo describe`` and the catalogue advise a backend from
+(:mod:`keras_seqzoo.backend_speed`); with ``--advice-only`` it writes them from the
+recording in ``--json`` without measuring anything:
+
+```bash
+python -m benchmarks.training.torch_twins --advice-only \
+    --json docs/data/benchmarks/torch_twins.json --advice keras_seqzoo/_backend_speed_table.py
+```
+
 ``--update`` re-measures part of a recording (say ``--configs torch`` after a change
 to the PyTorch kernels): the rows it measures replace those of ``--json``, the others
 stay, and the table says which recording each row comes from (every ratio is still
@@ -392,6 +402,16 @@ def _rst(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_advice(result: dict, path: str, source: str) -> None:
+    """Writes the package's backend advice (:mod:`keras_seqzoo.backend_speed`) from a
+    recording of this script."""
+    from keras_seqzoo import backend_speed
+
+    backend_speed.write_table_module(
+        backend_speed.advice_table(result, architecture_of=ARCHITECTURE_OF), path, source)
+    print(f"wrote the backend advice of {source} to {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None, help="IMDB folder or tarball ($KERAS_SEQZOO_IMDB)")
@@ -422,6 +442,11 @@ def main() -> None:
     harness.add_output_flags(parser, rounds=None, rst=True)
     parser.add_argument("--rounds", type=int, default=None,
                         help="alternating rounds (default 5; --quick: 1)")
+    parser.add_argument("--advice", default=None, metavar="PATH",
+                        help="also write the package's backend advice from the recording "
+                             "(keras_seqzoo/_backend_speed_table.py)")
+    parser.add_argument("--advice-only", action="store_true",
+                        help="measure nothing: write --advice from the recording in --json")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--check", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -433,6 +458,13 @@ def main() -> None:
         args.synthetic = True
     if args.worker:
         worker(args)
+        return
+    if args.advice_only:
+        if not (args.advice and args.json and os.path.exists(args.json)):
+            raise SystemExit("torch_twins: --advice-only needs --advice PATH and --json naming "
+                             f"a recording; got --advice {args.advice!r}, --json {args.json!r}")
+        with open(args.json) as handle:
+            write_advice(json.load(handle), args.advice, args.json)
         return
 
     if importlib.util.find_spec("torch") is None:
@@ -499,7 +531,10 @@ def main() -> None:
     if args.update:
         with open(args.json) as handle:
             result = _merge_recordings(json.load(handle), result)
-    recording_run.finish(args, text="\n".join(lines) + "\n", payload=result, rst=_rst(result))
+    record = recording_run.finish(args, text="\n".join(lines) + "\n", payload=result,
+                                  rst=_rst(result))
+    if args.advice:
+        write_advice(record, args.advice, args.json or "this run")
 
 
 if __name__ == "__main__":

@@ -423,6 +423,43 @@ class CatalogueDirective(SphinxDirective):
         return link
 
 
+class BackendSpeedDirective(SphinxDirective):
+    """``.. seqzoo-backend-speed::``: per architecture, the fastest recorded Keras backend
+    and every backend's best epoch against plain PyTorch, from the package's copy of the
+    twins table (:mod:`keras_seqzoo.backend_speed`, what ``seqzoo describe`` says)."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        import keras_seqzoo as zoo
+        from keras_seqzoo import backend_speed
+
+        rows = []
+        for name in zoo.list_models():
+            speed = backend_speed.backend_speed(name)
+            if speed is None:
+                rows.append([_literal(name), "not recorded", ""])
+                continue
+            fastest = speed["backends"][speed["fastest"]]
+            rows.append([
+                _literal(name),
+                f"{speed['fastest']} ({fastest['best']:.2f} s/epoch)",
+                "; ".join(f"{backend} {row['ratio_best']:.2f}x"
+                          for backend, row in speed["backends"].items()),
+            ])
+        table = backend_speed.recorded_table()
+        sources: list[Any] = ["Recordings: "]
+        for index, r in enumerate(table["recordings"]):
+            sources += ["; " if index else "", f"{r['recorded']}, {r['cpus']} CPUs "
+                        f"{r['processor']}" + (f", GPU {r['gpu']}" if r.get("gpu") else "")
+                        + {True: ", idle", False: ", busy"}.get(r.get("idle"), "") + ": ",
+                        _literal(r["command"])]
+        return [_table(["Architecture", f"Fastest recorded backend on {table['device']}",
+                        "Best epoch / plain PyTorch's"], rows,
+                       classes=["seqzoo-backend-speed"], widths=[24, 30, 46]),
+                _para(*sources, ".")]
+
+
 class ArgumentsDirective(SphinxDirective):
     """``.. seqzoo-arguments:: NAME``: a builder's (or preset's) arguments."""
 
@@ -1705,6 +1742,7 @@ def setup(app):
     app.add_directive("seqzoo-c6-task", C6TaskDirective)
     app.add_directive("seqzoo-c6-ranks", C6RanksDirective)
     app.add_directive("seqzoo-c6-spaces", C6SpacesDirective)
+    app.add_directive("seqzoo-backend-speed", BackendSpeedDirective)
     skip = (skip_node, None)
     app.add_node(
         seqzoo_figure,
