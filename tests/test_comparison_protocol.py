@@ -190,8 +190,9 @@ def test_no_private_keras_tuner_import_outside_the_grpc_module():
 
 def test_tune_searches_each_model_then_runs_the_choice_over_seeds(tmp_path):
     out = tmp_path / "tuned"
+    # One epoch: the searches' and the seeds' bookkeeping is checked, not the learning.
     result = comparison.tune(["embedding_pooling", "conv1d"], data=tiny_data(test=True),
-                             trials=2, epochs=2, seeds=(0, 1), output_dir=out, verbose=0)
+                             trials=2, epochs=1, seeds=(0, 1), output_dir=out, verbose=0)
     tuned = json.loads((out / "tuned.json").read_text())
     assert sorted(tuned) == ["conv1d", "embedding_pooling"]
     for name in tuned:
@@ -208,7 +209,7 @@ def test_tune_searches_each_model_then_runs_the_choice_over_seeds(tmp_path):
             if key not in ("vocab_size", "max_length"):
                 assert arguments[key] == value, key
     again = comparison.tune(["embedding_pooling", "conv1d"], data=tiny_data(test=True),
-                            trials=2, epochs=2, seeds=(0, 1), output_dir=out, verbose=0)
+                            trials=2, epochs=1, seeds=(0, 1), output_dir=out, verbose=0)
     assert [r["model"] for r in again.rows] == [r["model"] for r in result.rows]  # resumed
     with pytest.raises(ValueError, match="tune: trials must be an integer >= 1"):
         comparison.tune(["conv1d"], trials=0, data=tiny_data(), output_dir=tmp_path / "x")

@@ -77,13 +77,36 @@ def _trials(directory: Path) -> dict[tuple[str, int], dict]:
 
 
 @pytest.mark.slow
-def test_chief_and_two_workers_train_each_pair_once(tmp_path):
+def test_chief_refuses_calls_without_its_token_and_two_workers_with_it_train_each_pair_once(
+        tmp_path):
+    """One chief for both checks (each start-up costs a Keras import): a call without its
+    token, or with a wrong one, is refused, and so is a worker with a wrong token; two
+    workers with the token train every (model, seed) pair exactly once between them.
+    (Without a token: test_killed_worker_loses_only_its_current_epoch.)"""
+    import grpc
+
     out, port = tmp_path / "run", _free_port()
     args = [str(out), "2", "embedding_pooling,conv1d", "0,1"]
-    chief = _start("chief", port, *args)
-    workers = [_start(f"worker{i}", port, *args) for i in range(2)]
-    outputs = [_finish(worker) for worker in workers]
-    chief_output = _finish(chief)
+    secret = {"KERAS_SEQZOO_ORACLE_TOKEN": "s3cret-token"}
+    chief = _start("chief", port, *args, extra_env=secret)
+    try:
+        for metadata in (None, [("seqzoo-oracle-token", "wrong")]):
+            with pytest.raises(grpc.RpcError) as refused:
+                _raw_get_space(port, metadata)
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert _raw_get_space(port, [("seqzoo-oracle-token", "s3cret-token")]) is not None
+        intruder = _start("worker9", port, *args,
+                          extra_env={"KERAS_SEQZOO_ORACLE_TOKEN": "guess"})
+        workers = [_start(f"worker{i}", port, *args, extra_env=secret) for i in range(2)]
+        intruder_output = _finish(intruder)
+        outputs = [_finish(worker) for worker in workers]
+        chief_output = _finish(chief)
+    finally:
+        if chief.poll() is None:
+            chief.kill()
+    assert intruder.returncode != 0 and "refused this worker" in intruder_output, (
+        intruder_output[-2000:])
+    assert "[trial " not in intruder_output  # refused before it could train anything
     for process, output in zip([*workers, chief], [*outputs, chief_output]):
         assert process.returncode == 0, output[-3000:]
 
@@ -94,6 +117,7 @@ def test_chief_and_two_workers_train_each_pair_once(tmp_path):
         assert trial["status"] == "COMPLETED", key
         run = read_run(trial["folder"])
         assert run["status"] == "finished" and len(run["fits"]) == 1, (key, run["fits"])
+        assert run["epochs_completed"] == 2
         assert [r["epoch"] for r in read_history(trial["folder"])] == [0, 1]
         assert not (trial["folder"] / "backup").exists()  # BackupAndRestore cleaned up
     # Each trial was trained by exactly one worker, and both workers trained.
@@ -240,36 +264,6 @@ def _raw_get_space(port: int, metadata=None):
         return call(b"", metadata=metadata, timeout=30)
     finally:
         channel.close()
-
-
-def test_the_chief_refuses_calls_without_its_token_and_a_worker_with_it_trains(tmp_path):
-    import grpc
-
-    out, port = tmp_path / "run", _free_port()
-    secret = {"KERAS_SEQZOO_ORACLE_TOKEN": "s3cret-token"}
-    chief = _start("chief", port, str(out), "1", "embedding_pooling", "0", extra_env=secret)
-    try:
-        for metadata in (None, [("seqzoo-oracle-token", "wrong")]):
-            with pytest.raises(grpc.RpcError) as refused:
-                _raw_get_space(port, metadata)
-            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
-        assert _raw_get_space(port, [("seqzoo-oracle-token", "s3cret-token")]) is not None
-        intruder = _start("worker9", port, str(out), "1", "embedding_pooling", "0",
-                          extra_env={"KERAS_SEQZOO_ORACLE_TOKEN": "guess"})
-        output = _finish(intruder)
-        assert intruder.returncode != 0 and "refused this worker" in output, output[-2000:]
-        worker = _start("worker0", port, str(out), "1", "embedding_pooling", "0",
-                        extra_env=secret)
-        output = _finish(worker)
-        assert worker.returncode == 0, output[-3000:]
-        output = _finish(chief)
-        assert chief.returncode == 0, output[-3000:]
-    finally:
-        if chief.poll() is None:
-            chief.kill()
-    (trial,) = report.read_trials(out)
-    assert trial["status"] == "COMPLETED"
-    assert read_run(trial["folder"])["epochs_completed"] == 1
 
 
 def test_the_chief_binds_only_the_address_given(tmp_path, monkeypatch):

@@ -72,24 +72,29 @@ def test_failed_tfds_download_leaves_no_partial_files(tmp_path):
 
 @pytest.mark.one_backend
 @pytest.mark.slow
-def test_seqzoo_compare_offline_exits_2_within_15_seconds(tmp_path):
+def test_seqzoo_compare_offline_exits_2_without_trying_a_download(tmp_path):
+    """The command line stops at the reachability probe: exit 2, a message naming every
+    option, and nothing downloaded or half-written in the home folder or the output."""
     env = {k: v for k, v in os.environ.items() if k not in (datasets.IMDB_ENV, "KERAS_HOME")}
     env.update(HOME=str(tmp_path), KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3",
                # a proxy on a closed loopback port: "offline" on any machine
                HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9")
     pytest.importorskip("jax")
-    started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "keras_seqzoo", "compare", "bilstm", "--epochs", "1",
          "--limit", "10", "--output", str(tmp_path / "run")],
-        capture_output=True, text=True, timeout=120, env=env,
+        capture_output=True, text=True, timeout=300, env=env,  # a hang guard, not a goal
     )
-    elapsed = time.perf_counter() - started
     assert result.returncode == 2, result.stderr[-2000:]
+    # The probe found the proxy closed, and no download followed it.
+    assert "offline: cannot reach 127.0.0.1:9" in result.stderr, result.stderr[-2000:]
+    assert "no download tried" in result.stderr
     assert "--data PATH" in result.stderr and datasets.IMDB_ENV in result.stderr
-    assert "Keras' cache" in result.stderr and "no download tried" in result.stderr
-    assert elapsed < 15, elapsed
+    assert "Keras' cache" in result.stderr
     assert not (tmp_path / "tensorflow_datasets").exists()
+    cache = tmp_path / ".keras" / "datasets"
+    assert not cache.exists() or not any(cache.iterdir()), sorted(cache.iterdir())
+    assert not (tmp_path / "run").exists()
 
 
 def test_progress_bars_show_an_eta(capsys):
