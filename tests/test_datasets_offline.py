@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -29,12 +28,10 @@ def offline_home(monkeypatch, tmp_path):
     return home
 
 
-def test_unreachable_host_is_reported_quickly():
-    started = time.perf_counter()
+def test_unreachable_host_is_reported_with_its_address():
     # Port 9 on the loopback: nothing listens, the connection is refused at once.
     reason = imdb_module._unreachable("http://127.0.0.1:9/aclImdb_v1.tar.gz", timeout=2.0)
     assert reason is not None and "127.0.0.1:9" in reason
-    assert time.perf_counter() - started < 5
 
 
 def test_offline_no_download_is_tried(offline_home, monkeypatch):
