@@ -197,9 +197,11 @@ def advice_line(name: str, table: Mapping[str, Any] | None = None) -> str:
         table: the figures (default: the package's recording).
 
     Returns:
-        e.g. ``"fastest recorded backend on CPU: torch (9.86 s/epoch, 1.13x plain
-        PyTorch); tensorflow 1.14x; jax 2.23x (recording: 2 CPUs AMD EPYC,
-        2026-11-27)"``, or ``"fastest recorded backend on CPU: not recorded"``.
+        The advice as one line, for example::
+
+            fastest recorded backend on CPU: torch (9.86 s/epoch, 1.13x plain PyTorch); tensorflow 1.14x; jax 2.23x (recording: 2 CPUs AMD EPYC, 2026-11-27)
+
+        or ``fastest recorded backend on CPU: not recorded``.
     """
     table = recorded_table() if table is None else table
     speed = backend_speed(name, table)
