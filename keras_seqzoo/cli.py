@@ -7,7 +7,7 @@ seqzoo summary NAME [--set ARG=VALUE ...] [--line-length N]
 seqzoo compare MODEL [MODEL ...] [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
 seqzoo tune MODEL [MODEL ...] [--trials N] [--epochs N] [--data PATH] [--seeds S ...] ...
 seqzoo reproduce {c1,c2,c3,c4,c5} [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
-seqzoo reproduce c6 [--task T] [--plan] [--output DIR]
+seqzoo reproduce c6 [--task T] [--plan [--estimate STEPS]] [--output DIR]
 seqzoo --version
 seqzoo results DIR [--csv] [--top N] [--output DIR]
 seqzoo export RUN_DIR [--trial best|ID] -o PATH --format {keras,saved_model,onnx} [--overwrite]
@@ -268,9 +268,9 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     from keras_seqzoo.comparison import reproduce
 
     if args.experiment != "c6":
-        if args.task is not None or args.plan:
-            raise ValueError(f"--task and --plan are for c6 (five tasks); {args.experiment} "
-                             "is one comparison. Leave them out.")
+        if args.task is not None or args.plan or args.estimate is not None:
+            raise ValueError(f"--task, --plan and --estimate are for c6 (five tasks); "
+                             f"{args.experiment} is one comparison. Leave them out.")
         return _run_comparison(args, lambda: reproduce(args.experiment, **_run_options(args)))
     fixed = [f"--{k.replace('_', '-')}" for k in _C6_FIXED if getattr(args, k, None) is not None]
     fixed += ["--optimizer"] if args.optimizer != "adam" else []
@@ -279,8 +279,12 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         raise ValueError(f"c6 runs every task with its recorded budget (see --plan); "
                          f"{', '.join(fixed)} cannot change it. Leave them out (--task, "
                          "--output and --quiet are allowed).")
+    if args.estimate is not None and not args.plan:
+        raise ValueError("--estimate goes with --plan (it measures the plan's cost); add --plan.")
     options = {"task": args.task, "plan": args.plan, "output_dir": args.output,
                "verbose": 0 if args.quiet else 2}
+    if args.estimate is not None:
+        options["estimate_steps"] = args.estimate
     if args.plan:
         print(reproduce("c6", **options))
         return 0
@@ -379,6 +383,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "listops; default: all, in turn); running again resumes it")
     p.add_argument("--plan", action="store_true",
                    help="c6 only: print the tasks, their sizes and the budget; train nothing")
+    p.add_argument("--estimate", type=_positive_int, default=None, metavar="STEPS",
+                   help="c6 with --plan: also time STEPS batches of each architecture on "
+                        "each task and print the hours the budget takes on this machine "
+                        "(written to OUTPUT/estimate.json)")
     _add_run_options(p, defaults_from_experiment=True)
     p.set_defaults(run=_cmd_reproduce)
 

@@ -116,7 +116,8 @@ def test_plan_prints_tasks_sizes_and_budget(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["reproduce", "c6", "--epochs", "2"], "--epochs cannot change it"),
     (["reproduce", "c6", "--task", "listop", "--plan"], "Did you mean 'listops'"),
-    (["reproduce", "c3", "--task", "listops"], "--task and --plan are for c6"),
+    (["reproduce", "c3", "--task", "listops"], "--task, --plan and --estimate are for c6"),
+    (["reproduce", "c6", "--estimate", "5"], "--estimate goes with --plan"),
 ])
 def test_reproduce_c6_refuses_what_it_cannot_honour(argv, message, capsys, tmp_path):
     from keras_seqzoo.cli import main
@@ -246,3 +247,26 @@ def test_advice_is_the_cheapest_within_the_best_interval():
     rows[1]["test_mean"] = 0.889  # outside [0.89, 0.91]: the best itself
     assert lb.advice(rows)["start_with"] == "bilstm"
     assert lb.advice([{"architecture": "x", "test_mean": None}]) is None
+
+
+@pytest.mark.one_backend
+def test_estimate_times_each_architecture_and_scales_to_the_budget(tmp_path):
+    from keras_seqzoo.comparison.c6 import Task, estimate, run_c6
+
+    tiny = Task("tiny", "tiny ListOps", "listops", max_length=30, vocab_size=20,
+                data_options={"listops": {"size": 200, "max_length": 30, "max_depth": 3}},
+                trials=3, epochs=4, patience=1, seeds=(0, 1), batch_size=16)
+    e = estimate(tiny, ["conv1d", "fasttext"], steps=2)
+    assert set(e["seconds_per_epoch"]) == {"conv1d", "fasttext"}
+    assert all(v > 0 for v in e["seconds_per_epoch"].values())
+    total = math.fsum(e["seconds_per_epoch"].values())
+    assert e["epochs_if_stopped"] == 3  # best epoch 2 + patience 1, within 4 epochs
+    assert e["hours_at_most"] == pytest.approx((3 + 2) * 4 * total / 3600)
+    assert e["hours_if_stopped_at"] == pytest.approx((3 + 2) * 3 * total / 3600)
+    assert e["load"]["seconds"] >= 0 and "idle" in e["load"]
+    text = run_c6(tiny, output_dir=tmp_path, models=["conv1d"], plan=True, estimate_steps=1)
+    assert "tiny: " in text and "h at most" in text and "conv1d" in text
+    saved = json.loads((tmp_path / "estimate.json").read_text())
+    assert set(saved) == {"tiny"} and set(saved["tiny"]["seconds_per_epoch"]) == {"conv1d"}
+    with pytest.raises(ValueError, match="steps must be an integer >= 1"):
+        estimate(tiny, ["conv1d"], steps=0)

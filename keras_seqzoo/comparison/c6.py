@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import math
 import os
 import platform
 from datetime import datetime, timezone
@@ -40,8 +41,9 @@ from keras_seqzoo import _atomic
 from keras_seqzoo._values import to_jsonable
 from keras_seqzoo.comparison.leaderboard import LEADERBOARD_FILE, leaderboard_rows
 
-__all__ = ["DEFAULT_OUTPUT", "SITTINGS_FILE", "TASKS", "Task", "plan_text", "run_c6",
-           "run_task", "write_leaderboard"]
+__all__ = ["DEFAULT_OUTPUT", "SITTINGS_FILE", "TASKS", "Task", "estimate", "estimate_text",
+           "plan_text",
+           "run_c6", "run_task", "write_leaderboard"]
 
 #: Where ``seqzoo reproduce c6`` records (relative to the working directory).
 DEFAULT_OUTPUT = os.path.join("docs", "data", "runs", "c6")
@@ -212,6 +214,91 @@ def plan_text(tasks: Sequence[str | Task] | None = None,
     return "\n".join(lines)
 
 
+def estimate(task: str | Task, models: Sequence[str] | None = None, *,
+             steps: int = 20) -> dict[str, Any]:
+    """Measures what a task's budget costs on this machine, before recording it.
+
+    Each architecture's default configuration (at the task's vocabulary, length and
+    number of classes) trains ``steps`` batches of the task's training data twice;
+    the second pass is timed and scaled to a full epoch. The hours are then
+    ``fits x epochs x seconds per epoch`` summed over the architectures, where each
+    architecture has ``trials + len(seeds)`` fits: ``hours_at_most`` if every fit runs
+    all ``epochs``, ``hours_if_stopped_at`` if every fit stops ``patience`` epochs
+    after a best epoch 2 (validation and the test pass not counted, nor the tuned
+    configurations' larger sizes: read it as the order of magnitude).
+
+    Args:
+        task: a name of :data:`TASKS` or a :class:`Task`.
+        models: the architectures (default: every registered one).
+        steps: batches timed per architecture.
+
+    Returns:
+        ``{"task", "steps", "num_train", "seconds_per_epoch": {architecture: s},
+        "epochs_if_stopped", "hours_at_most", "hours_if_stopped_at", "machine", "load"}``.
+
+    Example:
+
+    ```python
+    from keras_seqzoo.comparison.c6 import estimate
+    print(estimate("sms_spam")["hours_at_most"])
+    ```
+    """
+    import time
+
+    import keras_seqzoo
+    from keras_seqzoo import _registry
+    from keras_seqzoo.compiling import compile_model
+    from keras_seqzoo.machine import load_record, load_snapshot
+
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"c6 estimate: steps must be an integer >= 1. Received: steps={steps!r}")
+    task = _task(task)
+    names = _models(models)
+    data = task.load()
+    (x, y), *_ = data.numpy(task.max_length)
+    n = min(len(x), steps * task.batch_size)
+    before = load_snapshot()
+    seconds: dict[str, float] = {}
+    for name in names:
+        entry, _ = _registry.resolve(name)
+        fixed = {k: v for k, v in (("vocab_size", data.vocab_size),
+                                    ("max_length", task.max_length),
+                                    ("num_classes", int(data.num_classes)))
+                 if k in entry.arguments}
+        model = compile_model(keras_seqzoo.build(name, **fixed))
+        model.fit(x[:n], y[:n], batch_size=task.batch_size, epochs=1, verbose=0)  # traces
+        started = time.perf_counter()
+        model.fit(x[:n], y[:n], batch_size=task.batch_size, epochs=1, verbose=0)
+        seconds[name] = (time.perf_counter() - started) * data.num_train / n
+    fits = task.trials + len(task.seeds)
+    stopped = min(task.epochs, 2 + task.patience)
+    total = math.fsum(seconds.values())
+    return {"task": task.name, "steps": steps, "num_train": data.num_train,
+            "seconds_per_epoch": seconds, "epochs_if_stopped": stopped,
+            "hours_at_most": fits * task.epochs * total / 3600,
+            "hours_if_stopped_at": fits * stopped * total / 3600,
+            "machine": _machine(), "load": load_record(before, load_snapshot())}
+
+
+def _load_words(load: Mapping[str, Any]) -> str:
+    idle = {True: "idle", False: "busy", None: "load unknown"}[load.get("idle")]
+    return f"machine {idle}, 1-min load {load.get('loadavg_before')} -> {load.get('loadavg_after')}"
+
+
+def estimate_text(estimates: Sequence[Mapping[str, Any]]) -> str:
+    """The estimates of :func:`estimate` as a few lines of text per task."""
+    lines = []
+    for e in estimates:
+        per = ", ".join(f"{k} {v:.0f} s" for k, v in
+                        sorted(e["seconds_per_epoch"].items(), key=lambda kv: -kv[1]))
+        lines += [f"{e['task']}: {e['hours_at_most']:.1f} h at most, "
+                  f"{e['hours_if_stopped_at']:.1f} h if every fit stops at epoch "
+                  f"{e['epochs_if_stopped']} (default configurations, {e['steps']} batches "
+                  f"timed each; {_load_words(e['load'])})",
+                  f"  seconds per epoch: {per}", ""]
+    return "\n".join(lines)
+
+
 def _machine() -> dict[str, Any]:
     import keras
 
@@ -354,9 +441,9 @@ def run_task(task: str | Task, output_dir: str | os.PathLike | None = None, *,
     return write_leaderboard(task, directory, data=data, models=names)
 
 
-def run_c6(task: str | None = None, *, output_dir: str | os.PathLike | None = None,
+def run_c6(task: str | Task | None = None, *, output_dir: str | os.PathLike | None = None,
            models: Sequence[str] | None = None, plan: bool = False,
-           verbose: int = 2) -> dict[str, Any] | str:
+           estimate_steps: int | None = None, verbose: int = 2) -> dict[str, Any] | str:
     """Runs C6: one task, or every task in turn; each resumes what its folder holds.
 
     Args:
@@ -364,6 +451,10 @@ def run_c6(task: str | None = None, *, output_dir: str | os.PathLike | None = No
         output_dir: the folder of the tasks' folders (default ``docs/data/runs/c6``).
         models: the architectures (default: every registered one).
         plan: only return :func:`plan_text` (nothing is loaded or trained).
+        estimate_steps: with ``plan``, also measure each task's cost on this machine
+            (:func:`estimate`, that many batches per architecture), append it to the
+            text and write it to ``OUTPUT/estimate.json`` (one entry per task, kept
+            for the tasks not measured this time).
         verbose: as for :func:`~keras_seqzoo.comparison.tune`.
 
     Returns:
@@ -381,8 +472,17 @@ def run_c6(task: str | None = None, *, output_dir: str | os.PathLike | None = No
     ```
     """
     chosen = [_task(task)] if task is not None else list(TASKS.values())
-    if plan:
-        return plan_text(chosen, models)
     root = Path(output_dir if output_dir is not None else DEFAULT_OUTPUT)
+    if plan:
+        text = plan_text(chosen, models)
+        if estimate_steps is None:
+            return text
+        measured = [estimate(t, models, steps=estimate_steps) for t in chosen]
+        path = root / "estimate.json"
+        kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        kept.update({e["task"]: e for e in measured})
+        root.mkdir(parents=True, exist_ok=True)
+        _atomic.write_text(path, json.dumps(to_jsonable(kept), indent=2) + "\n")
+        return f"{text}\nMeasured on this machine ({path}):\n\n{estimate_text(measured)}"
     return {t.name: run_task(t, root / t.name, models=models, verbose=verbose)
             for t in chosen}

@@ -152,11 +152,12 @@ def reproduce(
     if key == "c6":
         from keras_seqzoo.comparison.c6 import run_c6
 
-        unknown = sorted(set(overrides) - {"task", "plan", "models", "verbose"})
+        unknown = sorted(set(overrides) - {"task", "plan", "models", "verbose",
+                                           "estimate_steps"})
         if unknown:
             raise ValueError(f"reproduce('c6'): C6's budget is fixed per task; {unknown} "
-                             "cannot change it (allowed: task, plan, models, verbose, "
-                             "output_dir).")
+                             "cannot change it (allowed: task, plan, estimate_steps, models, "
+                             "verbose, output_dir).")
         return run_c6(output_dir=output_dir, **overrides)
     if key not in EXPERIMENTS:
         raise ValueError(
