@@ -100,7 +100,7 @@ def measure(model: str, *, epochs: int, seeds: list[int], examples: int, length:
         "settings": {"examples_per_split": examples, "length": length,
                      "vocab_size": vocab_size, "batch_size": batch_size},
         "load": load_record(before, after),
-        "command": " ".join(["python", "benchmarks/protocol_cost.py", *sys.argv[1:]]),
+        "command": " ".join(["python", "-m", MODULE, *sys.argv[1:]]),
     }
 
 
