@@ -233,8 +233,9 @@ def estimate(task: str | Task, models: Sequence[str] | None = None, *,
         steps: batches timed per architecture.
 
     Returns:
-        ``{"task", "steps", "num_train", "seconds_per_epoch": {architecture: s},
-        "epochs_if_stopped", "hours_at_most", "hours_if_stopped_at", "machine", "load"}``.
+        A dict: ``task``, ``steps``, ``num_train``, ``seconds_per_epoch``
+        (architecture -> seconds), ``epochs_if_stopped``, ``hours_at_most``,
+        ``hours_if_stopped_at``, ``machine`` and ``load``.
 
     Example:
 
