@@ -160,12 +160,12 @@ def _data(args, split: str = "train", count: int | None = None):
         x, y = train if split == "train" else validation
         if len(x) < count:
             raise SystemExit(f"only {len(x)} {split} sequences, asked for {count}")
-        if split != "train":  # a balanced sample (the validation reviews are sorted)
-            import numpy as np
+        import numpy as np
 
-            index = np.random.default_rng(0).permutation(len(x))[:count]
-            x, y = x[index], y[index]
-        x, y = x[:count], y[:count]
+        # A seeded sample of both classes: the reviews come sorted by label, so the first
+        # ``count`` would be one class and nothing could be learned from them.
+        index = np.random.default_rng(0 if split == "train" else 1).permutation(len(x))[:count]
+        x, y = x[index], y[index]
     return x.astype("int32"), y.astype("float32")
 
 

@@ -458,8 +458,9 @@ def check_learns(architecture: str, train: tuple, validation: tuple, *, epochs: 
         length: the sequence length.
 
     Returns:
-        ``{"architecture", "keras_accuracy", "twin_accuracy", "epochs", "tolerance",
-        "learns"}`` (``learns``: ``twin_accuracy >= keras_accuracy - tolerance``).
+        ``{"architecture", "keras_accuracy", "twin_accuracy", "majority_accuracy",
+        "epochs", "tolerance", "learns"}`` (``learns``: the Keras model beats the
+        majority class by 5 points, and ``twin_accuracy >= keras_accuracy - tolerance``).
 
     Example:
 
@@ -469,6 +470,7 @@ def check_learns(architecture: str, train: tuple, validation: tuple, *, epochs: 
     ```
     """
     import keras
+    import numpy as np
     import torch
 
     import keras_seqzoo as zoo
@@ -487,6 +489,12 @@ def check_learns(architecture: str, train: tuple, validation: tuple, *, epochs: 
     twin = torch_twin(architecture, length)
     train_twin(twin, x, y, epochs=epochs, shuffle_seed=seed)()
     twin_accuracy = _accuracy(twin, x_val, y_val)
+    # Both at the majority class's share would "agree" without learning anything: the
+    # Keras model must beat always answering the majority class by 5 points.
+    positive = float(np.mean(np.asarray(y_val) > 0.5))
+    majority = max(positive, 1.0 - positive)
     return {"architecture": architecture, "keras_accuracy": keras_accuracy,
-            "twin_accuracy": twin_accuracy, "epochs": epochs, "tolerance": tolerance,
-            "learns": twin_accuracy >= keras_accuracy - tolerance}
+            "twin_accuracy": twin_accuracy, "majority_accuracy": majority,
+            "epochs": epochs, "tolerance": tolerance,
+            "learns": (keras_accuracy >= majority + 0.05
+                       and twin_accuracy >= keras_accuracy - tolerance)}
