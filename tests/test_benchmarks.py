@@ -233,7 +233,7 @@ def test_torch_twins_update_drops_a_recording_whose_rows_were_all_measured_again
         ("T6", "torch", "seqzoo", 7.0, 1)]
 
 
-@pytest.mark.parametrize("name", ["torch_twins", "torch_twins_gpu"])
+@pytest.mark.parametrize("name", ["torch_twins", "torch_twins_gpu", "torch_twins_all"])
 def test_torch_twins_tables_in_the_docs_are_their_recordings(name):
     """The tables the benchmarks page includes are what the script makes of the JSON
     recorded beside them (no hand edits on either side); the GPU one names its GPU."""
