@@ -247,7 +247,7 @@ def estimate(task: str | Task, models: Sequence[str] | None = None, *,
     import time
 
     import keras_seqzoo
-    from keras_seqzoo import _registry
+    from keras_seqzoo.comparison.search import data_arguments
     from keras_seqzoo.compiling import compile_model
     from keras_seqzoo.machine import load_record, load_snapshot
 
@@ -261,12 +261,7 @@ def estimate(task: str | Task, models: Sequence[str] | None = None, *,
     before = load_snapshot()
     seconds: dict[str, float] = {}
     for name in names:
-        entry, _ = _registry.resolve(name)
-        fixed = {k: v for k, v in (("vocab_size", data.vocab_size),
-                                    ("max_length", task.max_length),
-                                    ("num_classes", int(data.num_classes)))
-                 if k in entry.arguments}
-        model = compile_model(keras_seqzoo.build(name, **fixed))
+        model = compile_model(keras_seqzoo.build(name, **data_arguments(name, data)))
         model.fit(x[:n], y[:n], batch_size=task.batch_size, epochs=1, verbose=0)  # traces
         started = time.perf_counter()
         model.fit(x[:n], y[:n], batch_size=task.batch_size, epochs=1, verbose=0)

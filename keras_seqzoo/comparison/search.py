@@ -72,9 +72,9 @@ TUNED_FILE = "tuned.json"
 SEARCH_HP = "seqzoo_search"
 
 
-def _hypermodel(name: str, settings: RunSettings, data: Any) -> Any:
-    from keras_seqzoo import tuning
-
+def data_arguments(name: str, data: Any) -> dict[str, Any]:
+    """The builder arguments the data fix: its vocabulary and length (where the builder
+    takes them) and its number of classes (the head, the loss and the metrics)."""
     entry, _ = _registry.resolve(name)
     fixed: dict[str, Any] = {}
     if "vocab_size" in entry.arguments:
@@ -82,7 +82,14 @@ def _hypermodel(name: str, settings: RunSettings, data: Any) -> Any:
     if "max_length" in entry.arguments:
         fixed["max_length"] = data.max_length
     if getattr(data, "num_classes", None) is not None:
-        fixed["num_classes"] = int(data.num_classes)  # the head, the loss and the metrics
+        fixed["num_classes"] = int(data.num_classes)
+    return fixed
+
+
+def _hypermodel(name: str, settings: RunSettings, data: Any) -> Any:
+    from keras_seqzoo import tuning
+
+    fixed = data_arguments(name, data)
     options = dict(settings.compile_options)
     hyper: dict[str, Any] = {"optimizer": options.pop("optimizer", "adam"),
                              "learning_rate": options.pop("learning_rate", None)}
