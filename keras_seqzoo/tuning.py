@@ -62,7 +62,8 @@ if keras.backend.backend() == "tensorflow" and importlib.util.find_spec("tensorb
 
 from keras_seqzoo import _arguments, _registry, space
 from keras_seqzoo.callbacks import bind_trial
-from keras_seqzoo.compiling import check_training_values, compile_model
+from keras_seqzoo.compiling import (check_training_values, compile_model,
+                                    release_compiled_programs)
 from keras_seqzoo._values import did_you_mean, to_jsonable
 
 __all__ = [
@@ -556,6 +557,7 @@ class HyperModel(keras_tuner.HyperModel):
         if compile:  # checked before the model is built
             learning_rate = self._training_value(hp, "learning_rate")
         arch = self._architectures[name]
+        release_compiled_programs()  # a search builds one model per trial, in one process
         model = _registry.build(name, **arguments, **arch.build_extra)
         if compile:
             optimizer = self.optimizer

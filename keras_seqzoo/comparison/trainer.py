@@ -36,7 +36,7 @@ from keras_seqzoo import _atomic, _registry, machine
 from keras_seqzoo._values import is_finite, to_jsonable
 from keras_seqzoo.callbacks.epoch_timer import TIMER_KEYS
 from keras_seqzoo.comparison.report import ARCHITECTURE, SEED
-from keras_seqzoo.compiling import compile_model
+from keras_seqzoo.compiling import compile_model, release_compiled_programs
 
 __all__ = ["CHECKPOINT_FILE", "PROTOCOLS", "ComparisonTuner", "TrialTrainer", "check_trial_id"]
 
@@ -103,6 +103,7 @@ class TrialTrainer:
     def build(self, name: str, seed: int) -> keras.Model:
         """Builds and compiles ``name`` for this data, seeded by ``seed``."""
         keras.backend.clear_session()
+        release_compiled_programs()
         keras.utils.set_random_seed(int(seed))
         entry, _ = _registry.resolve(name)
         overrides: dict[str, Any] = dict(self.arguments.get(name) or {})
