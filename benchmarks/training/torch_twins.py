@@ -24,7 +24,8 @@ M5 bigru_attention: every architecture of ``keras_seqzoo.list_models()``. Data:
 random tokens with ``--synthetic``.
 
 Before anything is timed, every twin is checked to learn: one worker (the first
-backend of ``--configs``) trains the Keras model and the twin for 2 epochs on the
+backend of ``--configs``) trains the Keras model and the twin for 2 epochs (fastText 5:
+``Architecture.check_epochs``) on the
 timed reviews and compares their accuracy on ``--check-validation`` validation
 reviews (:func:`benchmarks.training.twins.check_learns`); a twin more than 2 points
 below the Keras model stops the run (with ``--synthetic``: a learnable synthetic task,
@@ -190,7 +191,8 @@ def check_worker(args) -> None:
     """Runs :func:`check_learns` for every selected architecture; prints one JSON line."""
     train = _data(args)
     validation = _data(args, "validation", args.check_validation)
-    results = [check_learns(a.name, train, validation, epochs=args.check_epochs, length=LENGTH)
+    results = [check_learns(a.name, train, validation, epochs=args.check_epochs or a.check_epochs,
+                            length=LENGTH)
                for a in _selected(args.models)]
     harness.emit({"checks": results, "versions": harness.versions()})
 
@@ -435,8 +437,9 @@ def main() -> None:
     parser.add_argument("--update", action="store_true",
                         help="keep the rows of --json that this run does not measure "
                              "(each row names the recording it comes from)")
-    parser.add_argument("--check-epochs", type=int, default=2,
-                        help="epochs of the learning check (0: no check)")
+    parser.add_argument("--check-epochs", type=int, default=None,
+                        help="epochs of the learning check for every architecture (default: "
+                             "each one's own, 2, fastText 5; 0: no check)")
     parser.add_argument("--check-validation", type=int, default=None,
                         help="validation reviews of the learning check (default 2000)")
     harness.add_output_flags(parser, rounds=None, rst=True)
@@ -474,8 +477,9 @@ def main() -> None:
     selected = _selected(args.models)
     recording_run = harness.Recording(MODULE)
     common = ["--sequences", str(args.sequences), "--rounds", str(args.rounds),
-              "--check-validation", str(args.check_validation),
-              "--check-epochs", str(args.check_epochs)]
+              "--check-validation", str(args.check_validation)]
+    if args.check_epochs is not None:
+        common += ["--check-epochs", str(args.check_epochs)]
     for flag, value in (("--data", args.data), ("--device", args.device)):
         if value:
             common += [flag, value]
@@ -487,7 +491,7 @@ def main() -> None:
     for config in set(args.configs) - set(configs):
         print(f"skip {config}: not installed")
     checks: list[dict] = []
-    if configs and args.check_epochs > 0:
+    if configs and args.check_epochs != 0:
         checks = harness.run_worker(MODULE, [*common, "--check"], configs[0],
                                     label=f"learning check ({configs[0]})")["checks"]
         for check in checks:
