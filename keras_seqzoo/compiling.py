@@ -23,6 +23,7 @@ __all__ = [
     "compile_model",
     "default_metrics",
     "output_classes",
+    "release_compiled_programs",
 ]
 
 #: The slides' metrics: ``metrics="slides"`` compiles with exactly these.
@@ -89,7 +90,17 @@ def release_compiled_programs() -> None:
     Linux's default limit of 65,530 mappings: LLVM fails with "Cannot allocate memory"
     and the process dies. A model built afterwards compiles as usual. Called before each
     trial's model is built (:class:`keras_seqzoo.tuning.HyperModel`, the comparison's
-    trials).
+    trials); call it yourself in a loop that builds many models of your own.
+
+    Example:
+
+    ```python
+    for units in (16, 32, 64):
+        keras.backend.clear_session()
+        release_compiled_programs()
+        model = keras_seqzoo.compile_model(keras_seqzoo.build("bilstm", units=units))
+        model.fit(x, y, epochs=1)
+    ```
     """
     if keras.backend.backend() == "jax":
         import jax
