@@ -35,6 +35,7 @@ import argparse
 import ast
 import json
 import os
+import signal
 import sys
 from typing import Any, Sequence
 
@@ -426,6 +427,21 @@ def build_parser() -> argparse.ArgumentParser:
 _TRAINING = ("compare", "tune", "reproduce")
 
 
+def _interrupt_on_sigterm() -> None:
+    """Makes SIGTERM stop a training command as Ctrl-C does.
+
+    ``kill``, a batch scheduler's time limit and ``docker stop`` send SIGTERM, which
+    would end the process on the spot; raised as ``KeyboardInterrupt`` instead, the
+    command unwinds: a C6 sitting is recorded as stopped, the files are closed, and the
+    exit status is 130. (A job started in the background of a script ignores SIGINT, so
+    SIGTERM is the signal that reaches it.)
+    """
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def _reexec_command(argv: Sequence[str]) -> list[str]:
     """The command that restarts ``seqzoo`` without importing code from the working directory.
 
@@ -508,6 +524,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = {**os.environ, "KERAS_BACKEND": backend, "_SEQZOO_BACKEND_NOTED": "1"}
         command = _reexec_command(argv)
         os.execve(command[0], command, env)
+    if from_command_line and args.command in _TRAINING:
+        _interrupt_on_sigterm()
     try:
         return int(args.run(args) or 0)
     except _extras.MissingExtraError as error:

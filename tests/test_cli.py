@@ -227,3 +227,37 @@ def test_tune_and_compare_take_the_data_flags(capsys):
     with pytest.raises(SystemExit):
         main(["tune", "--help"])
     assert "--trials" in capsys.readouterr().out
+
+
+def test_sigterm_stops_a_training_command_as_ctrl_c_does(tmp_path):
+    """``kill``, a batch scheduler's time limit and ``docker stop`` send SIGTERM (and a job
+    started in a script's background ignores SIGINT): the command unwinds as on Ctrl-C,
+    exit status 130, and the epochs it recorded stay readable."""
+    import signal
+    import time
+
+    from keras_seqzoo.callbacks import read_history
+
+    data = tmp_path / "mine.csv"
+    data.write_text("text,label\n" + "".join(
+        f"word{i % 50} other{i % 7} more{i % 11},{'ab'[i % 2]}\n" for i in range(2000)))
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "keras_seqzoo", "compare", "embedding_pooling", "--data",
+         str(data), "--epochs", "500", "-o", str(out), "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not any(p.stat().st_size for p in out.rglob("history.jsonl")):
+            assert process.poll() is None, process.communicate()[1][-2000:]
+            assert time.monotonic() < deadline, "no epoch recorded in 240 s"
+            time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err[-2000:]
+    assert "seqzoo compare: interrupted" in err, err[-2000:]
+    histories = list(out.rglob("history.jsonl"))
+    assert len(histories) == 1 and 1 <= len(read_history(histories[0].parent)) < 500
