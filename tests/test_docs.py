@@ -408,3 +408,34 @@ def test_comparison_directive_renders_a_recorded_run(tmp_path):
 
     best = {r["model"]: r for r in summarize(runs / "c4")}["conv1d.imdb_words10k"]
     assert f"Best: {best['best_val_accuracy']:.4f}." in text
+
+
+@pytest.mark.slow
+@pytest.mark.one_backend
+def test_c6_page_shows_the_budget_cost_and_every_recorded_leaderboard(html_dir):
+    from keras_seqzoo.comparison.c6 import TASKS
+
+    page = (html_dir / "comparisons" / "c6.html").read_text(encoding="utf-8")
+    root = DOCS / "data" / "runs" / "c6"
+    estimate = json.loads((root / "estimate.json").read_text(encoding="utf-8"))
+    table = re.search(r'<table[^>]*seqzoo-c6-cost.*?</table>', page, re.S).group(0)
+    rows = {r[0]: r for r in (
+        [_text(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody", 1)[1], re.S))}
+    for key, entry in estimate.items():  # the hours are the file's, not typed prose
+        assert rows[key][2] == f"{entry['hours_at_most']:.1f}", rows[key]
+        assert rows[key][3] == f"{entry['hours_if_stopped_at']:.1f}", rows[key]
+        recorded = (root / key / "leaderboard.json").is_file()
+        assert rows[key][4].endswith(("(complete)", "(partial)") if recorded
+                                     else ("not recorded",)), rows[key]
+    text = re.sub(r"\s+", " ", _text(page))
+    for key in TASKS:
+        board_path = root / key / "leaderboard.json"
+        if not board_path.is_file():
+            assert f"seqzoo reproduce c6 --task {key}" in text, key
+            continue
+        board = json.loads(board_path.read_text(encoding="utf-8"))
+        for row in board["rows"]:  # every recorded architecture with its test mean
+            assert f"{row['test_mean']:.4f} ±" in text, (key, row["architecture"])
+        for figure in (f"seqzoo-c6-{key}-expected-max.png", f"seqzoo-c6-{key}-pareto.png"):
+            assert figure in page and (html_dir / "_images" / figure).is_file(), figure

@@ -1237,8 +1237,11 @@ def _bullets(items: Iterable[Sequence[Any]]) -> nodes.bullet_list:
 
 
 def _hyperparameters(arguments: dict) -> str:
+    """The chosen arguments as ``name=value`` (floats to 6 significant digits:
+    keras-tuner's steps leave 0.30000000000000004)."""
     fixed = ("vocab_size", "max_length", "num_classes")
-    return ", ".join(f"{k}={v}" for k, v in arguments.items() if k not in fixed)
+    return ", ".join(f"{k}={format(v, '.6g') if isinstance(v, float) else v}"
+                     for k, v in arguments.items() if k not in fixed)
 
 
 def _sizes_text(data: dict) -> str:
@@ -1329,6 +1332,7 @@ class C6TaskDirective(SphinxDirective):
         texts = [f"{s.get('started_at', '?')[:16]}-{(s.get('finished_at') or '?')[11:16]} UTC"
                  f"{'' if s.get('finished') else ' (stopped)'}: "
                  f"{_load_one(s['load']) if isinstance(s.get('load'), dict) else 'not measured'}"
+                 + (f" ({s['note']})" if s.get("note") else "")
                  for s in sittings]
         items.append((f"Sittings and load ({len(sittings)})", "; ".join(texts) or "not recorded"))
         missing = board.get("missing") or []
@@ -1461,6 +1465,82 @@ class C6RanksDirective(SphinxDirective):
                                 "on this page: each task's section gives the command that "
                                 "records it."))
         return result
+
+
+class C6CostDirective(SphinxDirective):
+    """``.. seqzoo-c6-cost::``: what each task's budget costs on the recording machine.
+
+    Reads ``<seqzoo_runs_dir>/c6/estimate.json`` (``seqzoo reproduce c6 --plan --estimate
+    STEPS``): per task, the hours the budget takes if every fit runs all its epochs and if
+    every fit stops as early as the patience allows, and the slowest architectures'
+    seconds per epoch; without the file, says how to make it.
+    """
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        from keras_seqzoo.comparison.c6 import TASKS
+
+        relative = Path(self.config.seqzoo_runs_dir) / "c6" / "estimate.json"
+        path = Path(self.env.srcdir) / relative
+        self.env.note_dependency(str(path))
+        command = "seqzoo reproduce c6 --plan --estimate 20"
+        if not path.is_file():
+            return [_para("No cost estimate is recorded: ", _literal(command),
+                          f" writes docs/{relative.as_posix()}.")]
+        measured = _read_json(path)
+        body, loads = [], []
+        for key in TASKS:
+            entry = measured.get(key)
+            if not entry:
+                body.append([_para(_literal(key)), "not measured", "", "", "", ""])
+                continue
+            seconds = sorted(entry["seconds_per_epoch"].items(), key=lambda kv: -kv[1])
+            slowest = ", ".join(f"{name} {value:,.0f}" for name, value in seconds[:3])
+            body.append([_para(_literal(key)), f"{entry['num_train']:,}",
+                         _fmt_num(entry["hours_at_most"], 1),
+                         _fmt_num(entry["hours_if_stopped_at"], 1),
+                         self._recorded(_c6_board(self, key)), slowest])
+            if isinstance(entry.get("load"), dict):
+                loads.append(f"{key}: {_load_one(entry['load'])}")
+        first = next(iter(measured.values()))
+        machine = first.get("machine") or {}
+        stopped = first.get("epochs_if_stopped")
+        table = _table(
+            ["Task", "Training texts", "Hours, every fit to its last epoch",
+             f"Hours, every fit stopped at epoch {stopped}", "Hours recorded so far",
+             "Slowest: seconds per epoch"],
+            body, classes=["seqzoo-c6-cost"],
+            title=(f"What one task's budget costs on {machine.get('cores', '?')} cores "
+                   f"({machine.get('machine', '?')}, devices "
+                   f"{', '.join(machine.get('devices') or []) or '?'}; Keras "
+                   f"{machine.get('keras', '?')} on {machine.get('backend', '?')}): each "
+                   f"architecture's default configuration timed on {first.get('steps')} "
+                   "batches, times its fits (trials + seeds) and epochs, summed over the "
+                   "architectures"))
+        return [table, _para(
+            "Hours recorded so far: the wall time of the task's sittings (each trial's "
+            "tracing, validation and test passes included, which the estimate leaves out), "
+            "with the state of its recording. Load while each task was timed: ",
+            "; ".join(loads) + ".")]
+
+    @staticmethod
+    def _recorded(board: dict | None) -> str:
+        """The wall hours of a task's sittings, and whether the recording is complete."""
+        import datetime
+
+        if not board:
+            return "not recorded"
+        hours = 0.0
+        for sitting in board.get("sittings") or []:
+            try:
+                started = datetime.datetime.fromisoformat(sitting["started_at"])
+                finished = datetime.datetime.fromisoformat(sitting["finished_at"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            hours += (finished - started).total_seconds() / 3600
+        state = "partial" if board.get("missing") else "complete"
+        return f"{hours:.1f} ({state})"
 
 
 class C6SpacesDirective(SphinxDirective):
@@ -1742,6 +1822,7 @@ def setup(app):
     app.add_directive("seqzoo-c6-task", C6TaskDirective)
     app.add_directive("seqzoo-c6-ranks", C6RanksDirective)
     app.add_directive("seqzoo-c6-spaces", C6SpacesDirective)
+    app.add_directive("seqzoo-c6-cost", C6CostDirective)
     app.add_directive("seqzoo-backend-speed", BackendSpeedDirective)
     skip = (skip_node, None)
     app.add_node(
