@@ -435,6 +435,11 @@ def test_c6_page_shows_the_budget_cost_and_every_recorded_leaderboard(html_dir):
             assert f"seqzoo reproduce c6 --task {key}" in text, key
             continue
         board = json.loads(board_path.read_text(encoding="utf-8"))
+        if board["missing"]:
+            assert f"partial: {', '.join(board['missing'])} not recorded yet" in text, key
+        if not board["rows"]:  # searches recorded, no architecture through its seeds yet
+            assert "The recording has no architecture with all its seeds yet." in text, key
+            continue
         for row in board["rows"]:  # every recorded architecture with its test mean
             assert f"{row['test_mean']:.4f} ±" in text, (key, row["architecture"])
         for figure in (f"seqzoo-c6-{key}-expected-max.png", f"seqzoo-c6-{key}-pareto.png"):
