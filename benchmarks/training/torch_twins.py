@@ -338,7 +338,11 @@ def _check_text(recording: dict) -> str:
     if not check.get("checks"):
         return ""
     worst = min(c["twin_accuracy"] - c["keras_accuracy"] for c in check["checks"])
-    return (f" Every twin was checked to learn first ({check['checks'][0]['epochs']} epochs, "
+    usual = check["checks"][0]["epochs"]
+    others = ", ".join(f"{c['architecture']} {c['epochs']}" for c in check["checks"]
+                       if c["epochs"] != usual)
+    epochs = f"{usual} epochs" + (f" ({others})" if others else "")
+    return (f" Every twin was checked to learn first ({epochs}, "
             f"{check['validation']:,} validation reviews: twin accuracy - Keras accuracy "
             f">= {worst * 100:+.1f} points" + ("" if check.get("enforced") else
                                                ", not enforced: a quick run") + ").")
