@@ -32,15 +32,6 @@ from benchmarks import harness  # noqa: E402  (after the backend is chosen)
 MODULE = "benchmarks.investigations.fasttext_check"
 
 
-def _sample(split: tuple, count: int, seed: int) -> tuple:
-    """``count`` reviews of ``split`` drawn by ``seed`` (as ``torch_twins`` draws them)."""
-    import numpy as np
-
-    x, y = split
-    index = np.random.default_rng(seed).permutation(len(x))[:count]
-    return x[index].astype("int32"), y[index].astype("float32")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=os.environ.get("KERAS_SEQZOO_IMDB"),
@@ -53,13 +44,13 @@ def main() -> None:
     parser.add_argument("--json", default=None, help="also write every run here")
     args = parser.parse_args()
 
-    from benchmarks.training.twins import check_learns
+    from benchmarks.training.twins import check_learns, seeded_sample
     from keras_seqzoo import datasets
 
     train, validation = datasets.load_imdb("words", source=args.data,
                                            protocol="slides").numpy()
-    train = _sample(train, args.sequences, 0)
-    validation = _sample(validation, args.validation, 1)
+    train = seeded_sample(*train, args.sequences, 0)  # as torch_twins draws them
+    validation = seeded_sample(*validation, args.validation, 1)
     lines = [f"fastText (fasttext.imdb_words10k) and its twin, {args.sequences} IMDB training "
              f"reviews, {args.validation} validation reviews, batch 32, Adam 1e-3",
              f"{'epochs':>6} {'seed':>4} {'Keras':>7} {'twin':>7} {'twin - Keras':>13}"]

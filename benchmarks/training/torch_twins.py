@@ -76,7 +76,8 @@ import statistics
 import sys
 
 from benchmarks import harness
-from benchmarks.training.twins import ARCHITECTURES, check_learns, torch_twin, train_twin
+from benchmarks.training.twins import (ARCHITECTURES, check_learns, seeded_sample, torch_twin,
+                                       train_twin)
 
 MODULE = "benchmarks.training.torch_twins"
 #: Table label -> (preset, cell) of every architecture; ``cell`` is None where the
@@ -161,12 +162,7 @@ def _data(args, split: str = "train", count: int | None = None):
         x, y = train if split == "train" else validation
         if len(x) < count:
             raise SystemExit(f"only {len(x)} {split} sequences, asked for {count}")
-        import numpy as np
-
-        # A seeded sample of both classes: the reviews come sorted by label, so the first
-        # ``count`` would be one class and nothing could be learned from them.
-        index = np.random.default_rng(0 if split == "train" else 1).permutation(len(x))[:count]
-        x, y = x[index], y[index]
+        return seeded_sample(x, y, count, 0 if split == "train" else 1)
     return x.astype("int32"), y.astype("float32")
 
 

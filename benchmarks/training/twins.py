@@ -41,7 +41,8 @@ import dataclasses
 from typing import Any, Callable
 
 __all__ = ["ARCHITECTURES", "Architecture", "HASH_MULTIPLIERS", "HASH_PRIME", "check_learns",
-           "hashed_bigrams", "keras_initialisation", "parameter_gap", "torch_twin", "train_twin"]
+           "hashed_bigrams", "keras_initialisation", "parameter_gap", "seeded_sample", "torch_twin",
+           "train_twin"]
 
 #: The bigram hashing of ``keras_seqzoo.layers.ngrams`` (its modulus and multipliers).
 HASH_PRIME = 65521
@@ -129,6 +130,18 @@ def hashed_bigrams(tokens, vocab_size: int, num_buckets: int):
     bucket = hashed % num_buckets + vocab_size
     bigrams = torch.where((first != 0) & (second != 0), bucket, torch.zeros_like(bucket))
     return torch.cat([tokens, bigrams], dim=1)
+
+
+def seeded_sample(x, y, count: int, seed: int) -> tuple:
+    """``count`` examples drawn by ``seed``, as int32 tokens and float32 labels.
+
+    The IMDB reviews come sorted by label, so the first ``count`` would be one class
+    and nothing could be learned from them: the twins' data are a seeded sample.
+    """
+    import numpy as np
+
+    index = np.random.default_rng(seed).permutation(len(x))[:count]
+    return x[index].astype("int32"), y[index].astype("float32")
 
 
 def _parallel_scan(coefficients, values):
