@@ -236,6 +236,7 @@ def test_sigterm_stops_a_training_command_as_ctrl_c_does(tmp_path):
     import signal
     import time
 
+    pytest.importorskip("keras_tuner", reason="seqzoo compare needs the [tuner] extra")
     from keras_seqzoo.callbacks import read_history
 
     data = tmp_path / "mine.csv"

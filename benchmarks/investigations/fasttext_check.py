@@ -8,19 +8,22 @@ as ``torch_twins``: a seeded sample of both classes, 2,000 validation reviews) f
 seeds and epoch counts, and prints both accuracies per run, so one can see whether the gap
 is the twin's or the seed's.
 
-Run (real IMDB data; JAX, the package's default backend):
+Run (real IMDB data from ``$KERAS_SEQZOO_IMDB`` or ``--data``; JAX, the package's default
+backend):
 
 ```bash
-KERAS_BACKEND=jax python -m benchmarks.investigations.fasttext_check \\
-    --data /path/to/aclImdb_v1.tar.gz --text docs/data/benchmarks/fasttext_check.txt \\
+KERAS_SEQZOO_IMDB=/path/to/aclImdb_v1.tar.gz KERAS_BACKEND=jax \\
+    python -m benchmarks.investigations.fasttext_check \\
+    --text docs/data/benchmarks/fasttext_check.txt \\
     --json docs/data/benchmarks/fasttext_check.json
 ```
+
+``--quick`` runs 1 epoch of one seed on 640 reviews: a smoke run of the script.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -40,9 +43,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=4, help="seeds 0 .. N-1")
     parser.add_argument("--sequences", type=int, default=6400)
     parser.add_argument("--validation", type=int, default=2000)
-    parser.add_argument("--text", default=None, help="also write the report here")
-    parser.add_argument("--json", default=None, help="also write every run here")
+    harness.add_output_flags(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.epochs, args.seeds, args.sequences, args.validation = [1], 1, 640, 200
+    recording = harness.Recording(MODULE)
 
     from benchmarks.training.twins import check_learns, seeded_sample
     from keras_seqzoo import datasets
@@ -70,17 +75,13 @@ def main() -> None:
                        f"{max(gaps):+.3f}, median {statistics.median(gaps):+.3f}")
     found = harness.versions()
     lines += ["", *summary, "",
-              f"# {harness.command_line(MODULE)}",
+              f"# {recording.command}",
               f"# {harness.cpu_model()}, {os.cpu_count()} cores, Python "
               f"{platform.python_version()}, Keras {found['keras']} ({found['backend']}), "
               f"torch {found.get('torch')}"]
-    harness.write_text("\n".join(lines) + "\n", args.text)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump({"command": harness.command_line(MODULE), "sequences": args.sequences,
-                       "validation": args.validation, "runs": runs,
-                       "hardware": harness.hardware(), "versions": found}, handle, indent=2)
-            handle.write("\n")
+    recording.finish(args, text="\n".join(lines) + "\n",
+                     payload={"sequences": args.sequences, "validation": args.validation,
+                              "runs": runs, "versions": found})
 
 
 if __name__ == "__main__":
