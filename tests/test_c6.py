@@ -250,6 +250,20 @@ def test_advice_is_the_cheapest_within_the_best_interval():
 
 
 @pytest.mark.one_backend
+def test_not_learned_finds_seeds_at_the_majority_share_only():
+    counts = {"validation": [90, 10], "test": [85, 15]}
+    rows = [{"architecture": "bigru", "test_by_seed": [0.85, 0.85, 0.85],
+             "search_scores": [0.99, 0.90, 0.97, 0.90]},
+            {"architecture": "conv1d", "test_by_seed": [0.85, 0.97, 0.85],
+             "search_scores": [0.98]},
+            {"architecture": "tcn", "test_by_seed": [], "search_scores": [0.9]}]
+    found = lb.not_learned(rows, counts)
+    assert found == [{"architecture": "bigru", "share": 0.85, "search_best": 0.99,
+                      "search_at_share": 2, "trials": 4}]
+    assert lb.not_learned(rows, {}) == []
+
+
+@pytest.mark.one_backend
 def test_estimate_times_each_architecture_and_scales_to_the_budget(tmp_path):
     from keras_seqzoo.comparison.c6 import Task, estimate, run_c6
 

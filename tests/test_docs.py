@@ -442,5 +442,11 @@ def test_c6_page_shows_the_budget_cost_and_every_recorded_leaderboard(html_dir):
             continue
         for row in board["rows"]:  # every recorded architecture with its test mean
             assert f"{row['test_mean']:.4f} ±" in text, (key, row["architecture"])
+        from keras_seqzoo.comparison import leaderboard
+
+        for row in leaderboard.not_learned(board["rows"], board["data"]["label_counts"]):
+            assert (f"Did not learn: {row['architecture']}\u2019s chosen configuration "
+                    f"scored {row['search_best']:.4f}") in text, (key, row)  # smart quote
+            assert f"{row['search_at_share']} of its {row['trials']} search trials" in text
         for figure in (f"seqzoo-c6-{key}-expected-max.png", f"seqzoo-c6-{key}-pareto.png"):
             assert figure in page and (html_dir / "_images" / figure).is_file(), figure

@@ -9,7 +9,7 @@ import pytest
 
 import keras_seqzoo as zoo
 from keras_seqzoo.layers import HashedNgrams, MinGRU, min_gru_scan
-from keras_seqzoo.layers.ngrams import HASH_PRIME
+from keras_seqzoo.layers.ngrams import HASH_PRIME, MAX_BUCKETS, WIDE_PRIME
 
 NEW = ["bigru_attention", "fasttext", "mingru", "tcn", "transformer_encoder"]
 BUDGET = 172941  # the slides' BiLSTM (T5)
@@ -32,6 +32,9 @@ PRESETS = {
     "transformer_encoder.keras_io": (
         657737, ["TokenAndPositionEmbedding", "TransformerEncoderBlock",
                  "GlobalAveragePooling1D", "Dropout", "Dense", "Dropout", "Dense"]),
+    # Keras' imdb_fasttext: (20,000 words + 1.2 million bigram buckets) x 50, then Dense(1).
+    "fasttext.keras_example": (
+        61000051, ["HashedNgrams", "Embedding", "GlobalAveragePooling1D", "Dense"]),
 }
 
 # Small versions of each builder, so that a training step and a save take little time.
@@ -115,6 +118,21 @@ def test_keras_io_preset_carries_the_published_setting():
     assert (data["vocab_size"], data["max_length"], data["batch_size"], data["epochs"]) == (
         20000, 200, 32, 2)
     assert data["published_val_accuracy"] == 0.8745
+
+
+def test_keras_fasttext_preset_carries_the_example_setting():
+    """No hidden layer (dense_units=0): the averaged vector goes straight to the sigmoid."""
+    preset = zoo.get_preset("fasttext.keras_example")
+    assert preset.arguments["dense_units"] == 0
+    assert (preset.data["vocab_size"], preset.data["max_length"], preset.data["batch_size"],
+            preset.data["epochs"], preset.data["published_test_accuracy"]) == (
+        20000, 400, 32, 5, 0.9056)
+    model = zoo.build("fasttext", vocab_size=30, max_length=5, embedding_dim=4,
+                      num_buckets=70_000, dense_units=0)
+    assert [type(layer).__name__ for layer in model.layers[1:]] == [
+        "HashedNgrams", "Embedding", "GlobalAveragePooling1D", "Dense"]
+    with pytest.raises(ValueError, match="dense_units"):
+        zoo.build("fasttext", dense_units=-1)
 
 
 # Build, one training step and the .keras round trip (no custom_objects, identical
@@ -223,6 +241,37 @@ def test_hashed_ngrams_follow_the_documented_hash():
     assert ids[1, 4:7].tolist() == [bucket(99, 1), bucket(1, 1), bucket(1, 2)]
     assert bucket(5, 6) != bucket(6, 5)  # order matters
     assert layer.output_vocab_size == 150
+
+
+def test_hashed_ngrams_above_the_prime_use_the_documented_wide_hash():
+    """Above 65,521 buckets a second hash widens the range: more distinct buckets than the
+    first hash has values, ids as the docstring computes them, still int32."""
+    buckets = 2_000_000
+    layer = HashedNgrams(vocab_size=20000, num_buckets=buckets, orders=(2, 3))
+
+    def bucket(*tokens):
+        h = g = 0
+        for token, c, d in zip(tokens, (10007, 15013, 7919), (7927, 9973, 3469)):
+            h = (h + (token % HASH_PRIME) * c) % HASH_PRIME
+            g = (g + (token % WIDE_PRIME) * d) % WIDE_PRIME
+        return 20000 + (h * WIDE_PRIME + g) % buckets
+
+    x = np.array([[19999, 19998, 7, 0], [65530, 1, 2, 3]], dtype="int32")
+    ids = keras.ops.convert_to_numpy(layer(x))
+    assert ids.dtype == np.int32 and layer.output_vocab_size == 20000 + buckets
+    assert ids[0].tolist() == [bucket(19999, 19998), bucket(19998, 7), 0,
+                               bucket(19999, 19998, 7), 0]
+    assert ids[1].tolist() == [bucket(65530, 1), bucket(1, 2), bucket(2, 3),
+                               bucket(65530, 1, 2), bucket(1, 2, 3)]
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(1, 20000, size=(200, 1000), dtype="int32")
+    used = np.unique(keras.ops.convert_to_numpy(
+        HashedNgrams(20000, buckets, (2,))(tokens)))
+    assert len(used) > 190_000  # ~199,800 bigrams, far more than the first hash's 65,521
+    with pytest.raises(ValueError, match="num_buckets must be in"):
+        HashedNgrams(10, MAX_BUCKETS + 1)
+    model = zoo.build("fasttext", vocab_size=50, max_length=6, num_buckets=100_000)
+    assert model.count_params() > 100_050 * 8
 
 
 # --------------------------------------------------------------------------- bad input

@@ -1316,6 +1316,16 @@ class C6TaskDirective(SphinxDirective):
         result.append(self._table(board, rows))
         from keras_seqzoo.comparison import leaderboard
 
+        if board.get("metric", "accuracy") == "accuracy":
+            for row in leaderboard.not_learned(rows, (board.get("data") or {}).get(
+                    "label_counts") or {}):
+                result.append(_para(
+                    nodes.strong(text="Did not learn: "), _literal(row["architecture"]),
+                    f"'s chosen configuration scored {_fmt_num(row['search_best'])} in its "
+                    "search trial (one run), but with every seed its test accuracy is the "
+                    f"majority class's share ({row['share']:.4f}): it predicts one class. "
+                    f"{row['search_at_share']} of its {row['trials']} search trials stayed at "
+                    "that share too, so this configuration learns on some runs only."))
         said = leaderboard.advice(rows)
         if said:
             result.append(_para(nodes.strong(text="Advice: "), said["sentence"]))

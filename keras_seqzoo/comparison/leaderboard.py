@@ -15,7 +15,9 @@ runs) and derives:
   ``n`` and against tuning seconds;
 - :func:`pareto_front`: the architectures no other is both faster and better than;
 - :func:`rank_table`: each architecture's rank per task;
-- :func:`advice`: the cheapest architecture within the best one's 95 % interval.
+- :func:`advice`: the cheapest architecture within the best one's 95 % interval;
+- :func:`not_learned`: the architectures whose every seed stayed at the majority
+  class's share of the test split (the chosen configuration never learned).
 
 Example:
 
@@ -44,6 +46,7 @@ __all__ = [
     "expected_max",
     "expected_max_curve",
     "leaderboard_rows",
+    "not_learned",
     "pareto_front",
     "rank_table",
     "search_trials",
@@ -355,3 +358,51 @@ def advice(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
                     + (f" against {best['seconds_per_epoch']:.1f} s."
                        if is_finite(best.get("seconds_per_epoch")) else "."))
     return {"best": name, "start_with": first, "within": margin, "sentence": sentence}
+
+
+def not_learned(rows: Sequence[Mapping[str, Any]],
+                label_counts: Mapping[str, Sequence[int]]) -> list[dict[str, Any]]:
+    """The architectures whose every seed's test accuracy is the majority class's share.
+
+    A model that predicts one class for every example scores exactly that share; a
+    chosen configuration can do this on every seed although its search trial learned
+    (one run). Read with accuracy leaderboards only.
+
+    Args:
+        rows: :func:`leaderboard_rows` (accuracy as the metric), with ``test_by_seed``
+            and ``search_scores``.
+        label_counts: examples per class in each split (a leaderboard's
+            ``data["label_counts"]``), with ``"test"`` and ``"validation"``.
+
+    Returns:
+        One dict per such architecture: ``architecture``, ``share`` (the test split's
+        majority share), ``search_best``, ``search_at_share`` (search trials whose
+        validation score is at most the validation split's majority share) and
+        ``trials`` (search trials with a score).
+
+    Example:
+
+    ```python
+    not_learned(board["rows"], board["data"]["label_counts"])
+    ```
+    """
+    def share(split: str) -> float | None:
+        counts = [int(c) for c in label_counts.get(split) or []]
+        return max(counts) / sum(counts) if counts and sum(counts) else None
+
+    test_share, validation_share = share("test"), share("validation")
+    if test_share is None:
+        return []
+    found = []
+    for row in rows:
+        seeds = [float(v) for v in row.get("test_by_seed") or [] if is_finite(v)]
+        if not seeds or max(seeds) > test_share + 1e-6:
+            continue
+        scores = [float(v) for v in row.get("search_scores") or [] if is_finite(v)]
+        found.append({
+            "architecture": str(row["architecture"]), "share": test_share,
+            "search_best": max(scores) if scores else None,
+            "search_at_share": (sum(1 for v in scores if v <= validation_share + 1e-6)
+                                if validation_share is not None else None),
+            "trials": len(scores)})
+    return found

@@ -227,8 +227,23 @@ def _served(client: Any, name: str | None, order: list[str]) -> bool:
     ``False`` when the chief is past it (the search is finished). ``name=None``
     waits for the seeds' comparison (whose space has no :data:`SEARCH_HP`).
     """
+    import grpc
+
+    switching_since = None
     while True:
-        served = client.get_space().values.get(SEARCH_HP)
+        try:
+            served = client.get_space().values.get(SEARCH_HP)
+        except grpc.RpcError as error:
+            # CANCELLED: the call reached a server the chief was stopping, as it moves
+            # from one search to the next; ask again (the next server is moments away).
+            if error.code() != grpc.StatusCode.CANCELLED:  # type: ignore[attr-defined]
+                raise
+            switching_since = switching_since or time.monotonic()
+            if time.monotonic() - switching_since > CHIEF_TIMEOUT:
+                raise
+            time.sleep(0.5)
+            continue
+        switching_since = None
         if served is not None and served not in order:
             raise ValueError(
                 f"tune: the chief serves the search of {served!r}, which is not among this "

@@ -43,7 +43,9 @@ def classification_head(
 ):
     """Dropout (when > 0), a hidden ``Dense`` (``activation``), then sigmoid or softmax.
 
-    Sigmoid for 2 classes, softmax for more.
+    Sigmoid for 2 classes, softmax for more. ``dense_units=0`` leaves the hidden layer
+    out (a linear classifier over ``x``, as fastText's own); only builders whose
+    argument allows 0 pass it.
 
     A NaN or out-of-range ``dropout`` raises (``build`` refuses it earlier; this
     catches a builder called directly), rather than leaving the layer out.
@@ -54,7 +56,8 @@ def classification_head(
         )
     if dropout > 0:
         x = keras.layers.Dropout(dropout)(x)
-    x = keras.layers.Dense(dense_units, activation=activation)(x)
+    if dense_units:
+        x = keras.layers.Dense(dense_units, activation=activation)(x)
     if num_classes == 2:
         return keras.layers.Dense(1, activation="sigmoid")(x)
     return keras.layers.Dense(num_classes, activation="softmax")(x)

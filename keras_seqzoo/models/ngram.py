@@ -9,7 +9,7 @@ import keras
 from keras_seqzoo._arguments import Range
 from keras_seqzoo._registry import register
 from keras_seqzoo.layers import HashedNgrams
-from keras_seqzoo.layers.ngrams import HASH_PRIME
+from keras_seqzoo.layers.ngrams import HASH_PRIME, MAX_BUCKETS
 from keras_seqzoo.models._parts import (
     MaxLength,
     NumClasses,
@@ -25,7 +25,8 @@ from keras_seqzoo.space import Choice, Float
 __all__ = ["fasttext"]
 
 NgramOrders = Annotated[tuple[int, ...], Range(min_value=1, max_value=3)]
-Buckets = Annotated[int, Range(min_value=1, max_value=HASH_PRIME)]
+Buckets = Annotated[int, Range(min_value=1, max_value=MAX_BUCKETS)]
+HiddenUnits = Annotated[int, Range(min_value=0)]  # 0: no hidden layer
 
 
 @register(
@@ -47,7 +48,7 @@ def fasttext(
     max_length: MaxLength = 120,
     ngram_orders: NgramOrders = (1, 2),
     num_buckets: Buckets = 11600,
-    dense_units: Positive = 6,
+    dense_units: HiddenUnits = 6,
     dropout: Rate = 0.0,
     num_classes: NumClasses = 2,
 ) -> keras.Model:
@@ -66,9 +67,13 @@ def fasttext(
         max_length: sequence length, or ``None`` for variable-length input.
         ngram_orders: the n-gram orders to use, each 1, 2 or 3, distinct, e.g.
             ``(1, 2)`` (unigrams and bigrams) or ``(1, 2, 3)``.
-        num_buckets: hash buckets for the bigrams and trigrams (at most 65,521,
-            the hash's range); unused when ``ngram_orders == (1,)``.
-        dense_units: units of the hidden ReLU layer.
+        num_buckets: hash buckets for the bigrams and trigrams, 1 to 2**24
+            (16,777,216; fastText's own default is 2 million, Keras' ``imdb_fasttext``
+            example keeps about 1.2 million exact bigrams); unused when
+            ``ngram_orders == (1,)``. The table has ``vocab_size + num_buckets`` rows.
+        dense_units: units of the hidden ReLU layer; 0 leaves it out, so the
+            averaged vector goes straight to the output (fastText's own classifier,
+            and Keras' ``imdb_fasttext`` example).
         dropout: dropout rate before the hidden layer (0 adds no layer).
         num_classes: 2 for one sigmoid output, more for a softmax.
 
@@ -93,8 +98,8 @@ def fasttext(
     if len(set(orders)) != len(orders):
         raise invalid("fasttext", "ngram_orders", ngram_orders,
                       "distinct n-gram orders, each in [1, 3] (e.g. (1, 2))")
-    if not 1 <= num_buckets <= HASH_PRIME:
-        raise invalid("fasttext", "num_buckets", num_buckets, f"in [1, {HASH_PRIME}]")
+    if not 1 <= num_buckets <= MAX_BUCKETS:
+        raise invalid("fasttext", "num_buckets", num_buckets, f"in [1, {MAX_BUCKETS}] (2**24)")
     inputs = keras.Input(shape=(max_length,), dtype="int32", name="tokens")
     ngrams = HashedNgrams(vocab_size, num_buckets, orders)
     x = ngrams(inputs)
