@@ -714,12 +714,14 @@ def plot_pareto(
     figure = Figure(figsize=(WIDTH_INCHES, 4.2), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     ax = figure.subplots()
+    labels = []
     for label, (seconds, score, std) in checked.items():
         on_front = label in front
         ax.errorbar([seconds], [score], yerr=[std] if std else None, fmt="o",
                     color="C3" if on_front else "C7", ecolor="0.6", capsize=2, zorder=3)
-        ax.annotate(label, (seconds, score), textcoords="offset points", xytext=(5, 4),
-                    fontsize=7.5, color="C3" if on_front else "0.25")
+        labels.append(ax.annotate(label, (seconds, score), textcoords="offset points",
+                                  xytext=(5, 4), fontsize=7.5,
+                                  color="C3" if on_front else "0.25"))
     if front:
         xs = [checked[f][0] for f in front]
         ys = [checked[f][1] for f in front]
@@ -735,7 +737,29 @@ def plot_pareto(
     ax.margins(x=0.15, y=0.12)
     figure.suptitle(_wrap(title or "Test score against seconds, the Pareto front marked"),
                     fontsize=10)
+    _spread_labels(figure, labels)
     return _save(figure, path)
+
+
+def _spread_labels(figure: Any, labels: list) -> None:
+    """Moves point labels up or down (in steps of 9 points) until none covers another.
+
+    Points close in cost and score (SMS spam's embedding_pooling, conv1d and
+    embedding_flatten) would otherwise print their names over each other.
+    """
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    placed: list = []
+    for label in sorted(labels, key=lambda a: (a.xy[0], a.xy[1])):
+        x, y = label.xyann
+        for shift in (0, 9, -9, 18, -18, 27, -27, 36, -36):
+            label.xyann = (x, y + shift)
+            box = label.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+        else:
+            label.xyann = (x, y)  # no free place near the point: keep it by the point
+        placed.append(label.get_window_extent(renderer))
 
 
 __all__ += ["plot_expected_max", "plot_pareto"]
