@@ -19,6 +19,9 @@ cd "$(dirname "$0")/.."
 # Two workers; a file's tests stay on one worker, so session fixtures (the subword
 # vocabulary build) run once.
 workers=(-n "${PYTEST_WORKERS:-2}" --dist loadfile)
+# The 25 slowest tests of each backend's run end its output (CI's log included), so
+# the suite's time can be watched and cut where it goes.
+workers+=(--durations=25)
 status=0
 for backend in ${BACKENDS:-tensorflow jax torch}; do
   case "$backend" in
