@@ -436,8 +436,12 @@ def _interrupt_on_sigterm() -> None:
     exit status is 130. (A job started in the background of a script ignores SIGINT, so
     SIGTERM is the signal that reaches it.)
     """
+    from keras_seqzoo import _stop
+
     def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+        reason = f"signal {signal.Signals(signum).name}"
+        _stop.request(reason)  # raised again at the next batch if this one is lost
+        raise KeyboardInterrupt(reason)
 
     signal.signal(signal.SIGTERM, interrupt)
 

@@ -247,3 +247,48 @@ def test_protocol_cost_benchmark_smoke(tmp_path):
     assert row["restore_seconds"] >= 0 and row["test_seconds"] > 0
     assert set(result["load"]) >= {"loadavg_before", "loadavg_after", "steal_fraction", "idle"}
     assert "test s" in done.stdout
+
+
+@pytest.mark.parametrize("command", ["tune", "compare"])
+def test_a_requested_stop_is_raised_at_the_next_batch(command, tmp_path):
+    """SIGTERM's ``KeyboardInterrupt`` raised in the handler can be lost inside a backend's
+    C++ call (a C6 sitting trained two hours past its ``timeout``): the request the handler
+    records stops the search or the seeds' comparison at the next batch, from Keras' loop."""
+    from keras_seqzoo import _stop
+    from keras_seqzoo.callbacks import read_history
+
+    out = tmp_path / command
+    run = getattr(comparison, command)
+    _stop.request("signal SIGTERM")
+    try:
+        with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
+            if command == "tune":
+                run(["embedding_pooling"], trials=2, epochs=2, data=tiny_data(),
+                    output_dir=out, verbose=0)
+            else:
+                run(["embedding_pooling"], epochs=2, data=tiny_data(), output_dir=out,
+                    verbose=0)
+    finally:
+        _stop.clear()
+    assert not any(read_history(p.parent) for p in out.rglob("history.jsonl"))
+
+
+def test_stop_when_asked_raises_inside_a_running_fit():
+    """Asked during epoch 0, a real ``model.fit`` stops before epoch 1's first batch."""
+    import keras
+    import numpy as np
+
+    from keras_seqzoo import _stop
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    seen = []
+    ask = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: (seen.append(epoch), _stop.request("signal SIGTERM")))
+    try:
+        with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
+            model.fit(np.zeros((8, 4)), np.zeros(8), epochs=3, batch_size=4, verbose=0,
+                      callbacks=[ask, _stop.StopWhenAsked()])
+    finally:
+        _stop.clear()
+    assert seen == [0]

@@ -49,7 +49,7 @@ from typing import Any, Mapping, Sequence
 import keras
 import keras_tuner
 
-from keras_seqzoo import _atomic, _registry
+from keras_seqzoo import _atomic, _registry, _stop
 from keras_seqzoo._values import to_jsonable
 from keras_seqzoo.comparison import distributed
 from keras_seqzoo.comparison.report import Comparison
@@ -164,6 +164,7 @@ class _SearchTuner(keras_tuner.Tuner):
         return super().get_trial_dir(check_trial_id(trial_id))  # it may come from a chief
 
     def on_trial_begin(self, trial: Any) -> None:
+        _stop.check()
         if (distributed.distributed_role() == "worker"
                 and trial.hyperparameters.values.get(SEARCH_HP) != self.search_name):
             raise _OtherPhase()
@@ -198,7 +199,7 @@ def _fit_options(settings: RunSettings, data: Any, project: Path) -> dict[str, A
 
     objective, direction = settings.objective
     callbacks: list[keras.callbacks.Callback] = [
-        EpochTimer(verbose=0), HistoryExporter(project, overwrite=True)]
+        EpochTimer(verbose=0), HistoryExporter(project, overwrite=True), _stop.StopWhenAsked()]
     if settings.patience is not None:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor=objective, mode=direction, patience=settings.patience))

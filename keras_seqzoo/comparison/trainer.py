@@ -32,7 +32,7 @@ from typing import Any, Mapping
 import keras
 import keras_tuner
 
-from keras_seqzoo import _atomic, _registry, machine
+from keras_seqzoo import _atomic, _registry, _stop, machine
 from keras_seqzoo._values import is_finite, to_jsonable
 from keras_seqzoo.callbacks.epoch_timer import TIMER_KEYS
 from keras_seqzoo.comparison.report import ARCHITECTURE, SEED
@@ -179,6 +179,7 @@ class ComparisonTuner(keras_tuner.Tuner):
         self._asked = True
 
     def on_trial_begin(self, trial: Any) -> None:
+        _stop.check()
         check_trial_id(trial.trial_id)
         self._asked = False
         super().on_trial_begin(trial)
@@ -195,7 +196,7 @@ class ComparisonTuner(keras_tuner.Tuner):
             metadata={**trainer.metadata, "seed": seed, "trial_id": trial.trial_id},
             batch_size=data.batch_size, sequence_length=data.max_length,
         )
-        callbacks: list = [timer, exporter]
+        callbacks: list = [timer, exporter, _stop.StopWhenAsked()]
         if trainer.sound:
             # The best epoch's weights on disk: a resumed trial keeps comparing with the
             # best epoch it already recorded.
