@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a virtual environment from the project's own files (if needed) and runs
 # the test suite under each Keras backend:
-#   tensorflow  every test, the real-IMDB ones included (when KERAS_SEQZOO_IMDB is set)
+#   tensorflow  every test, the real-IMDB ones included (when KERAS_SEQZOO_IMDB is set),
+#               but those marked heavy (minutes each, re-checking what a benchmark
+#               checks before it records: BACKENDS=tensorflow bash scripts/test.sh -m heavy)
 #   jax         every test but the real-IMDB ones and those marked one_backend: tests of
 #               code that is the same under every backend (the data code, the registry,
 #               the command line, figures, reading keras-tuner files, the runner's rules,
@@ -25,9 +27,9 @@ workers+=(--durations=25)
 status=0
 for backend in ${BACKENDS:-tensorflow jax torch}; do
   case "$backend" in
-    tensorflow) select=() ;;
-    jax) select=(-m "not real_data and not one_backend") ;;
-    *) select=(-m "not real_data and not slow and not one_backend") ;;
+    tensorflow) select=(-m "not heavy") ;;
+    jax) select=(-m "not real_data and not one_backend and not heavy") ;;
+    *) select=(-m "not real_data and not slow and not one_backend and not heavy") ;;
   esac
   echo "=== pytest with KERAS_BACKEND=$backend ${select[*]} ==="
   KERAS_BACKEND="$backend" python -m pytest "${workers[@]}" "${select[@]}" "$@" || status=$?

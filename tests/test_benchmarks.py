@@ -412,7 +412,11 @@ def test_recurrent_twins_initialise_the_recurrent_kernel_as_keras_does(architect
 
 @pytest.mark.real_data
 @pytest.mark.parametrize("architecture", [
-    "fasttext", "tcn", "mingru", "transformer_encoder", "bigru_attention"])
+    "fasttext", "tcn",
+    # Minutes each on two cores; the benchmark runs the same check before it times them.
+    pytest.param("mingru", marks=pytest.mark.heavy),
+    pytest.param("transformer_encoder", marks=pytest.mark.heavy),
+    pytest.param("bigru_attention", marks=pytest.mark.heavy)])
 def test_each_new_twin_learns_imdb_as_its_keras_model_does(imdb_path, architecture):
     """The check the benchmark runs before timing: after its check epochs (2; fastText 5)
     on 3,000 real reviews the twin ends within 2 points of the Keras model's validation

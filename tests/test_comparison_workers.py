@@ -77,6 +77,7 @@ def _trials(directory: Path) -> dict[tuple[str, int], dict]:
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend  # the chief and workers talk gRPC; fits are tested per backend elsewhere
 def test_chief_refuses_calls_without_its_token_and_two_workers_with_it_train_each_pair_once(
         tmp_path):
     """One chief for both checks (each start-up costs a Keras import): a call without its
@@ -350,16 +351,17 @@ def _searches(out: Path) -> dict[str, dict]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("token", [None, "s3cret-token"])
-def test_tune_chief_and_two_workers_search_each_model_then_train_the_seeds(tmp_path, token):
+@pytest.mark.one_backend  # the chief and workers talk gRPC; fits are tested per backend elsewhere
+def test_tune_chief_and_two_workers_search_each_model_then_train_the_seeds(tmp_path):
+    """One run covers it all (a run without a token takes the same path, less the check):
+    the token, an intruder refused, the searches and seeds split over two workers, the
+    same table as one process, and a restarted chief that trains nothing new."""
+    token = "s3cret-token"
     out, port = tmp_path / "tuned", _free_port()
-    workers = [("worker0", token), ("worker1", token)]
-    if token:
-        workers.append(("intruder", "guess"))  # a worker with a wrong token is refused
+    workers = [("worker0", token), ("worker1", token), ("intruder", "guess")]
     outputs, chief_output = _tune_processes(out, port, workers, token)
-    if token:
-        assert "refused this worker" in outputs[2] and "PermissionError" in outputs[2], \
-            outputs[2][-2000:]
+    assert "refused this worker" in outputs[2] and "PermissionError" in outputs[2], \
+        outputs[2][-2000:]
     assert "tune: serving the search of embedding_pooling" in chief_output
     assert "tune: serving the search of conv1d" in chief_output
 
@@ -387,8 +389,6 @@ def test_tune_chief_and_two_workers_search_each_model_then_train_the_seeds(tmp_p
     trials = _trials(out)
     assert sorted(trials) == [("conv1d", 0), ("embedding_pooling", 0)]
     assert all(t["status"] == "COMPLETED" for t in trials.values())
-    if token:
-        return
     # The same shape as a one-process tune of the same call.
     alone = tmp_path / "alone"
     single = comparison.tune(["embedding_pooling", "conv1d"], trials=2, epochs=1, seeds=(0,),
@@ -401,7 +401,8 @@ def test_tune_chief_and_two_workers_search_each_model_then_train_the_seeds(tmp_p
     # A chief started again over the same folder resumes: nothing is searched or trained.
     before = {name: sorted(s["trials"]) for name, s in searches.items()}
     again = _start("chief", port, str(out), "1", "embedding_pooling,conv1d", "0",
-                   extra_env={"SEQZOO_TEST_TUNE": "2", "SEQZOO_TEST_SPLIT": "1"})
+                   extra_env={"SEQZOO_TEST_TUNE": "2", "SEQZOO_TEST_SPLIT": "1",
+                              "KERAS_SEQZOO_ORACLE_TOKEN": token})
     output = _finish(again)
     assert again.returncode == 0, output[-3000:]
     assert "tune: serving the search" not in output
