@@ -2,9 +2,10 @@
 
 ``seqzoo``'s training commands turn SIGTERM into ``KeyboardInterrupt`` raised from the
 signal handler. Python runs a handler wherever the main thread happens to be, and an
-exception raised there can be lost: while a backend's C++ code calls back into Python
-(JAX converting an array, TensorFlow iterating a dataset) it may be caught and dropped,
-and training went on (a C6 sitting ran two hours past its ``timeout``). So the handler
+exception raised there can be lost: under JAX the handler was seen to run inside
+``model.fit`` and training went on (a C6 sitting ran two hours past its ``timeout``), most
+likely because the point it ran at was inside a backend's call back into Python, which
+drops what it cannot pass on. So the handler
 also records the request here, and :class:`StopWhenAsked`, among the callbacks of every
 fit the comparisons run, raises it again at the next batch or epoch, from Keras' own
 loop, where nothing swallows it; the tuners check it before each trial too.
