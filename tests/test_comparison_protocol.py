@@ -250,27 +250,31 @@ def test_protocol_cost_benchmark_smoke(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["tune", "compare"])
-def test_a_requested_stop_is_raised_at_the_next_batch(command, tmp_path):
-    """SIGTERM's ``KeyboardInterrupt`` raised in the handler can be lost inside a backend's
-    C++ call (a C6 sitting trained two hours past its ``timeout``): the request the handler
-    records stops the search or the seeds' comparison at the next batch, from Keras' loop."""
+def test_a_requested_stop_is_raised_at_the_next_batch(command, tmp_path, monkeypatch):
+    """SIGTERM's ``KeyboardInterrupt`` raised in the handler can be lost (a C6 sitting
+    trained two hours past its ``timeout``): a request recorded once a trial's fit has
+    begun stops the search or the seeds' comparison before its first epoch."""
     from keras_seqzoo import _stop
-    from keras_seqzoo.callbacks import read_history
+    from keras_seqzoo.callbacks import HistoryExporter, read_history
 
+    begin = HistoryExporter.on_train_begin
+
+    def begin_then_ask(self, logs=None):
+        begin(self, logs)
+        _stop.request("signal SIGTERM")  # after the tuner's own check: the fit's must catch it
+
+    monkeypatch.setattr(HistoryExporter, "on_train_begin", begin_then_ask)
     out = tmp_path / command
-    run = getattr(comparison, command)
-    _stop.request("signal SIGTERM")
+    options = {"trials": 2} if command == "tune" else {}
     try:
         with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
-            if command == "tune":
-                run(["embedding_pooling"], trials=2, epochs=2, data=tiny_data(),
-                    output_dir=out, verbose=0)
-            else:
-                run(["embedding_pooling"], epochs=2, data=tiny_data(), output_dir=out,
-                    verbose=0)
+            getattr(comparison, command)(["embedding_pooling"], epochs=2, data=tiny_data(),
+                                         output_dir=out, verbose=0, **options)
     finally:
         _stop.clear()
-    assert not any(read_history(p.parent) for p in out.rglob("history.jsonl"))
+    runs = [p.parent for p in out.rglob("run.json") if "backup" not in p.parts]
+    assert runs, "the fit never began"  # the exporter wrote its run record: fit had begun
+    assert not any(read_history(folder) for folder in runs)  # and no epoch was trained
 
 
 def test_stop_when_asked_raises_inside_a_running_fit():
