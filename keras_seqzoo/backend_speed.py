@@ -23,7 +23,7 @@ keras_seqzoo.backend_speed.advice_line("stacked_bilstm")
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,9 @@ __all__ = [
     "advice_line",
     "advice_table",
     "backend_speed",
+    "choose_backend",
     "fastest_backend",
+    "fastest_by_architecture",
     "recorded_table",
     "write_table_module",
 ]
@@ -189,6 +191,89 @@ def fastest_backend(name: str, table: Mapping[str, Any] | None = None) -> str | 
     return None if speed is None else speed["fastest"]
 
 
+def choose_backend(names: Sequence[str], available: Sequence[str] = ("jax", "torch", "tensorflow"),
+                   table: Mapping[str, Any] | None = None) -> tuple[str | None, str]:
+    """The backend that the recording says trains these architectures fastest together.
+
+    Each process runs one Keras backend, so a comparison of several architectures
+    runs them all on one: the one whose estimated seconds per epoch, summed over the
+    architectures, is lowest. An architecture's estimate on a backend is its recorded
+    ratio to plain PyTorch times the plain PyTorch twin's best epoch (the median of
+    the twin's best epochs across the backends' processes: the common yardstick).
+    Names are mapped to architectures by their builder (``"bilstm.imdb_words10k"`` is
+    ``bilstm``) without importing Keras, so the command can still pick its backend.
+
+    Args:
+        names: builder or preset names; those without a recorded row (a user's own
+            builder) are left out of the sum, and said so in the reason.
+        available: the backends installed here, in order of preference on ties.
+        table: the figures (default: the package's recording).
+
+    Returns:
+        ``(backend, reason)``: the backend (``None`` when no name has a recorded
+        row on an available backend) and why, with each backend's estimate, as a
+        phrase: ``"the fastest recorded on CPU for stacked_bilstm (estimated 14.9 s an
+        epoch; jax 24.0, tensorflow 41.0) (recording: ...)"``.
+
+    Example:
+
+    ```python
+    keras_seqzoo.backend_speed.choose_backend(["stacked_bilstm"])[0]  # 'torch'
+    ```
+    """
+    import statistics
+
+    table = recorded_table() if table is None else table
+    recorded: list[str] = []
+    unknown: list[str] = []
+    for name in dict.fromkeys(n.partition(".")[0] for n in names):
+        entry = table["architectures"].get(name)
+        (recorded if entry and entry["backends"] else unknown).append(name)
+    totals: dict[str, float] = {}
+    for backend in available:
+        rows = [table["architectures"][a]["backends"].get(backend) for a in recorded]
+        if recorded and all(rows):
+            totals[backend] = sum(
+                row["ratio_best"] * statistics.median(
+                    r["torch_best"] for r in table["architectures"][a]["backends"].values())
+                for a, row in zip(recorded, rows))
+    where = f"recorded on {table['device']}"
+    if not totals:
+        return None, (f"no speed {where} for {', '.join(names)} on "
+                      f"{' or '.join(available) or 'an installed backend'}")
+    ranked = sorted(totals.items(), key=lambda item: (item[1], list(available).index(item[0])))
+    best, seconds = ranked[0]
+    others = ", ".join(f"{b} {s:.1f}" for b, s in ranked[1:])
+    reason = (f"the fastest {where} for {', '.join(recorded)} (estimated "
+              f"{seconds:.1f} s an epoch" + (f"; {others}" if others else "") + ")")
+    if unknown:
+        reason += f"; not recorded: {', '.join(unknown)}"
+    used = sorted({table["architectures"][a]["backends"][b]["recording"]
+                   for a in recorded for b in totals})
+    return best, reason + " " + _recordings_note([table["recordings"][i] for i in used])
+
+
+def fastest_by_architecture(table: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Each recorded architecture's fastest backend (the lowest best-epoch ratio to plain
+    PyTorch), read from the table without importing Keras.
+
+    Args:
+        table: the figures (default: the package's recording).
+
+    Returns:
+        ``{architecture: backend}``, sorted by architecture.
+
+    Example:
+
+    ```python
+    keras_seqzoo.backend_speed.fastest_by_architecture()["transformer_encoder"]
+    ```
+    """
+    table = recorded_table() if table is None else table
+    return {name: min(entry["backends"].items(), key=lambda item: item[1]["ratio_best"])[0]
+            for name, entry in sorted(table["architectures"].items()) if entry["backends"]}
+
+
 def advice_line(name: str, table: Mapping[str, Any] | None = None) -> str:
     """One line of advice: the fastest recorded backend and the others' ratios.
 
@@ -211,8 +296,13 @@ def advice_line(name: str, table: Mapping[str, Any] | None = None) -> str:
     (first, row), *others = speed["backends"].items()
     text = f"{head}{first} ({row['best']:.2f} s/epoch, {row['ratio_best']:.2f}x plain PyTorch)"
     text += "".join(f"; {b} {r['ratio_best']:.2f}x" for b, r in others)
+    return text + " " + _recordings_note(speed["recordings"])
+
+
+def _recordings_note(recordings: Sequence[Mapping[str, Any]]) -> str:
+    """``(recording: 2 CPUs AMD EPYC, 2026-12-02)``: the machines and dates of the figures."""
     machines = sorted({f"{r['cpus']} CPUs {r['processor']}" + (f", GPU {r['gpu']}" if r['gpu']
                                                                else "")
-                       for r in speed["recordings"]})
-    dates = sorted({str(r["recorded"]) for r in speed["recordings"]})
-    return text + f" (recording: {'; '.join(machines)}, {', '.join(dates)})"
+                       for r in recordings})
+    dates = sorted({str(r["recorded"]) for r in recordings})
+    return f"(recording: {'; '.join(machines)}, {', '.join(dates)})"

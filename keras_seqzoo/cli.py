@@ -146,10 +146,18 @@ def _add_run_options(p: argparse.ArgumentParser, *, defaults_from_experiment: bo
              "reported for this long to another worker (default: only the same worker, "
              "restarted, continues it)",
     )
+    backends = ("tensorflow", "jax", "torch") + (() if defaults_from_experiment else ("auto",))
+    from keras_seqzoo.backend_speed import fastest_by_architecture
+
+    fastest = fastest_by_architecture()
+    on_jax = sum(backend == "jax" for backend in fastest.values())
     p.add_argument(
-        "--backend", choices=("tensorflow", "jax", "torch"), default=None,
+        "--backend", choices=backends, default=None,
         help="Keras backend to train on (default: $KERAS_BACKEND if set, else jax when "
-             "installed: the fastest on the slides' models, see the benchmarks page)",
+             f"installed: the fastest recorded for {on_jax} of the {len(fastest)} architectures)"
+             + ("" if defaults_from_experiment else
+                "; auto: the installed backend that the recorded twins table says trains "
+                "these models fastest together (`seqzoo describe NAME` shows each one's)"),
     )
 
 
@@ -423,6 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Set by the ``seqzoo`` command for the run it starts: which backend it trains on and why
+#: (a comparison's settings.json records it as ``backend_note``).
+BACKEND_NOTE_VARIABLE = "_SEQZOO_BACKEND_NOTE"
 #: The subcommands that train (and may restart themselves on another backend).
 _TRAINING = ("compare", "tune", "reproduce")
 
@@ -469,7 +480,11 @@ def _training_backend(args: argparse.Namespace) -> str | None:
     """
     if args.command not in _TRAINING:
         return None
-    if getattr(args, "backend", None):
+    if getattr(args, "backend", None) == "auto":
+        chosen = _auto_backend(args.models)[0]
+        if chosen is not None:
+            return chosen
+    elif getattr(args, "backend", None):
         return str(args.backend)
     if os.environ.get("KERAS_BACKEND"):
         return None
@@ -478,17 +493,40 @@ def _training_backend(args: argparse.Namespace) -> str | None:
     return "jax" if importlib.util.find_spec("jax") is not None else None
 
 
+def _auto_backend(models: Sequence[str]) -> tuple[str | None, str]:
+    """``--backend auto``: the installed backend the recorded table says is fastest for
+    ``models`` together (one process runs one backend), and why; ``None`` keeps the default."""
+    import importlib.util
+
+    from keras_seqzoo.backend_speed import choose_backend
+
+    installed = [b for b in ("jax", "torch", "tensorflow") if importlib.util.find_spec(b)]
+    return choose_backend(models, available=installed)
+
+
 def _backend_note(args: argparse.Namespace, backend: str | None) -> str:
     """Says which backend a training command runs on and why (the README's figures are JAX's)."""
     from keras_seqzoo import _extras
 
+    if getattr(args, "backend", None) == "auto":
+        chosen, reason = _auto_backend(args.models)
+        if chosen is not None:
+            return f"training on the {chosen} backend (--backend auto): {reason}"
+        default = _backend_note(argparse.Namespace(command=args.command), backend)
+        return f"--backend auto found {reason}; {default}"
     if getattr(args, "backend", None):
         return f"training on the {backend} backend (--backend)"
     if os.environ.get("KERAS_BACKEND"):
         return f"training on the {os.environ['KERAS_BACKEND']} backend ($KERAS_BACKEND)"
     if backend == "jax":
-        return ("training on the jax backend (installed; the fastest for the slides' models, and the "
-                "one the README's timings are for; --backend or $KERAS_BACKEND chooses another)")
+        from keras_seqzoo.backend_speed import fastest_by_architecture
+
+        fastest = fastest_by_architecture()
+        on_jax = sum(b == "jax" for b in fastest.values())
+        return (f"training on the jax backend (installed; the fastest recorded for {on_jax} of "
+                f"the {len(fastest)} architectures, and the one the README's timings are for; "
+                "--backend auto picks per run from the recording, --backend or $KERAS_BACKEND "
+                "chooses another)")
     current, origin = _extras.keras_backend()
     return (f"training on the {current} backend ({origin}): jax is not installed, and the "
             f"README's timings are for JAX ({_extras.install_command('jax')})")
@@ -520,7 +558,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{prefix}: error: {problem}", file=sys.stderr)
             return 2
         if from_command_line and os.environ.get("_SEQZOO_BACKEND_NOTED") != "1":
-            print(f"{prefix}: {_backend_note(args, backend)}", file=sys.stderr)
+            note = _backend_note(args, backend)
+            print(f"{prefix}: {note}", file=sys.stderr)
+            # The run's settings.json keeps why it trains on this backend.
+            os.environ[BACKEND_NOTE_VARIABLE] = note
     if backend is not None and _extras.keras_backend()[0] != backend:
         # Keras fixes its backend at import: start again on the chosen one.
         sys.stderr.flush()

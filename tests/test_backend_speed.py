@@ -122,6 +122,48 @@ def test_advice_table_from_a_new_recording_with_architecture_names():
         "fastest recorded backend on CPU: not recorded")
 
 
+def _two_architecture_table():
+    """bilstm: jax 0.5x and torch 1.0x of twins timed at 10 s and 14 s (yardstick: their
+    median, 12 s); conv1d: jax 2.0x and torch 1.0x of twins at 3 s and 5 s (4 s)."""
+    def row(ratio, twin):
+        return {"best": ratio * twin, "median": 0, "torch_best": twin, "torch_median": 0,
+                "ratio_best": ratio, "ratio_median": 0, "kernels": [], "recording": 0}
+    return {"device": "CPU",
+            "recordings": [{"recorded": "2027-01-01", "cpus": 2, "processor": "X", "gpu": None}],
+            "architectures": {
+                "bilstm": {"label": "T5", "backends": {"jax": row(0.5, 10.0),
+                                                       "torch": row(1.0, 14.0)}},
+                "conv1d": {"label": "C3", "backends": {"jax": row(2.0, 3.0),
+                                                       "torch": row(1.0, 5.0)}}}}
+
+
+def test_choose_backend_sums_each_architectures_estimate():
+    table = _two_architecture_table()
+    # bilstm alone: jax 0.5 * 12 = 6.0 s, torch 1.0 * 12 = 12.0 s.
+    assert backend_speed.choose_backend(["bilstm.imdb_words10k"], table=table) == (
+        "jax", "the fastest recorded on CPU for bilstm (estimated 6.0 s an epoch; torch 12.0) "
+               "(recording: 2 CPUs X, 2027-01-01)")
+    # conv1d alone: jax 2.0 * 4 = 8.0 s, torch 4.0 s.
+    assert backend_speed.choose_backend(["conv1d"], table=table)[0] == "torch"
+    # Together: jax 6 + 8 = 14 s, torch 12 + 4 = 16 s; a name without a row is said, not summed.
+    chosen, reason = backend_speed.choose_backend(["conv1d", "bilstm", "mine"], table=table)
+    assert chosen == "jax"
+    assert "for conv1d, bilstm (estimated 14.0 s an epoch; torch 16.0); not recorded: mine" in reason
+    # Only the installed backends compete; with none recorded for every name, none is chosen.
+    assert backend_speed.choose_backend(["bilstm"], available=["torch"], table=table)[0] == "torch"
+    assert backend_speed.choose_backend(["mine"], table=table) == (
+        None, "no speed recorded on CPU for mine on jax or torch or tensorflow")
+    assert backend_speed.choose_backend(["bilstm"], available=["tensorflow"], table=table)[0] is None
+
+
+def test_choose_backend_on_the_recording_picks_each_architectures_fastest():
+    fastest = backend_speed.fastest_by_architecture()
+    assert sorted(fastest) == sorted(zoo.list_models())
+    for name, backend in fastest.items():
+        assert backend_speed.fastest_backend(name) == backend
+        assert backend_speed.choose_backend([name])[0] == backend
+
+
 def test_advice_table_rejects_a_row_without_architecture():
     with pytest.raises(ValueError, match=r"advice_table: the row of 'T9 x' names no "
                                          r"architecture; pass architecture_of"):

@@ -161,6 +161,7 @@ MODELS = ["conv1d", "embedding_pooling"]
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend  # the runner's bookkeeping; the fits it makes are tested per backend
 def test_run_task_records_a_leaderboard_and_resumes(tmp_path):
     directory = tmp_path / "tiny"
     board = run_task(TINY, directory, models=MODELS, verbose=0)
@@ -212,6 +213,7 @@ def test_run_task_records_a_leaderboard_and_resumes(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend  # reads the files keras-tuner and the callbacks write
 def test_search_trials_reads_timed_searches(tmp_path):
     """A search whose trials carry an EpochTimer and a HistoryExporter has seconds per trial."""
     import keras_tuner

@@ -297,16 +297,24 @@ def test_training_commands_pick_the_fast_backend_unless_told(tiny_imdb, tmp_path
     env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
     env["KERAS_SEQZOO_CACHE"] = str(tmp_path / "cache")
     exe = os.path.join(os.path.dirname(sys.executable), "seqzoo")
-    base = ["compare", "conv1d", "--epochs", "1", "--data", str(tiny_imdb), *FAST]
-    for extra, expected in (([], "jax"), (["--backend", "torch"], "torch")):
+    base = ["--epochs", "1", "--data", str(tiny_imdb), *FAST]
+    # --backend auto: the recorded table's fastest for the models (T2: torch), said and kept.
+    for model, extra, expected in (("conv1d", [], "jax"),
+                                   ("stacked_bilstm", ["--backend", "auto"], "torch")):
         if expected == "torch":
             pytest.importorskip("torch")
         out = tmp_path / f"run_{expected}"
-        done = subprocess.run([exe, *base, "-o", str(out), *extra], env=env,
+        done = subprocess.run([exe, "compare", model, *base, "-o", str(out), *extra], env=env,
                               capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]
-        assert json.loads((out / "comparison.json").read_text())["backend"] == expected
-        assert read_run(comparison.model_runs(out)["conv1d"][0])["backend"] == expected
+        settings = json.loads((out / "comparison.json").read_text())
+        assert settings["backend"] == expected
+        assert read_run(comparison.model_runs(out)[model][0])["backend"] == expected
+        assert settings["backend_note"] in done.stderr
+        assert settings["backend_note"].startswith(f"training on the {expected} backend")
+        if extra:
+            assert "(--backend auto): the fastest recorded on CPU for stacked_bilstm" in (
+                settings["backend_note"])
 
 
 @pytest.mark.one_backend

@@ -485,6 +485,8 @@ def _open_tuner(settings: RunSettings, directory: Path, role: str | None,
 def _write_settings(settings: RunSettings, directory: Path, data: Any) -> None:
     record = {**settings.record(), "data": _portable(getattr(data, "info", None)),
               "backend": keras.backend.backend(), "keras_version": keras.__version__}
+    if os.environ.get("_SEQZOO_BACKEND_NOTE"):  # set by the seqzoo command: why this backend
+        record["backend_note"] = os.environ["_SEQZOO_BACKEND_NOTE"]
     if sys.argv and os.path.basename(sys.argv[0]) in ("seqzoo", "cli.py", "__main__.py"):
         record["command"] = " ".join(["seqzoo", *map(str, _portable(sys.argv[1:]))])
     _atomic.write_text(directory / SETTINGS_FILE, json.dumps(record, indent=2) + "\n")
