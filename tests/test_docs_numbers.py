@@ -259,6 +259,20 @@ def _twins(model, backend, way, key, fmt=".2f", name="torch_twins.json", scale=1
     return lambda d: format(d.one(name, model=model, backend=backend, way=way)[key] * scale, fmt)
 
 
+def _fastest_backends(d: Data) -> dict[str, str]:
+    """Each architecture's fastest backend in the one-run twins table, from its JSON: the
+    default path's (way seqzoo) lowest best-epoch ratio to plain PyTorch."""
+    best: dict[str, tuple[float, str]] = {}
+    for row in d.rows_of(TTA, way="seqzoo"):
+        if row["architecture"] not in best or row["ratio_best"] < best[row["architecture"]][0]:
+            best[row["architecture"]] = (row["ratio_best"], row["backend"])
+    return {name: backend for name, (_, backend) in best.items()}
+
+
+def _fastest_on(backend: str) -> Callable[[Data], str]:
+    return lambda d: ", ".join(sorted(n for n, b in _fastest_backends(d).items() if b == backend))
+
+
 def _overhead(name: str, backend: str, column: int) -> Callable[[Data], str]:
     def value(d: Data) -> str:
         for line in d.text(name).splitlines():
@@ -706,6 +720,10 @@ CLAIMS: list[Claim] = [
       *(_twins("T2 stacked BiLSTM(64, 32)", "jax", "seqzoo", k, ".1f", name=TTA)
         for k in ("best", "torch_best")),
       _twins("T2 stacked BiLSTM(64, 32)", "torch", "seqzoo", "ratio_best", name=TTA)),
+    C(README, "By that table JAX trains {} of the {} architectures fastest, PyTorch `{}` and "
+              "TensorFlow `{}`",
+      lambda d: str(list(_fastest_backends(d).values()).count("jax")),
+      lambda d: str(len(_fastest_backends(d))), _fastest_on("torch"), _fastest_on("tensorflow")),
     C(README, "take the BiLSTM from {}x to {}x behind `nn.LSTM`, the stacked BiLSTM from {}x to {}x, "
               "and the BiGRU from {}x to {}x",
       _twins("T5 BiLSTM(32)", "torch", "keras", "ratio_best", ".1f"),
