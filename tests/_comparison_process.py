@@ -25,6 +25,13 @@ import numpy as np
 from keras_seqzoo.comparison import compare, tune
 
 
+#: The runner's tests check its bookkeeping (trials, files, resumes), not XLA: on TensorFlow
+#: they compile as Keras does by default, without the runner's ``jit_compile=True`` (whose
+#: XLA compiling took about a third of their time on tiny data). The runner's own default is
+#: what the command-line and real-data tests train with.
+TEST_COMPILE: dict = {"jit_compile": False} if keras.backend.backend() == "tensorflow" else {}
+
+
 class _Batches(keras.utils.PyDataset):
     def __init__(self, x, y, batch_size):
         super().__init__()
@@ -105,7 +112,7 @@ def main() -> None:
         run = compare
     run(models.split(","), seeds=[int(s) for s in seeds.split(",")],
         data=tiny_data(test=os.environ.get("SEQZOO_TEST_SPLIT") == "1"),
-        epochs=int(epochs), output_dir=output, verbose=2,
+        epochs=int(epochs), output_dir=output, verbose=2, compile_options=TEST_COMPILE,
         protocol=os.environ.get("SEQZOO_TEST_PROTOCOL", "sound"), **options)
 
 

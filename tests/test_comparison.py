@@ -22,7 +22,7 @@ from keras_seqzoo.callbacks import read_history, read_run
 from keras_seqzoo.cli import main
 from keras_seqzoo.comparison import report
 from keras_seqzoo.datasets import imdb as imdb_module
-from tests._comparison_process import tiny_data
+from tests._comparison_process import TEST_COMPILE, tiny_data
 from tests.helpers import imdb_files, write_folder
 
 MODELS = ["conv1d", "embedding_pooling"]
@@ -128,7 +128,7 @@ def test_killed_run_resumes_without_retraining_completed_epochs(tmp_path):
 
 
 def _tiny_compare(out, **options):
-    options = {"epochs": 1, "verbose": 0, **options}
+    options = {"epochs": 1, "verbose": 0, "compile_options": TEST_COMPILE, **options}
     return comparison.compare(["embedding_pooling"], data=tiny_data(), output_dir=out, **options)
 
 

@@ -23,7 +23,7 @@ from keras_seqzoo import comparison, results
 from keras_seqzoo.callbacks import read_history, read_run
 from keras_seqzoo.comparison import _tuner_grpc, report
 from keras_seqzoo.comparison.trainer import CHECKPOINT_FILE, TrialTrainer, check_trial_id
-from tests._comparison_process import tiny_data
+from tests._comparison_process import TEST_COMPILE, tiny_data
 
 pytestmark = pytest.mark.one_backend
 
@@ -31,6 +31,7 @@ pytestmark = pytest.mark.one_backend
 def _run(out, **options):
     options.setdefault("epochs", 3)
     options.setdefault("verbose", 0)
+    options["compile_options"] = {**TEST_COMPILE, **options.get("compile_options", {})}
     return comparison.compare(["embedding_pooling"], data=options.pop("data", None)
                               or tiny_data(test=True), output_dir=out, **options)
 
@@ -192,7 +193,8 @@ def test_tune_searches_each_model_then_runs_the_choice_over_seeds(tmp_path):
     out = tmp_path / "tuned"
     # One epoch: the searches' and the seeds' bookkeeping is checked, not the learning.
     result = comparison.tune(["embedding_pooling", "conv1d"], data=tiny_data(test=True),
-                             trials=2, epochs=1, seeds=(0, 1), output_dir=out, verbose=0)
+                             trials=2, epochs=1, seeds=(0, 1), output_dir=out, verbose=0,
+                             compile_options=TEST_COMPILE)
     tuned = json.loads((out / "tuned.json").read_text())
     assert sorted(tuned) == ["conv1d", "embedding_pooling"]
     for name in tuned:
@@ -209,7 +211,8 @@ def test_tune_searches_each_model_then_runs_the_choice_over_seeds(tmp_path):
             if key not in ("vocab_size", "max_length"):
                 assert arguments[key] == value, key
     again = comparison.tune(["embedding_pooling", "conv1d"], data=tiny_data(test=True),
-                            trials=2, epochs=1, seeds=(0, 1), output_dir=out, verbose=0)
+                            trials=2, epochs=1, seeds=(0, 1), output_dir=out, verbose=0,
+                             compile_options=TEST_COMPILE)
     assert [r["model"] for r in again.rows] == [r["model"] for r in result.rows]  # resumed
     with pytest.raises(ValueError, match="tune: trials must be an integer >= 1"):
         comparison.tune(["conv1d"], trials=0, data=tiny_data(), output_dir=tmp_path / "x")

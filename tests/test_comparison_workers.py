@@ -26,7 +26,7 @@ from keras_seqzoo import comparison
 from keras_seqzoo.callbacks import read_history, read_run
 from keras_seqzoo.comparison import report, runner
 from keras_seqzoo.comparison.oracle import ComparisonOracle
-from tests._comparison_process import tiny_data
+from tests._comparison_process import TEST_COMPILE, tiny_data
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tests" / "_comparison_process.py"
@@ -392,7 +392,8 @@ def test_tune_chief_and_two_workers_search_each_model_then_train_the_seeds(tmp_p
     # The same shape as a one-process tune of the same call.
     alone = tmp_path / "alone"
     single = comparison.tune(["embedding_pooling", "conv1d"], trials=2, epochs=1, seeds=(0,),
-                             data=tiny_data(test=True), output_dir=alone, verbose=0)
+                             data=tiny_data(test=True), output_dir=alone, verbose=0,
+                             compile_options=TEST_COMPILE)
     rows = json.loads((out / "comparison.json").read_text())["rows"]
     assert [sorted(r) for r in rows] == [sorted(r) for r in single.rows]
     assert sorted(r["model"] for r in rows) == sorted(r["model"] for r in single.rows)

@@ -29,6 +29,7 @@ from keras_seqzoo.cli import main
 from keras_seqzoo.exporting import (ExportError, WEIGHTS_FILE, export, load_encoding,
                                  reference_probabilities, save_encoding)
 from keras_seqzoo.serving import TextClassifier, predict_records
+from tests._comparison_process import TEST_COMPILE
 from tests.helpers import imdb_files, imdb_test_sample, write_folder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,7 +125,7 @@ def run(tmp_path_factory):
                               batch_size=8, cache_dir=tmp / "cache", download=False)
     out = tmp / "run"
     comparison.compare(["embedding_pooling"], data=data, output_dir=out, epochs=1, verbose=0,
-                       seeds=(0, 1))
+                       seeds=(0, 1), compile_options=TEST_COMPILE)
     # The runner keeps what export reads: the encoding once, each trial's best-epoch weights.
     assert (out / "encoding" / "encoding.json").exists()
     trials = comparison.report.read_trials(out)
