@@ -1226,6 +1226,33 @@ def _c6_board(directive: SphinxDirective, task: str) -> dict | None:
     return _read_json(path) if path.is_file() else None
 
 
+def _c6_progress(board: dict, directory: Path) -> str:
+    """How far a partial task is, from its files: each architecture's completed search trials
+    (keras-tuner's ``trial.json`` files) and which architectures have all their seeds."""
+    budget = board.get("budget") or {}
+    missing = board.get("missing") or []
+    architectures = sorted({r["architecture"] for r in board.get("rows") or []} | set(missing))
+    searched = {}
+    for name in architectures:
+        done = 0
+        for path in (directory / "search" / name).glob("trial_*/trial.json"):
+            try:
+                done += _read_json(path).get("status") == "COMPLETED"
+            except (OSError, ValueError):  # a trial being written by a running recording
+                continue
+        searched[name] = done
+    full = [n for n, done in searched.items() if done >= budget.get("trials", 0)]
+    begun = [f"{n} {done} of {budget.get('trials', '?')}" for n, done in searched.items()
+             if 0 < done < budget.get("trials", 0)]
+    text = (f"{len(full)} of {len(architectures)} architectures searched "
+            f"({budget.get('trials', '?')} trials each)")
+    if begun:
+        text += f"; begun: {', '.join(begun)}"
+    seeded = len(architectures) - len(missing)
+    return text + (f"; {seeded} of {len(architectures)} trained with their seeds"
+                   + (f" (not yet: {', '.join(missing)})" if seeded else ""))
+
+
 def _bullets(items: Iterable[Sequence[Any]]) -> nodes.bullet_list:
     """A bullet list of ``(label, text...)`` items, the label in bold."""
     bullets = nodes.bullet_list()
@@ -1307,7 +1334,7 @@ class C6TaskDirective(SphinxDirective):
                 "leaderboard and figures are then drawn from it when these pages are built.")
             result.append(admonition)
             return result
-        items += self._recording(board)
+        items += self._recording(board, _c6_directory(self, key)[0])
         result = [_bullets(items)]
         rows = board.get("rows") or []
         if not rows:
@@ -1332,7 +1359,7 @@ class C6TaskDirective(SphinxDirective):
         result += self._figures(key, board, rows)
         return result
 
-    def _recording(self, board: dict) -> list[Sequence[Any]]:
+    def _recording(self, board: dict, directory: Path) -> list[Sequence[Any]]:
         machine = board.get("machine") or {}
         devices = ", ".join(machine.get("devices") or []) or "not recorded"
         items: list[Sequence[Any]] = [("Machine", (
@@ -1347,8 +1374,8 @@ class C6TaskDirective(SphinxDirective):
         items.append((f"Sittings and load ({len(sittings)})", "; ".join(texts) or "not recorded"))
         missing = board.get("missing") or []
         status = ("complete: every registered architecture has its seeds" if not missing else
-                  f"partial: {', '.join(missing)} not recorded yet (run the command again "
-                  "to continue)")
+                  f"partial: {_c6_progress(board, directory)} (run the command again to "
+                  "continue)")
         items.append(("Status", status))
         return items
 
