@@ -164,6 +164,11 @@ def import_feature(module_name: str) -> ModuleType:
                                 name=missing.name) from error
 
 
+#: Set by the ``seqzoo`` command for the run it starts: which backend it trains on and why
+#: (the runner keeps it in the run's ``comparison.json`` as ``backend_note``).
+BACKEND_NOTE_VARIABLE = "_SEQZOO_BACKEND_NOTE"
+
+
 def keras_backend() -> tuple[str, str]:
     """Returns the backend Keras will use and where that comes from, without importing Keras.
 

@@ -431,9 +431,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Set by the ``seqzoo`` command for the run it starts: which backend it trains on and why
-#: (a comparison's settings.json records it as ``backend_note``).
-BACKEND_NOTE_VARIABLE = "_SEQZOO_BACKEND_NOTE"
 #: The subcommands that train (and may restart themselves on another backend).
 _TRAINING = ("compare", "tune", "reproduce")
 
@@ -560,8 +557,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if from_command_line and os.environ.get("_SEQZOO_BACKEND_NOTED") != "1":
             note = _backend_note(args, backend)
             print(f"{prefix}: {note}", file=sys.stderr)
-            # The run's settings.json keeps why it trains on this backend.
-            os.environ[BACKEND_NOTE_VARIABLE] = note
+            # The run's comparison.json keeps why it trains on this backend.
+            os.environ[_extras.BACKEND_NOTE_VARIABLE] = note
     if backend is not None and _extras.keras_backend()[0] != backend:
         # Keras fixes its backend at import: start again on the chosen one.
         sys.stderr.flush()

@@ -53,7 +53,7 @@ from typing import Any, Mapping, Sequence
 import keras
 import keras_tuner
 
-from keras_seqzoo import _atomic, _registry
+from keras_seqzoo import _atomic, _extras, _registry
 from keras_seqzoo.comparison import distributed, report
 from keras_seqzoo.comparison.oracle import ComparisonOracle
 from keras_seqzoo.comparison.report import SETTINGS_FILE, Comparison
@@ -485,8 +485,8 @@ def _open_tuner(settings: RunSettings, directory: Path, role: str | None,
 def _write_settings(settings: RunSettings, directory: Path, data: Any) -> None:
     record = {**settings.record(), "data": _portable(getattr(data, "info", None)),
               "backend": keras.backend.backend(), "keras_version": keras.__version__}
-    if os.environ.get("_SEQZOO_BACKEND_NOTE"):  # set by the seqzoo command: why this backend
-        record["backend_note"] = os.environ["_SEQZOO_BACKEND_NOTE"]
+    if os.environ.get(_extras.BACKEND_NOTE_VARIABLE):  # the seqzoo command's: why this backend
+        record["backend_note"] = os.environ[_extras.BACKEND_NOTE_VARIABLE]
     if sys.argv and os.path.basename(sys.argv[0]) in ("seqzoo", "cli.py", "__main__.py"):
         record["command"] = " ".join(["seqzoo", *map(str, _portable(sys.argv[1:]))])
     _atomic.write_text(directory / SETTINGS_FILE, json.dumps(record, indent=2) + "\n")
