@@ -120,7 +120,7 @@ def _assert_one_history_per_trial(tuner, runs, epochs, n_trials):
         assert min(r["val_loss"] for r in records) == pytest.approx(best)
 
 
-@pytest.mark.parametrize("resume", [False, True])
+@pytest.mark.parametrize("resume", [False, pytest.param(True, marks=pytest.mark.slow)])
 def test_a_plain_build_function_keeps_one_history_per_trial(
         tmp_path, tiny_data, tiny_model, resume):
     # kt.RandomSearch(build_fn): keras-tuner's own default HyperModel; nothing binds the trial.
