@@ -210,6 +210,17 @@ def test_run_task_records_a_leaderboard_and_resumes(tmp_path):
     assert sorted(p.name for p in directory.rglob("trial.json")) == trials_before
     assert again["rows"] == board["rows"]
     assert len(json.loads((directory / "sittings.json").read_text())) == 2
+    # A seed under way when a sitting stopped (its run.json says so): the architecture is
+    # not on the leaderboard until it finishes, and it is missing.
+    for path in directory.glob("trial_*/run.json"):
+        trial = json.loads((path.parent / "trial.json").read_text(encoding="utf-8"))
+        if trial["hyperparameters"]["values"]["architecture"] == "conv1d":
+            run = json.loads(path.read_text(encoding="utf-8"))
+            path.write_text(json.dumps({**run, "status": "running"}), encoding="utf-8")
+            break
+    stopped = write_leaderboard(TINY, directory, models=MODELS)
+    assert [r["architecture"] for r in stopped["rows"]] == ["embedding_pooling"]
+    assert stopped["missing"] == ["conv1d"] and stopped["complete"] is False
 
 
 @pytest.mark.slow

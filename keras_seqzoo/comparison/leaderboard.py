@@ -230,7 +230,8 @@ def leaderboard_rows(directory: str | os.PathLike, *, metric: str = "accuracy",
         ``seconds_per_epoch`` (the seeds' steady state, mean), ``search_best``,
         ``search_scores`` and ``search_seconds`` (per trial) and
         ``tuning_seconds`` (their sum, ``None`` when a trial was not timed).
-        Architectures whose seeds have not all run are left out.
+        Architectures whose seeds have not all finished (one under way when a
+        sitting stopped, say) are left out.
 
     Example:
 
@@ -248,6 +249,8 @@ def leaderboard_rows(directory: str | os.PathLike, *, metric: str = "accuracy",
     tuned = json.loads(tuned_path.read_text(encoding="utf-8")) if tuned_path.exists() else {}
     rows = []
     for summary in summarize(directory) if directory.is_dir() else []:
+        if summary.get("status") != "finished":  # a seed under way, stopped or failed
+            continue
         name = summary["model"]
         search_dir = directory / "search" / name
         search: dict[str, Any] = search_trials(search_dir) if search_dir.is_dir() else {
@@ -276,6 +279,8 @@ def leaderboard_rows(directory: str | os.PathLike, *, metric: str = "accuracy",
             row[f"test_{extra}"] = _number(summary.get(f"test_{extra}"))
             row[f"test_{extra}_std"] = _number(summary.get(f"test_{extra}_std"))
         rows.append(row)
+    for rank, row in enumerate(rows, 1):  # summarize's order, less those left out
+        row["rank"] = rank
     return rows
 
 
