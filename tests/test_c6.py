@@ -9,7 +9,7 @@ import statistics
 import pytest
 
 from keras_seqzoo.comparison import leaderboard as lb
-from keras_seqzoo.comparison.c6 import TASKS, Task, plan_text, run_task
+from keras_seqzoo.comparison.c6 import TASKS, Task, plan_text, run_task, write_leaderboard
 
 # -- the estimators, with numbers computed by hand ----------------------------------------------
 

@@ -451,6 +451,9 @@ def test_c6_page_shows_the_budget_cost_and_every_recorded_leaderboard(html_dir):
             continue
         for row in board["rows"]:  # every recorded architecture with its test mean
             assert f"{row['test_mean']:.4f} ±" in text, (key, row["architecture"])
+        if board["missing"]:  # no advice (nor ranks) from a partial leaderboard
+            assert (f"Advice: none yet: the advice compares every architecture, and "
+                    f"{len(board['missing'])} of them do not have all their seeds") in text, key
         from keras_seqzoo.comparison import leaderboard
 
         for row in leaderboard.not_learned(board["rows"], board["data"]["label_counts"]):

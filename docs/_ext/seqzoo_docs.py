@@ -1353,9 +1353,14 @@ class C6TaskDirective(SphinxDirective):
                     f"majority class's share ({row['share']:.4f}): it predicts one class. "
                     f"{row['search_at_share']} of its {row['trials']} search trials stayed at "
                     "that share too, so this configuration learns on some runs only."))
-        said = leaderboard.advice(rows)
+        said = leaderboard.advice(rows) if not board.get("missing") else None
         if said:
             result.append(_para(nodes.strong(text="Advice: "), said["sentence"]))
+        elif board.get("missing"):
+            result.append(_para(
+                nodes.strong(text="Advice: "), "none yet: the advice compares every "
+                f"architecture, and {len(board['missing'])} of them do not have all their "
+                "seeds on this task."))
         result += self._figures(key, board, rows)
         return result
 
@@ -1467,7 +1472,10 @@ class C6RanksDirective(SphinxDirective):
         from keras_seqzoo.comparison.c6 import TASKS
 
         boards = {key: _c6_board(self, key) for key in TASKS}
-        recorded = {k: b.get("rows") or [] for k, b in boards.items() if b}
+        # Ranks and advice compare every architecture: only complete tasks have them all.
+        recorded = {k: b.get("rows") or [] for k, b in boards.items()
+                    if b and not b.get("missing")}
+        partial = {k: b for k, b in boards.items() if b and b.get("missing")}
         ranks = leaderboard.rank_table(recorded)
         names = list(ranks) + [n for n in zoo.list_models() if n not in ranks]
         body = []
@@ -1478,7 +1486,8 @@ class C6RanksDirective(SphinxDirective):
             row: list[Any] = [_para(target, _literal(name))]
             for key in TASKS:
                 value = (ranks.get(name) or {}).get(key)
-                row.append(_fmt_num(value, 1) if value is not None else "not recorded")
+                row.append(_fmt_num(value, 1) if value is not None
+                           else "partial" if key in partial else "not recorded")
             mean = (ranks.get(name) or {}).get("mean")
             row.append(_fmt_num(mean, 2) if mean is not None else "")
             body.append(row)
@@ -1490,17 +1499,13 @@ class C6RanksDirective(SphinxDirective):
         for key, rows in recorded.items():
             said = leaderboard.advice(rows)
             if said:
-                missing = boards[key].get("missing") or []  # type: ignore[union-attr]
-                partial = (f" (partial recording: {len(missing)} architectures not on it "
-                           "yet)" if missing else "")
-                advice.append((f"If your task is like {TASKS[key].title}",
-                               said["sentence"] + partial))
+                advice.append((f"If your task is like {TASKS[key].title}", said["sentence"]))
         if advice:
             result.append(_bullets(advice))
         else:
-            result.append(_para("No task is recorded yet, so there is no rank and no advice "
-                                "on this page: each task's section gives the command that "
-                                "records it."))
+            result.append(_para("No task has every architecture recorded yet, so there is "
+                                "no rank and no advice on this page: each task's section "
+                                "gives the command that records it (or continues it)."))
         return result
 
 
