@@ -56,8 +56,11 @@ alternately in one process mean much.
   ((2, 32, 64) x (2, 64, 256)) and element-wise fusions, and in the backward pass the
   transposed loop with three such matmuls a step, where torch runs oneDNN's fused
   LSTM kernels. Closing it would take a fused LSTM kernel for XLA's CPU backend
-  (a custom call), not a rearrangement of the scan. Re-run on an idle machine to
-  confirm the ratios.
+  (a custom call), not a rearrangement of the scan.
+- A run with the load recorded (``t2_jax_profile_idle.txt``, 2026-12-03, alone right
+  after a test run) gave the same shares, and there the candidate's ``model.fit`` epoch
+  was faster than the scan's (the docs' Benchmarks page gives the figures, checked
+  against its JSON); its forward pass alone stays slower.
 - The ratio to the plain PyTorch twin could not be measured on this machine that day:
   ``torch_twins --configs jax --models stacked_bilstm --with-keras --sequences 1600
   --rounds 3`` timed the twin at 51-336 s an epoch against JAX's 7-27 s (PyTorch's
