@@ -120,6 +120,7 @@ def test_hypermodel_refuses_bad_or_conflicting_num_classes():
     assert tuning.HyperModel("bilstm", num_classes=np.int64(3)).num_classes == 3
 
 
+@pytest.mark.one_backend  # layer shapes and parameter counts: the same on every backend
 def test_two_classes_keep_the_presets_exactly():
     """num_classes=2 (the default) leaves every preset's table as the slides print it."""
     for name in zoo.list_models(presets=True):

@@ -275,6 +275,7 @@ def test_random_search_across_architectures(tmp_path, data):
     assert rebuilt.seqzoo_config == best.seqzoo_config
 
 
+@pytest.mark.one_backend  # keras-tuner's oracle; the fits are the random search's, per backend
 def test_grid_search(tmp_path, data):
     hypermodel = tuning.HyperModel("embedding_pooling", tune=("pooling",), **TINY)
     tuner = keras_tuner.GridSearch(
@@ -285,6 +286,7 @@ def test_grid_search(tmp_path, data):
     assert {t.hyperparameters.values["pooling"] for t in trials} == {"average", "max"}
 
 
+@pytest.mark.one_backend  # keras-tuner's oracle; the fits are the random search's, per backend
 def test_hyperband_sets_epochs_itself(tmp_path, data):
     hypermodel = tuning.HyperModel(
         "conv1d", tune=("filters",), filters=space.Choice([4, 8]),
@@ -301,6 +303,7 @@ def test_hyperband_sets_epochs_itself(tmp_path, data):
     assert {seen["batches"] for seen in _Record.seen} <= {2, 3}  # 48 / 24, 48 / 16
 
 
+@pytest.mark.one_backend  # keras-tuner's oracle; the fits are the random search's, per backend
 def test_bayesian_optimization_across_architectures(tmp_path, data):
     hypermodel = tuning.HyperModel(["embedding_pooling", "embedding_flatten"], **TINY)
     tuner = keras_tuner.BayesianOptimization(
@@ -372,6 +375,7 @@ def test_keras_seqzoo_imports_without_keras_tuner_and_tuning_says_how_to_install
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend  # the example's script; the tuning it runs is tested per backend above
 def test_imdb_tuning_example_runs_on_a_generated_imdb(tmp_path, monkeypatch):
     """examples/tune_imdb.py end to end: real loader, real tuner, every trial COMPLETED."""
     from examples.tune_imdb import main
