@@ -555,11 +555,18 @@ def _save(figure: Any, path: str | os.PathLike) -> Path:
 
 
 def _log_seconds_axis(ax: Any) -> None:
-    """A log-scale seconds axis, ticks at 1, 2 and 5 times a power of ten ("20 s")."""
+    """A log-scale seconds axis, labelled ticks at 1, 2 and 5 times a power of ten ("20 s"),
+    or at the powers of ten alone when the data span more than two decades (the labels of
+    a half-width panel ran into each other: "500 s1000 s")."""
+    import math
+
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     ax.set_xscale("log")
-    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    low, high = ax.dataLim.intervalx
+    wide = low > 0 and math.log10(high / low) > 2
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0,) if wide else (1.0, 2.0, 5.0)))
+    ax.xaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0) if wide else ()))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick_seconds(v)))
     ax.xaxis.set_minor_formatter(NullFormatter())
 

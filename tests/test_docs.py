@@ -451,7 +451,10 @@ def test_c6_page_shows_the_budget_cost_and_every_recorded_leaderboard(html_dir):
             continue
         for row in board["rows"]:  # every recorded architecture with its test mean
             assert f"{row['test_mean']:.4f} ±" in text, (key, row["architecture"])
-        if board["missing"]:  # no advice (nor ranks) from a partial leaderboard
+        if board["missing"]:  # every finished search drawn; no advice (nor ranks)
+            assert (f"The first figure draws all {searched} finished searches; the leaderboard "
+                    "above and the second figure only the architectures through their seeds "
+                    f"({len(board['rows'])} so far)") in text, key
             assert (f"Advice: none yet: the advice compares every architecture, and "
                     f"{len(board['missing'])} of them do not have all their seeds") in text, key
         from keras_seqzoo.comparison import leaderboard

@@ -234,3 +234,21 @@ def test_clear_errors(tmp_path, call, error, match):
 def test_missing_directory_is_explained(tmp_path):
     with pytest.raises(FileNotFoundError, match="history.jsonl is missing"):
         plots.plot_history(tmp_path, tmp_path / "x.png")
+
+
+@pytest.mark.parametrize(("low", "high", "labelled"), [
+    (5.0, 3000.0, [10.0, 100.0, 1000.0]),  # 2.8 decades: powers of ten only
+    (20.0, 150.0, [20.0, 50.0, 100.0]),  # under a decade: 1, 2 and 5 times them
+])
+def test_log_seconds_axis_labels_do_not_run_into_each_other(low, high, labelled):
+    """The expected-best figure's seconds panel is half a figure wide: over more than two
+    decades, labels at 1, 2 and 5 x 10^k ran together ("500 s1000 s2000 s")."""
+    from matplotlib.figure import Figure
+
+    from keras_seqzoo.plots import _log_seconds_axis
+
+    ax = Figure().subplots()
+    ax.plot([low, high], [0.0, 1.0])
+    _log_seconds_axis(ax)
+    ticks = ax.xaxis.get_major_locator().tick_values(low, high)
+    assert [t for t in ticks if low <= t <= high] == labelled

@@ -1361,7 +1361,7 @@ class C6TaskDirective(SphinxDirective):
                 nodes.strong(text="Advice: "), "none yet: the advice compares every "
                 f"architecture, and {len(board['missing'])} of them do not have all their "
                 "seeds on this task."))
-        result += self._figures(key, board, rows)
+        result += self._figures(key, board, rows, _c6_directory(self, key)[0])
         return result
 
     def _recording(self, board: dict, directory: Path) -> list[Sequence[Any]]:
@@ -1419,16 +1419,32 @@ class C6TaskDirective(SphinxDirective):
             "trials' seconds (empty when they were not timed)"),
             classes=["seqzoo-comparison-table", "seqzoo-c6-leaderboard"])
 
-    def _figures(self, key: str, board: dict, rows: list[dict]) -> list[nodes.Node]:
+    def _figures(self, key: str, board: dict, rows: list[dict],
+                 directory: Path) -> list[nodes.Node]:
         from keras_seqzoo import plots
         from keras_seqzoo.comparison import leaderboard
 
         self.env.note_dependency(os.path.abspath(plots.__file__))
         metric = board.get("metric", "accuracy")
         figures: list[nodes.Node] = []
-        curves = {r["architecture"]: leaderboard.expected_max_curve(
-            r["search_scores"], r.get("search_seconds"))
-            for r in rows if any(isinstance(v, (int, float)) for v in r.get("search_scores") or [])}
+        searches = {r["architecture"]: (r["search_scores"], r.get("search_seconds"))
+                    for r in rows}
+        # A search is done before its seeds run: every finished one is drawn (a partial
+        # task's leaderboard has only the architectures through their seeds).
+        trials = (board.get("budget") or {}).get("trials", 0)
+        for name in board.get("missing") or []:
+            if (directory / "search" / name).is_dir():
+                search = leaderboard.search_trials(directory / "search" / name)
+                if trials and search["trials"] >= trials:
+                    searches[name] = (search["scores"], search["seconds"])
+        curves = {name: leaderboard.expected_max_curve(scores, seconds)
+                  for name, (scores, seconds) in searches.items()
+                  if any(isinstance(v, (int, float)) for v in scores or [])}
+        if curves and board.get("missing"):
+            figures.append(_para(
+                f"The first figure draws all {len(curves)} finished searches; the leaderboard "
+                f"above and the second figure only the architectures through their seeds "
+                f"({len(rows)} so far)."))
         if curves:
             figures.append(seqzoo_figure(
                 filename=f"seqzoo-c6-{key}-expected-max.png", kind="expected_max",
