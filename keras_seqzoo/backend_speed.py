@@ -178,7 +178,7 @@ def backend_speed(name: str, table: Mapping[str, Any] | None = None) -> dict[str
     entry = table["architectures"].get(architecture)
     if not entry or not entry["backends"]:
         return None
-    ranked = sorted(entry["backends"].items(), key=lambda item: item[1]["ratio_best"])
+    ranked = _ranked(entry)
     used = sorted({row["recording"] for _, row in ranked})
     return {"architecture": architecture, "label": entry["label"], "device": table["device"],
             "fastest": ranked[0][0], "backends": dict(ranked),
@@ -270,8 +270,13 @@ def fastest_by_architecture(table: Mapping[str, Any] | None = None) -> dict[str,
     ```
     """
     table = recorded_table() if table is None else table
-    return {name: min(entry["backends"].items(), key=lambda item: item[1]["ratio_best"])[0]
+    return {name: _ranked(entry)[0][0]
             for name, entry in sorted(table["architectures"].items()) if entry["backends"]}
+
+
+def _ranked(entry: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """An architecture's backends, fastest first: the lowest best-epoch ratio to plain PyTorch."""
+    return sorted(entry["backends"].items(), key=lambda item: item[1]["ratio_best"])
 
 
 def advice_line(name: str, table: Mapping[str, Any] | None = None) -> str:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import json
 import os
 import signal
@@ -478,7 +479,7 @@ def _training_backend(args: argparse.Namespace) -> str | None:
     if args.command not in _TRAINING:
         return None
     if getattr(args, "backend", None) == "auto":
-        chosen = _auto_backend(args.models)[0]
+        chosen = _auto_backend(tuple(args.models))[0]
         if chosen is not None:
             return chosen
     elif getattr(args, "backend", None):
@@ -490,7 +491,8 @@ def _training_backend(args: argparse.Namespace) -> str | None:
     return "jax" if importlib.util.find_spec("jax") is not None else None
 
 
-def _auto_backend(models: Sequence[str]) -> tuple[str | None, str]:
+@functools.lru_cache(maxsize=None)
+def _auto_backend(models: tuple[str, ...]) -> tuple[str | None, str]:
     """``--backend auto``: the installed backend the recorded table says is fastest for
     ``models`` together (one process runs one backend), and why; ``None`` keeps the default."""
     import importlib.util
@@ -506,7 +508,7 @@ def _backend_note(args: argparse.Namespace, backend: str | None) -> str:
     from keras_seqzoo import _extras
 
     if getattr(args, "backend", None) == "auto":
-        chosen, reason = _auto_backend(args.models)
+        chosen, reason = _auto_backend(tuple(args.models))
         if chosen is not None:
             return f"training on the {chosen} backend (--backend auto): {reason}"
         default = _backend_note(argparse.Namespace(command=args.command), backend)

@@ -1228,19 +1228,14 @@ def _c6_board(directive: SphinxDirective, task: str) -> dict | None:
 
 def _c6_progress(board: dict, directory: Path) -> str:
     """How far a partial task is, from its files: each architecture's completed search trials
-    (keras-tuner's ``trial.json`` files) and which architectures have all their seeds."""
+    (as the expected-best figure reads them) and which architectures have all their seeds."""
+    from keras_seqzoo.comparison import leaderboard
+
     budget = board.get("budget") or {}
     missing = board.get("missing") or []
     architectures = sorted({r["architecture"] for r in board.get("rows") or []} | set(missing))
-    searched = {}
-    for name in architectures:
-        done = 0
-        for path in (directory / "search" / name).glob("trial_*/trial.json"):
-            try:
-                done += _read_json(path).get("status") == "COMPLETED"
-            except (OSError, ValueError):  # a trial being written by a running recording
-                continue
-        searched[name] = done
+    searched = {name: leaderboard.search_trials(directory / "search" / name)["trials"]
+                if (directory / "search" / name).is_dir() else 0 for name in architectures}
     full = [n for n, done in searched.items() if done >= budget.get("trials", 0)]
     begun = [f"{n} {done} of {budget.get('trials', '?')}" for n, done in searched.items()
              if 0 < done < budget.get("trials", 0)]
