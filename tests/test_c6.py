@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
+from pathlib import Path
 
 import pytest
 
@@ -220,6 +221,7 @@ def test_run_task_records_a_leaderboard_and_resumes(tmp_path):
             break
     stopped = write_leaderboard(TINY, directory, models=MODELS)
     assert [r["architecture"] for r in stopped["rows"]] == ["embedding_pooling"]
+    assert stopped["rows"][0]["rank"] == 1
     assert stopped["missing"] == ["conv1d"] and stopped["complete"] is False
 
 
@@ -297,3 +299,16 @@ def test_estimate_times_each_architecture_and_scales_to_the_budget(tmp_path):
     assert set(saved) == {"tiny"} and set(saved["tiny"]["seconds_per_epoch"]) == {"conv1d"}
     with pytest.raises(ValueError, match="steps must be an integer >= 1"):
         estimate(tiny, ["conv1d"], steps=0)
+
+
+@pytest.mark.one_backend
+@pytest.mark.parametrize("board_path", sorted(
+    (Path(__file__).resolve().parents[1] / "docs" / "data" / "runs" / "c6").glob(
+        "*/leaderboard.json")), ids=lambda p: p.parent.name)
+def test_recorded_leaderboards_rank_by_validation(board_path):
+    """Rank 1 is the best validation mean, with nothing out of order (a partial R8 board was
+    once ranked in name order: summarize had left it unranked)."""
+    rows = json.loads(board_path.read_text(encoding="utf-8"))["rows"]
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    vals = [r["val_mean"] for r in rows]
+    assert vals == sorted(vals, reverse=True)

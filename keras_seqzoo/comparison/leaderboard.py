@@ -279,7 +279,10 @@ def leaderboard_rows(directory: str | os.PathLike, *, metric: str = "accuracy",
             row[f"test_{extra}"] = _number(summary.get(f"test_{extra}"))
             row[f"test_{extra}_std"] = _number(summary.get(f"test_{extra}_std"))
         rows.append(row)
-    for rank, row in enumerate(rows, 1):  # summarize's order, less those left out
+    # Ranked here, over the rows kept: summarize ranks only when every run it reads is
+    # finished under the sound protocol, so a seed under way elsewhere left it unranked.
+    rows.sort(key=lambda r: -r["val_mean"] if r["val_mean"] is not None else math.inf)
+    for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     return rows
 
