@@ -265,6 +265,35 @@ def test_advice_is_the_cheapest_within_the_best_interval():
 
 
 @pytest.mark.one_backend
+def test_advice_says_where_the_cheapest_falls_short_on_an_extra_metric():
+    """Reuters R8's case: the bags of words tie on accuracy but miss the small classes."""
+    rows = [{"architecture": "fasttext", "test_mean": 0.959, "test_ci95": 0.02,
+             "test_macro_f1": 0.73, "test_macro_f1_ci95": 0.05, "seconds_per_epoch": 0.3},
+            {"architecture": "embedding_flatten", "test_mean": 0.952, "test_ci95": 0.02,
+             "test_macro_f1": 0.76, "test_macro_f1_ci95": 0.03, "seconds_per_epoch": 0.2},
+            {"architecture": "tcn", "test_mean": 0.956, "test_ci95": 0.01,
+             "test_macro_f1": 0.865, "test_macro_f1_ci95": 0.09, "seconds_per_epoch": 23.0},
+            {"architecture": "mingru", "test_mean": 0.958, "test_ci95": 0.01,
+             "test_macro_f1": 0.866, "test_macro_f1_ci95": 0.0076, "seconds_per_epoch": 7.4}]
+    said = lb.advice(rows, ["macro_f1"])
+    assert said["start_with"] == "embedding_flatten"
+    assert said["extra"] == {"macro_f1": {"best": "mingru", "start_with": "mingru",
+                                          "within": 0.0076}}
+    assert ("By test macro F1 (every class counts the same), though, embedding_flatten "
+            "(0.7600) is below the 95 % interval of the best, mingru (0.8660 ± 0.0076), and "
+            "no architecture within it is faster.") in said["sentence"]
+    rows[3]["test_macro_f1_ci95"] = 0.01  # tcn (0.865) now inside: still mingru, faster
+    assert lb.advice(rows, ["macro_f1"])["extra"]["macro_f1"]["start_with"] == "mingru"
+    rows[3]["seconds_per_epoch"] = 30.0  # tcn inside the interval and now the faster one
+    said = lb.advice(rows, ["macro_f1"])
+    assert said["extra"]["macro_f1"]["start_with"] == "tcn"
+    assert "the cheapest within it is tcn (0.8650, 23.0 s per epoch)." in said["sentence"]
+    rows[1]["test_macro_f1"] = 0.86  # inside: nothing more to say
+    assert lb.advice(rows, ["macro_f1"])["extra"] == {}
+    assert lb.advice(rows)["sentence"] == lb.advice(rows, ["macro_f1"])["sentence"]
+
+
+@pytest.mark.one_backend
 def test_not_learned_finds_seeds_at_the_majority_share_only():
     counts = {"validation": [90, 10], "test": [85, 15]}
     rows = [{"architecture": "bigru", "test_by_seed": [0.85, 0.85, 0.85],

@@ -1348,7 +1348,8 @@ class C6TaskDirective(SphinxDirective):
                     f"majority class's share ({row['share']:.4f}): it predicts one class. "
                     f"{row['search_at_share']} of its {row['trials']} search trials stayed at "
                     "that share too, so this configuration learns on some runs only."))
-        said = leaderboard.advice(rows) if not board.get("missing") else None
+        said = (leaderboard.advice(rows, board.get("extra_metrics") or ())
+                if not board.get("missing") else None)
         if said:
             result.append(_para(nodes.strong(text="Advice: "), said["sentence"]))
         elif board.get("missing"):
@@ -1508,7 +1509,7 @@ class C6RanksDirective(SphinxDirective):
                   "their mean rank)", classes=["seqzoo-c6-ranks"])]
         advice = []
         for key, rows in recorded.items():
-            said = leaderboard.advice(rows)
+            said = leaderboard.advice(rows, boards[key].get("extra_metrics") or ())
             if said:
                 advice.append((f"If your task is like {TASKS[key].title}", said["sentence"]))
         if advice:

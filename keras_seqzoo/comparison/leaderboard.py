@@ -219,8 +219,9 @@ def leaderboard_rows(directory: str | os.PathLike, *, metric: str = "accuracy",
     Args:
         directory: a folder written by :func:`~keras_seqzoo.comparison.tune`.
         metric: the metric of ``val_mean`` and ``test_*`` (``"accuracy"``).
-        extra_metrics: more test metrics to report as ``test_<name>`` (mean) and
-            ``test_<name>_std``, e.g. ``("f1",)`` for the positive class' F1.
+        extra_metrics: more test metrics to report as ``test_<name>`` (mean),
+            ``test_<name>_std`` and ``test_<name>_ci95``, e.g. ``("f1",)`` for the
+            positive class' F1, ``("macro_f1",)`` for F1 averaged over the classes.
 
     Returns:
         Rows with ``architecture``, ``rank`` (by validation), ``trials`` (scored
@@ -276,8 +277,8 @@ def leaderboard_rows(directory: str | os.PathLike, *, metric: str = "accuracy",
                                and len(timed) == len(search["seconds"]) else None),
         }
         for extra in extra_metrics:
-            row[f"test_{extra}"] = _number(summary.get(f"test_{extra}"))
-            row[f"test_{extra}_std"] = _number(summary.get(f"test_{extra}_std"))
+            for suffix in ("", "_std", "_ci95"):
+                row[f"test_{extra}{suffix}"] = _number(summary.get(f"test_{extra}{suffix}"))
         rows.append(row)
     # Ranked here, over the rows kept: summarize ranks only when every run it reads is
     # finished under the sound protocol, so a seed under way elsewhere left it unranked.
@@ -322,20 +323,30 @@ def rank_table(leaderboards: Mapping[str, Sequence[Mapping[str, Any]]], *,
     return dict(sorted(table.items(), key=lambda item: (item[1]["mean"], item[0])))
 
 
-def advice(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+def advice(rows: Sequence[Mapping[str, Any]],
+           extra_metrics: Sequence[str] = ()) -> dict[str, Any] | None:
     """What a leaderboard supports: the best test mean, and the cheapest that matches it.
 
     "Matches" means a test mean inside the best architecture's 95 % interval
     (its mean minus ``test_ci95``, or minus ``test_std`` when there is no
     interval); "cheapest" the fewest seconds per epoch.
 
+    Each extra metric (``test_<name>`` in the rows, e.g. ``macro_f1`` where small
+    classes count as much as large ones) is checked the same way: where the
+    architecture to start with falls below the best's interval on it, the
+    sentence says so and names the cheapest architecture inside that interval.
+
     Args:
         rows: :func:`leaderboard_rows`.
+        extra_metrics: the extra test metrics the rows hold (a leaderboard's
+            ``extra_metrics``).
 
     Returns:
         A dict with ``best`` (the best test mean's architecture), ``start_with``
-        (the cheapest within its interval), ``within`` (the margin used) and
-        ``sentence``; ``None`` without a tested row.
+        (the cheapest within its interval), ``within`` (the margin used),
+        ``extra`` (metric -> ``{"best", "start_with", "within"}`` where the
+        architecture to start with falls short on it) and ``sentence``; ``None``
+        without a tested row.
 
     Example:
 
@@ -346,15 +357,10 @@ def advice(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
              "seconds_per_epoch": 2.0}])["start_with"]  # 'fasttext'
     ```
     """
-    tested = [r for r in rows if is_finite(r.get("test_mean"))]
-    if not tested:
+    found = _cheapest_within_best(rows, "test_mean")
+    if found is None:
         return None
-    best = max(tested, key=lambda r: float(r["test_mean"]))
-    margin = next((float(best[k]) for k in ("test_ci95", "test_std") if is_finite(best.get(k))),
-                  0.0)
-    close = [r for r in tested if float(r["test_mean"]) >= float(best["test_mean"]) - margin]
-    timed = [r for r in close if is_finite(r.get("seconds_per_epoch"))]
-    start = min(timed, key=lambda r: float(r["seconds_per_epoch"])) if timed else best
+    best, start, margin = found
     name, first = str(best["architecture"]), str(start["architecture"])
     if first == name:
         sentence = (f"Start with {first}: it has the best test mean ({best['test_mean']:.4f}) "
@@ -365,7 +371,55 @@ def advice(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
                     f"± {margin:.4f}), at {start['seconds_per_epoch']:.1f} s per epoch"
                     + (f" against {best['seconds_per_epoch']:.1f} s."
                        if is_finite(best.get("seconds_per_epoch")) else "."))
-    return {"best": name, "start_with": first, "within": margin, "sentence": sentence}
+    extra: dict[str, dict[str, Any]] = {}
+    for metric in extra_metrics:
+        key = f"test_{metric}"
+        found = _cheapest_within_best(rows, key)
+        if found is None or not is_finite(start.get(key)):
+            continue
+        top, cheapest, within = found
+        if float(start[key]) >= float(top[key]) - within:
+            continue
+        extra[metric] = {"best": str(top["architecture"]),
+                         "start_with": str(cheapest["architecture"]), "within": within}
+        label = _METRIC_LABELS.get(metric, metric.replace("_", " "))
+        sentence += (f" By test {label}, though, {first} ({float(start[key]):.4f}) is below "
+                     f"the 95 % interval of the best, {top['architecture']} "
+                     f"({float(top[key]):.4f} ± {within:.4f})")
+        if cheapest is top:
+            sentence += ", and no architecture within it is faster."
+        else:
+            sentence += (f"; the cheapest within it is {cheapest['architecture']} "
+                         f"({float(cheapest[key]):.4f}"
+                         + (f", {float(cheapest['seconds_per_epoch']):.1f} s per epoch)."
+                            if is_finite(cheapest.get("seconds_per_epoch")) else ")."))
+    return {"best": name, "start_with": first, "within": margin, "extra": extra,
+            "sentence": sentence}
+
+
+#: How :func:`advice` names the extra metrics in its sentence.
+_METRIC_LABELS = {"macro_f1": "macro F1 (every class counts the same)",
+                  "f1": "F1 of the positive class"}
+
+
+def _cheapest_within_best(rows: Sequence[Mapping[str, Any]], key: str
+                          ) -> tuple[Mapping[str, Any], Mapping[str, Any], float] | None:
+    """The best row by ``key``, the fastest row within its 95 % interval, and that margin.
+
+    The margin is the best row's ``<key>_ci95`` half-width (``test_ci95`` for
+    ``test_mean``), else its standard deviation, else 0.
+    """
+    scored = [r for r in rows if is_finite(r.get(key))]
+    if not scored:
+        return None
+    best = max(scored, key=lambda r: float(r[key]))
+    stem = "test" if key == "test_mean" else key
+    margin = next((float(best[k]) for k in (f"{stem}_ci95", f"{stem}_std")
+                   if is_finite(best.get(k))), 0.0)
+    close = [r for r in scored if float(r[key]) >= float(best[key]) - margin]
+    timed = [r for r in close if is_finite(r.get("seconds_per_epoch"))]
+    start = min(timed, key=lambda r: float(r["seconds_per_epoch"])) if timed else best
+    return best, start, margin
 
 
 def not_learned(rows: Sequence[Mapping[str, Any]],
