@@ -24,7 +24,6 @@ import math
 import re
 import statistics
 import shutil
-import statistics
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -304,6 +303,13 @@ def _speedup(encoding: str, fmt: str):
         row = next(r for r in d.json("data_pipeline.json")["results"] if r["encoding"] == encoding)
         return format(row["first_load_s"] / row["reload_s"], fmt)
     return value
+
+
+def _c6_complete() -> list[str]:
+    """The C6 tasks whose recorded leaderboard has every registered architecture."""
+    folder = ROOT / "docs" / "data" / "runs" / "c6"
+    return sorted(p.parent.name for p in folder.glob("*/leaderboard.json")
+                  if json.loads(p.read_text()).get("complete"))
 
 
 R = "run {} {} {}".format
@@ -721,6 +727,9 @@ CLAIMS: list[Claim] = [
       *(_twins("T2 stacked BiLSTM(64, 32)", "jax", "seqzoo", k, ".1f", name=TTA)
         for k in ("best", "torch_best")),
       _twins("T2 stacked BiLSTM(64, 32)", "torch", "seqzoo", "ratio_best", name=TTA)),
+    C(README, "{} of the five tasks are recorded in full ({}:",
+      lambda d: str(len(_c6_complete())),
+      lambda d: ", ".join(f"`{t}`" for t in _c6_complete())),
     C(README, "By that table JAX trains {} of the {} architectures fastest, PyTorch `{}` and "
               "TensorFlow `{}`",
       lambda d: str(list(_fastest_backends(d).values()).count("jax")),
