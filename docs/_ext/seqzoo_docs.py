@@ -1385,7 +1385,7 @@ class C6TaskDirective(SphinxDirective):
         extras = list(board.get("extra_metrics") or [])
         headers = ["Rank (val)", "Architecture", "Trials", "Seeds", f"Val {metric}",
                    f"Test {metric}", "Test 95 % CI"]
-        headers += [f"Test {m}" for m in extras]
+        headers += [f"Test {m.replace('_', ' ').replace('f1', 'F1')}" for m in extras]
         headers += ["Params", "s/epoch", "Tuning s", "Chosen hyperparameters"]
         body = []
         for r in rows:
