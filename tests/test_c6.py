@@ -291,6 +291,8 @@ def test_advice_says_where_the_cheapest_falls_short_on_an_extra_metric():
     rows[1]["test_macro_f1"] = 0.86  # inside: nothing more to say
     assert lb.advice(rows, ["macro_f1"])["extra"] == {}
     assert lb.advice(rows)["sentence"] == lb.advice(rows, ["macro_f1"])["sentence"]
+    assert [lb.metric_name(m) for m in ("macro_f1", "f1", "accuracy")] == [
+        "macro F1", "F1", "accuracy"]
 
 
 @pytest.mark.one_backend

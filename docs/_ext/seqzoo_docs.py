@@ -1381,11 +1381,13 @@ class C6TaskDirective(SphinxDirective):
         return items
 
     def _table(self, board: dict, rows: list[dict]) -> nodes.Node:
+        from keras_seqzoo.comparison import leaderboard
+
         metric = board.get("metric", "accuracy")
         extras = list(board.get("extra_metrics") or [])
         headers = ["Rank (val)", "Architecture", "Trials", "Seeds", f"Val {metric}",
                    f"Test {metric}", "Test 95 % CI"]
-        headers += [f"Test {m.replace('_', ' ').replace('f1', 'F1')}" for m in extras]
+        headers += [f"Test {leaderboard.metric_name(m)}" for m in extras]
         headers += ["Params", "s/epoch", "Tuning s", "Chosen hyperparameters"]
         body = []
         for r in rows:

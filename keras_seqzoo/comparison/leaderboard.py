@@ -382,7 +382,7 @@ def advice(rows: Sequence[Mapping[str, Any]],
             continue
         extra[metric] = {"best": str(top["architecture"]),
                          "start_with": str(cheapest["architecture"]), "within": within}
-        label = _METRIC_LABELS.get(metric, metric.replace("_", " "))
+        label = metric_name(metric) + _METRIC_MEANINGS.get(metric, "")
         sentence += (f" By test {label}, though, {first} ({float(start[key]):.4f}) is below "
                      f"the 95 % interval of the best, {top['architecture']} "
                      f"({float(top[key]):.4f} ± {within:.4f})")
@@ -397,9 +397,14 @@ def advice(rows: Sequence[Mapping[str, Any]],
             "sentence": sentence}
 
 
-#: How :func:`advice` names the extra metrics in its sentence.
-_METRIC_LABELS = {"macro_f1": "macro F1 (every class counts the same)",
-                  "f1": "F1 of the positive class"}
+def metric_name(metric: str) -> str:
+    """A metric's name for people: ``"macro_f1"`` -> ``"macro F1"``, ``"f1"`` -> ``"F1"``."""
+    return " ".join("F1" if word == "f1" else word for word in metric.split("_"))
+
+
+#: What :func:`advice` adds after an extra metric's name in its sentence.
+_METRIC_MEANINGS = {"macro_f1": " (every class counts the same)",
+                    "f1": " of the positive class"}
 
 
 def _cheapest_within_best(rows: Sequence[Mapping[str, Any]], key: str
