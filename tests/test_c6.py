@@ -94,9 +94,31 @@ def test_the_five_tasks_share_one_budget():
     assert TASKS["sms_spam"].max_length == 64 and TASKS["sms_spam"].extra_metrics == ("f1",)
     listops = TASKS["listops"]
     assert listops.data_options["listops"] == {"size": 24000, "max_length": 500,
-                                               "max_depth": 10}
+                                               "max_depth": 10, "min_length": 100}
     held = listops.data_options["validation_fraction"] * 24000
     assert round(held) == 2000 and listops.data_options["test_fraction"] * 24000 == held
+
+
+@pytest.mark.one_backend
+def test_listops_expressions_all_nest_so_word_order_decides():
+    """A flat list (one operator, at most 10 digits: at most 12 tokens) has a value that
+    depends only on which digits it holds, which a bag of words can learn. C6's minimum
+    length leaves none; without it, a large share of the draws is flat."""
+    from keras_seqzoo.datasets import make_listops
+    from keras_seqzoo.datasets.listops import OPERATORS
+
+    def operators(text: str) -> int:
+        return sum(token in OPERATORS for token in text.split())
+
+    spec = dict(TASKS["listops"].data_options["listops"])
+    spec.pop("size")
+    texts, _ = make_listops(200, seed=5, **spec)
+    assert min(len(t.split()) for t in texts) >= 100
+    assert all(operators(t) >= 2 for t in texts)  # nested, every one
+    spec.pop("min_length")
+    unconstrained, _ = make_listops(1000, seed=5, **spec)
+    flat = [t for t in unconstrained if operators(t) == 1]
+    assert len(flat) > 300 and max(len(t.split()) for t in flat) <= 12
 
 
 @pytest.mark.one_backend
