@@ -114,9 +114,9 @@ class Task:
 _LISTOPS_HELD_OUT = 1 / 12
 #: ListOps' shortest expression. A flat list (one operator, at most 10 digits) has at most
 #: 12 tokens, and its value depends only on which digits it holds, so a bag of words can
-#: learn it; without a minimum, 43 % of the generator's draws at 500 tokens are flat (the
-#: median is 12-13 tokens). LRA draws again below 500 tokens of 2,000; 100 of 500 makes every
-#: expression nest (the median is about 310 tokens). Chosen before any ListOps recording.
+#: learn it; without a minimum, 43 % of the generator's draws at 500 tokens are flat. LRA
+#: draws again below 500 tokens of 2,000; 100 of 500 makes every expression nest. Chosen
+#: before any ListOps recording.
 _LISTOPS_MIN_LENGTH = 100
 
 #: The five tasks by name, in the order ``seqzoo reproduce c6`` records them.
