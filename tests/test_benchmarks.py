@@ -1,6 +1,13 @@
 """The benchmark suite still runs and writes what the docs include (tiny settings; no timing
 is asserted: speed belongs in the scripts' printed ratios, not in tests), its harness keeps
-its rules, and every registered architecture has a plain PyTorch twin of the same size."""
+its rules, and every registered architecture has a plain PyTorch twin of the same size.
+
+The end-to-end runs of a script (``python -m benchmarks...``, 20 to 60 s each on two cores)
+are marked ``heavy``, as are the twin learning checks a benchmark repeats before it records:
+the README's test command leaves them out to keep CI well under 20 minutes; run them after
+changing a benchmark or a twin, and before recording
+(``BACKENDS=tensorflow bash scripts/test.sh -m heavy``). The harness' rules, the imports of
+every script and the twins' sizes and layouts stay in every run."""
 
 from __future__ import annotations
 
@@ -109,6 +116,7 @@ def test_recording_writes_text_json_and_the_load(tmp_path):
     assert (tmp_path / "r.rst").read_text() == "rst\n"
 
 
+@pytest.mark.heavy  # a script's end-to-end run (module docstring)
 def test_epoch_times_writes_paired_rows_with_identical_parameter_counts(tmp_path):
     if importlib.util.find_spec("jax") is None:
         pytest.skip("needs jax")
@@ -139,6 +147,7 @@ def test_callback_overhead_long_run_prints_every_configuration(tmp_path):
     assert all(float(first) > 0 and float(last) > 0 for _, first, last in rows)
 
 
+@pytest.mark.heavy  # a script's end-to-end run (module docstring)
 def test_runner_workers_shares_the_models_out_and_checks_each_is_trained_once(tmp_path):
     if importlib.util.find_spec("jax") is None:
         pytest.skip("needs jax")
@@ -157,6 +166,7 @@ def _benchmark_module(name: str):
     return importlib.import_module(f"benchmarks.{name}")
 
 
+@pytest.mark.heavy  # a script's end-to-end run (module docstring)
 def test_torch_twins_times_each_way_against_its_plain_pytorch_twin(tmp_path):
     for module in ("jax", "torch"):
         if importlib.util.find_spec(module) is None:
@@ -191,6 +201,7 @@ def test_torch_twins_times_each_way_against_its_plain_pytorch_twin(tmp_path):
     assert "     - jax [2]\n     - seqzoo" in text and "     - jax [1]\n     - Keras" in text
 
 
+@pytest.mark.heavy  # a script's end-to-end run (module docstring)
 def test_torch_twins_wrapped_rows_train_the_twins_own_layers_in_keras(tmp_path):
     if importlib.util.find_spec("torch") is None:
         pytest.skip("needs torch")
@@ -250,6 +261,7 @@ def test_torch_twins_tables_in_the_docs_are_their_recordings(name):
         assert all("cuDNN" in r["kernels"] for r in recorded["rows"] if "LSTM" in r["model"])
 
 
+@pytest.mark.heavy  # a script's end-to-end run (module docstring)
 def test_train_step_overhead_reports_each_backend(tmp_path):
     for module in ("jax", "torch"):
         if importlib.util.find_spec(module) is None:
@@ -266,6 +278,7 @@ def test_train_step_overhead_reports_each_backend(tmp_path):
     assert "keras 3." in versions and "jax 0." in versions
 
 
+@pytest.mark.heavy  # a script's end-to-end run (module docstring)
 def test_bilstm_layer_checks_every_variant_before_timing_it(tmp_path):
     for module in ("jax", "torch"):
         if importlib.util.find_spec(module) is None:
@@ -344,6 +357,7 @@ def test_the_mingru_twin_scans_as_a_step_by_step_loop_would():
     assert np.allclose(got, np.stack(loop, 1), atol=1e-10)
 
 
+@pytest.mark.heavy  # a script's end-to-end run (module docstring)
 def test_torch_twins_quick_runs_every_architecture_end_to_end(tmp_path):
     """--quick: tiny settings, the learning check recorded but not enforced, one row per
     architecture (the recurrent builders also with Keras' own layers), each naming it.
@@ -374,6 +388,7 @@ def test_torch_twins_quick_runs_every_architecture_end_to_end(tmp_path):
     assert "M3 TCN" in text and "M5 BiGRU + attention" in text
 
 
+@pytest.mark.heavy  # a script's end-to-end run (module docstring)
 def test_t2_jax_profile_quick_times_every_piece_and_stores_the_load(tmp_path):
     """The T2 investigation (issue 29): every piece with both kernels, model.fit with each and
     with Keras' own layers, traced once each, and the load in the report."""
@@ -411,12 +426,9 @@ def test_recurrent_twins_initialise_the_recurrent_kernel_as_keras_does(architect
 
 
 @pytest.mark.real_data
+@pytest.mark.heavy  # the benchmark runs the same check before it times them (docstring)
 @pytest.mark.parametrize("architecture", [
-    "fasttext", "tcn",
-    # Minutes each on two cores; the benchmark runs the same check before it times them.
-    pytest.param("mingru", marks=pytest.mark.heavy),
-    pytest.param("transformer_encoder", marks=pytest.mark.heavy),
-    pytest.param("bigru_attention", marks=pytest.mark.heavy)])
+    "fasttext", "tcn", "mingru", "transformer_encoder", "bigru_attention"])
 def test_each_new_twin_learns_imdb_as_its_keras_model_does(imdb_path, architecture):
     """The check the benchmark runs before timing: after its check epochs (2; fastText 5)
     on 3,000 real reviews the twin ends within 2 points of the Keras model's validation

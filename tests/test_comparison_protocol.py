@@ -230,6 +230,7 @@ def test_trials_table_finds_a_project_one_level_down(tmp_path):
     keras.backend.clear_session()
 
 
+@pytest.mark.heavy  # a benchmark script's end-to-end run (see tests/test_benchmarks.py)
 def test_protocol_cost_benchmark_smoke(tmp_path):
     import subprocess
     import sys

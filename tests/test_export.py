@@ -386,6 +386,7 @@ def test_real_imdb_export_every_format(real_texts, encoding, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.heavy  # a benchmark script's end-to-end run (see tests/test_benchmarks.py)
 def test_serving_latency_benchmark_runs_every_way(tmp_path):
     """python -m benchmarks.serving.latency --quick: every way timed, checked and recorded
     with the harness' command, machine and load."""
