@@ -226,6 +226,36 @@ def test_subword_pipeline_is_bucketed(tarball, clean_env):
     assert truncated.info["cache"]["hit"]  # max_length is not part of the key
 
 
+@pytest.mark.parametrize("progress", [False, True])
+def test_subword_vocabulary_is_tfds_own(progress, capsys):
+    """The faster build (one first counting pass per build) gives tfds' vocabulary exactly."""
+    from tensorflow_datasets.core.deprecated import text as tfds_text
+
+    from keras_seqzoo.datasets import SubwordEncoder
+
+    rng = random.Random(3)
+    letters = "abcdefghijklmnopqrstuvwxyzéü_"
+    words = ["".join(rng.choice(letters) for _ in range(rng.randint(2, 12))) for _ in range(400)]
+    # Zipf-like frequencies: the binary search over the minimum count takes several steps.
+    weights = [1 / (rank + 1) for rank in range(len(words))]
+    corpus = [" ".join(rng.choices(words, weights, k=rng.randint(5, 40))) + rng.choice(".!?, ")
+              for _ in range(300)]
+    for target in (300, 1000):
+        steps = []
+
+        class Counting(tfds_text.SubwordTextEncoder):
+            @classmethod
+            def _build_from_token_counts(cls, *args, **kwargs):
+                steps.append(1)
+                return super()._build_from_token_counts(*args, **kwargs)
+
+        expected = Counting.build_from_corpus(corpus, target)
+        assert len(steps) >= 3, "the search should take several steps to test the cache"
+        ours = SubwordEncoder(target_vocab_size=target).fit(corpus, progress=progress)
+        assert ours.tokenizer.subwords == expected.subwords, target
+        assert type(ours.tokenizer) is tfds_text.SubwordTextEncoder
+
+
 def test_numpy_pads_after_the_text(tarball, clean_env):
     data = datasets.load_imdb("subwords", source=tarball)
     (x_train, _), *_ = data.numpy()
