@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -27,9 +28,7 @@ FIRST_FILES = ("test_datasets_real.py",)
 
 
 def pytest_collection_modifyitems(session, config, items):
-    per_file: dict = {}
-    for item in items:
-        per_file[item.path] = per_file.get(item.path, 0) + 1
+    per_file = collections.Counter(item.path for item in items)
     items.sort(key=lambda item: (item.path.name not in FIRST_FILES, -per_file[item.path]))
 
 

@@ -484,7 +484,7 @@ def _subword_builder(base: Any) -> Any:
 
     import tensorflow as tf
 
-    first_pass: dict[Any, dict[str, int]] = {}
+    first_pass: dict[str, int] = {}  # one build per class: one corpus, one first pass
 
     class _Builder(base):  # type: ignore[misc, valid-type]
         @classmethod
@@ -492,10 +492,9 @@ def _subword_builder(base: Any) -> Any:
                                      reserved_tokens: Any, num_iterations: int,
                                      max_subword_length: int) -> Any:
             subwords = list(reserved_tokens)
-            key = (id(token_counts), tuple(reserved_tokens), max_subword_length)
             for iteration in range(num_iterations):
-                if iteration == 0 and key in first_pass:
-                    subword_counts = collections.defaultdict(int, first_pass[key])
+                if iteration == 0 and first_pass:
+                    subword_counts = collections.defaultdict(int, first_pass)
                 else:
                     encoder = cls(vocab_list=subwords)
                     subword_counts = collections.defaultdict(int)
@@ -507,8 +506,7 @@ def _subword_builder(base: Any) -> Any:
                                 subword_counts[token[start_idx:end_idx]] += count
                             start_idx += len(subword)
                     if iteration == 0:
-                        first_pass.clear()  # one corpus per build: keep one table
-                        first_pass[key] = dict(subword_counts)
+                        first_pass.update(subword_counts)
                 # Group subword candidates by length and drop bad ones (single bytes are
                 # always in the vocabulary).
                 len_to_subwords: list[set[str]] = [set() for _ in range(max_subword_length + 1)]
