@@ -78,6 +78,26 @@ def test_sound_protocol_restores_the_best_epoch_and_tests_once_with_it(tmp_path)
         assert trial["val_accuracy"] == pytest.approx(run["validation"]["val_accuracy"])
 
 
+def test_a_run_stopped_before_its_test_keeps_the_sound_table(tmp_path):
+    out = tmp_path / "run"
+    _run(out, seeds=(0, 1), epochs=2)
+    # A run stopped mid-fit (SIGTERM between sittings) has written its start, metadata
+    # included, but not what its end adds: the protocol, best epoch and the two splits.
+    stopped = comparison.model_runs(out)["embedding_pooling"][1] / "run.json"
+    record = json.loads(stopped.read_text())
+    assert record["metadata"]["protocol"] == "sound"
+    for key in ("protocol", "best_epoch", "validation", "test"):
+        del record[key]
+    stopped.write_text(json.dumps({**record, "status": "interrupted"}))
+    result = report.write_report(out)
+    row = result.rows[0]
+    finished = read_run(comparison.model_runs(out)["embedding_pooling"][0])
+    assert row["protocol"] == "sound" and row["rank"] == 1
+    assert row["test_accuracy"] == pytest.approx(finished["test"]["accuracy"])
+    assert "Protocol: sound" in result.table_markdown
+    assert "Protocol: slides" not in (out / "comparison.md").read_text()
+
+
 def test_ci95_uses_students_t():
     assert report.ci95([1.0]) is None
     assert report.ci95([0.85, 0.86, 0.87]) == pytest.approx(4.303 * 0.01 / math.sqrt(3))

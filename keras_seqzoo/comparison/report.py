@@ -180,7 +180,8 @@ def _one_run(folder: Path) -> dict[str, Any]:
         "final_accuracy": last.get("accuracy"),
         "final_loss": last.get("loss"),
         "records": records,
-        "protocol": run.get("protocol", "slides"),
+        # An interrupted run has not written its own protocol yet; its start did.
+        "protocol": run.get("protocol") or (run.get("metadata") or {}).get("protocol", "slides"),
         "best_epoch": run.get("best_epoch"),
         "validation": dict(run.get("validation") or {}),
         "test": dict(run.get("test") or {}),
