@@ -126,6 +126,8 @@ def _history_folder(folder: Path) -> Path | None:
         return folder
     found = sorted(p.parent for p in folder.glob("*/history.jsonl"))
     found += sorted(p.parent for p in folder.glob("*/*/history.jsonl"))
+    # A comparison trial trained again keeps its lost attempt below: not its history.
+    found = [p for p in found if not p.relative_to(folder).parts[0].startswith("earlier_attempt_")]
     return found[0] if found else None
 
 

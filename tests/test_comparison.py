@@ -127,6 +127,46 @@ def test_killed_run_resumes_without_retraining_completed_epochs(tmp_path):
     assert [t["status"] for t in report.read_trials(out)] == ["COMPLETED", "COMPLETED"]
 
 
+@pytest.mark.one_backend
+@pytest.mark.slow
+def test_a_trial_without_its_backup_trains_again_and_keeps_the_earlier_attempt(
+        tmp_path, monkeypatch):
+    # A recording committed mid-trial and checked out elsewhere: the history is there, the
+    # weights (backup/, git-ignored) are not. The trial cannot resume; it must not fail either.
+    monkeypatch.setenv("SEQZOO_TEST_SPLIT", "1")  # the sound protocol's held-out test split
+    out = tmp_path / "run"
+    args = [str(out), "3", "embedding_pooling", "0"]
+    killed = _process(*args, "embedding_pooling:0:2")  # SIGKILL in epoch 2
+    assert killed.returncode == -9, killed.stdout[-2000:] + killed.stderr[-2000:]
+    [folder] = comparison.model_runs(out)["embedding_pooling"]
+    earlier_history = (folder / "history.jsonl").read_bytes()
+    assert [r["epoch"] for r in read_history(folder)] == [0, 1]
+    import shutil
+
+    shutil.rmtree(folder / "backup")
+
+    again = _process(*args)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert "trained again from epoch 1 (the earlier attempt is in earlier_attempt_1/)" \
+        in again.stdout
+    earlier = folder / "earlier_attempt_1"
+    assert (earlier / "history.jsonl").read_bytes() == earlier_history  # nothing lost
+    assert read_run(earlier)["status"] == "running"  # as the kill left it
+    run = read_run(folder)
+    assert run["status"] == "finished" and run["epochs_completed"] == 3
+    assert [fit["first_epoch"] for fit in run["fits"]] == [0]
+    assert run["earlier_attempts"] == ["earlier_attempt_1"]
+    assert "accuracy" in run["test"] and run["best_epoch"] in (0, 1, 2)
+    assert [r["epoch"] for r in read_history(folder)] == [0, 1, 2]
+    [trial] = report.read_trials(out)
+    assert trial["status"] == "COMPLETED"
+    # keras-tuner's curve is the new attempt's alone (two reports of a step are averaged).
+    observations = trial["metrics"]["metrics"]["val_loss"]["observations"]
+    assert [o["step"] for o in observations] == [0, 1, 2]
+    assert [o["value"] for o in observations] == [[pytest.approx(r["val_loss"])]
+                                                  for r in read_history(folder)]
+
+
 def _tiny_compare(out, **options):
     options = {"epochs": 1, "verbose": 0, "compile_options": TEST_COMPILE, **options}
     return comparison.compare(["embedding_pooling"], data=tiny_data(), output_dir=out, **options)

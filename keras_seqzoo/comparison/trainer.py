@@ -8,7 +8,9 @@ data, the settings, the protocol). In the trial's folder:
   :class:`~keras_seqzoo.callbacks.HistoryExporter` (``resume=True``) record
   every epoch (``history.jsonl``, ``run.json``);
 - ``keras.callbacks.BackupAndRestore`` (``backup/``) resumes an unfinished
-  trial from its last completed epoch;
+  trial from its last completed epoch; a trial that recorded epochs but has no
+  backup (weights are not committed with a recording) trains again from epoch 1,
+  its earlier attempt kept in ``earlier_attempt_<n>/``;
 - under the sound protocol, ``keras.callbacks.ModelCheckpoint`` keeps the
   weights of the best epoch on validation (``checkpoint.weights.h5``,
   keras-tuner's name), they are restored after training, and the test split
@@ -42,6 +44,9 @@ __all__ = ["CHECKPOINT_FILE", "PROTOCOLS", "ComparisonTuner", "TrialTrainer", "c
 
 #: The best epoch's weights in a trial folder (the name keras-tuner gives its own).
 CHECKPOINT_FILE = "checkpoint.weights.h5"
+#: The subfolder (``earlier_attempt_1``, ...) that keeps an attempt of a trial whose
+#: weights were lost (no backup to resume from), when the trial trains again.
+EARLIER_ATTEMPT = "earlier_attempt_"
 #: ``"sound"``: best epoch on validation, test evaluated once; ``"slides"``: the
 #: slides' way, IMDB's test set as validation and no test split.
 PROTOCOLS = ("sound", "slides")
@@ -235,6 +240,13 @@ class ComparisonTuner(keras_tuner.Tuner):
         data = trainer.data
         if getattr(data, "shuffle", False) and hasattr(data, "with_seed"):
             data = data.with_seed(int(seed))
+        earlier = _set_aside_unresumable(folder)
+        if earlier is not None:
+            _forget_reported_epochs(self.oracle, trial)
+            if trainer.verbose:
+                print(f"[trial {trial.trial_id}] its folder records epochs but keeps no backup "
+                      f"of their weights: trained again from epoch 1 (the earlier attempt is "
+                      f"in {earlier.name}/)", flush=True)
         callbacks, exporter = self._callbacks(trial, folder, data, seed)
         load_before = machine.load_snapshot()
         with exporter:
@@ -249,6 +261,9 @@ class ComparisonTuner(keras_tuner.Tuner):
             self._restore_and_test(folder, model, data, read_history(folder))
         # The machine's load over this sitting of the trial: its seconds carry it.
         _update_run(folder, load=machine.load_record(load_before, machine.load_snapshot()))
+        attempts = sorted(p.name for p in folder.glob(f"{EARLIER_ATTEMPT}*") if p.is_dir())
+        if attempts:
+            _update_run(folder, earlier_attempts=attempts)
         if trainer.verbose:
             print(f"[trial {trial.trial_id}] {name}, seed {seed}: done in "
                   f"{time.monotonic() - started:.1f} s", flush=True)
@@ -282,6 +297,47 @@ class ComparisonTuner(keras_tuner.Tuner):
             record["test"] = {k: float(v) for k, v in scores.items() if is_finite(v)}
             record["test_seconds"] = time.perf_counter() - started
         _update_run(folder, **record)
+
+
+def _set_aside_unresumable(folder: Path) -> Path | None:
+    """Moves an attempt that cannot be resumed into ``earlier_attempt_<n>/``; returns it.
+
+    A trial's folder that records epochs but keeps no ``BackupAndRestore`` backup
+    (a checkout of a recording, whose weights git ignores; a trial whose training
+    ended but whose test was interrupted; a kill between the history's epoch and
+    the backup's) has lost the weights those epochs trained: the trial can only
+    train again from epoch 1. Its run files and best-epoch checkpoint move into a
+    subfolder, so nothing recorded is lost and the new attempt starts clean.
+    """
+    from keras_seqzoo.callbacks.history_files import RUN_FILES
+
+    history = folder / "history.jsonl"
+    if not history.exists() or not history.read_text(encoding="utf-8").strip():
+        return None
+    if any((folder / "backup").glob("*")):
+        return None  # BackupAndRestore resumes it
+    n = 1
+    while (folder / f"{EARLIER_ATTEMPT}{n}").exists():
+        n += 1
+    earlier = folder / f"{EARLIER_ATTEMPT}{n}"
+    earlier.mkdir()
+    # history.jsonl last: an attempt cut short in between is set aside again next time.
+    for name in (CHECKPOINT_FILE, *sorted(RUN_FILES, key=lambda f: f == history.name)):
+        if (folder / name).exists():
+            os.replace(folder / name, earlier / name)
+    return earlier
+
+
+def _forget_reported_epochs(oracle: Any, trial: Any) -> None:
+    """Clears the epochs an earlier attempt reported to keras-tuner, in this process.
+
+    keras-tuner averages two reports of the same step; the trial's curve in
+    ``trial.json`` must be the new attempt's alone. (A chief in another process
+    keeps the reports it received; ``run.json`` and ``history.jsonl`` are exact.)
+    """
+    for held in {id(t): t for t in (trial, getattr(oracle, "trials", {}).get(trial.trial_id))
+                 if t is not None}.values():
+        held.metrics = type(held.metrics)()  # keras-tuner's MetricsTracker, empty
 
 
 def _record_kernels(folder: Path, model: keras.Model) -> None:
