@@ -1392,7 +1392,8 @@ class C6TaskDirective(SphinxDirective):
         body = []
         for r in rows:
             test = _fmt_num(r.get("test_mean"))
-            if isinstance(r.get("test_std"), (int, float)):
+            several = isinstance(r.get("seeds"), int) and r["seeds"] > 1  # one seed: no spread
+            if several and isinstance(r.get("test_std"), (int, float)):
                 test += f" ±\u00a0{r['test_std']:.4f}"
             mean, half = r.get("test_mean"), r.get("test_ci95")
             interval = (f"[{mean - half:.4f}, {mean + half:.4f}]"
@@ -1403,7 +1404,7 @@ class C6TaskDirective(SphinxDirective):
                      _fmt_num(r.get("val_mean")), test, interval]
             for m in extras:
                 value = _fmt_num(r.get(f"test_{m}"))
-                if isinstance(r.get(f"test_{m}_std"), (int, float)):
+                if several and isinstance(r.get(f"test_{m}_std"), (int, float)):
                     value += f" ±\u00a0{r[f'test_{m}_std']:.4f}"
                 cells.append(value)
             cells += [_fmt_num(r.get("params")), _fmt_num(r.get("seconds_per_epoch"), 2),
@@ -1441,8 +1442,9 @@ class C6TaskDirective(SphinxDirective):
         if curves and board.get("missing"):
             figures.append(_para(
                 f"The first figure draws all {len(curves)} finished searches; the leaderboard "
-                f"above and the second figure only the architectures through their seeds "
-                f"({len(rows)} so far)."))
+                f"above and the second figure only the architectures with seeds finished "
+                f"({len(rows)} so far, {sum(r['architecture'] not in board['missing'] for r in rows)} of them through all "
+                f"their seeds; the Seeds column says how many)."))
         if curves:
             figures.append(seqzoo_figure(
                 filename=f"seqzoo-c6-{key}-expected-max.png", kind="expected_max",
