@@ -1440,11 +1440,12 @@ class C6TaskDirective(SphinxDirective):
                   for name, (scores, seconds) in searches.items()
                   if any(isinstance(v, (int, float)) for v in scores or [])}
         if curves and board.get("missing"):
+            seeded = sum(r["architecture"] not in board["missing"] for r in rows)
             figures.append(_para(
                 f"The first figure draws all {len(curves)} finished searches; the leaderboard "
                 f"above and the second figure only the architectures with seeds finished "
-                f"({len(rows)} so far, {sum(r['architecture'] not in board['missing'] for r in rows)} of them through all "
-                f"their seeds; the Seeds column says how many)."))
+                f"({len(rows)} so far, {seeded} of them through all their seeds; the Seeds "
+                "column says how many)."))
         if curves:
             figures.append(seqzoo_figure(
                 filename=f"seqzoo-c6-{key}-expected-max.png", kind="expected_max",
