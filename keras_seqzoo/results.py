@@ -126,8 +126,10 @@ def _history_folder(folder: Path) -> Path | None:
         return folder
     found = sorted(p.parent for p in folder.glob("*/history.jsonl"))
     found += sorted(p.parent for p in folder.glob("*/*/history.jsonl"))
+    from keras_seqzoo.comparison.report import EARLIER_ATTEMPT
+
     # A comparison trial trained again keeps its lost attempt below: not its history.
-    found = [p for p in found if not p.relative_to(folder).parts[0].startswith("earlier_attempt_")]
+    found = [p for p in found if not p.relative_to(folder).parts[0].startswith(EARLIER_ATTEMPT)]
     return found[0] if found else None
 
 

@@ -49,6 +49,9 @@ __all__ = [
 ]
 
 TRIAL_FILE = "trial.json"
+#: The subfolders (``earlier_attempt_1``, ...) that keep the attempts of a trial whose
+#: weights were lost (no backup to resume from) when it trained again.
+EARLIER_ATTEMPT = "earlier_attempt_"
 SETTINGS_FILE = "comparison.json"
 ARCHITECTURE = "architecture"
 SEED = "seed"

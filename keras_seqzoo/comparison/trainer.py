@@ -37,16 +37,15 @@ import keras_tuner
 from keras_seqzoo import _atomic, _registry, _stop, machine
 from keras_seqzoo._values import is_finite, to_jsonable
 from keras_seqzoo.callbacks.epoch_timer import TIMER_KEYS
-from keras_seqzoo.comparison.report import ARCHITECTURE, SEED
+from keras_seqzoo.comparison.report import ARCHITECTURE, EARLIER_ATTEMPT, SEED
 from keras_seqzoo.compiling import compile_model, release_compiled_programs
 
 __all__ = ["CHECKPOINT_FILE", "PROTOCOLS", "ComparisonTuner", "TrialTrainer", "check_trial_id"]
 
 #: The best epoch's weights in a trial folder (the name keras-tuner gives its own).
 CHECKPOINT_FILE = "checkpoint.weights.h5"
-#: The subfolder (``earlier_attempt_1``, ...) that keeps an attempt of a trial whose
-#: weights were lost (no backup to resume from), when the trial trains again.
-EARLIER_ATTEMPT = "earlier_attempt_"
+#: keras.callbacks.BackupAndRestore's folder in a trial folder.
+BACKUP_DIR = "backup"
 #: ``"sound"``: best epoch on validation, test evaluated once; ``"slides"``: the
 #: slides' way, IMDB's test set as validation and no test split.
 PROTOCOLS = ("sound", "slides")
@@ -217,7 +216,7 @@ class ComparisonTuner(keras_tuner.Tuner):
                 monitor=trainer.objective, mode=trainer.direction, patience=trainer.patience))
         # The exporter and the checkpoint write an epoch before the backup records it as
         # done: a kill in between retrains that epoch, it never loses one.
-        callbacks.append(keras.callbacks.BackupAndRestore(os.fspath(folder / "backup")))
+        callbacks.append(keras.callbacks.BackupAndRestore(os.fspath(folder / BACKUP_DIR)))
         callbacks.append(_ReportEpoch(self, trial))
         return callbacks, exporter
 
@@ -309,12 +308,12 @@ def _set_aside_unresumable(folder: Path) -> Path | None:
     train again from epoch 1. Its run files and best-epoch checkpoint move into a
     subfolder, so nothing recorded is lost and the new attempt starts clean.
     """
-    from keras_seqzoo.callbacks.history_files import RUN_FILES
+    from keras_seqzoo.callbacks.history_files import JSONL_NAME, RUN_FILES
 
-    history = folder / "history.jsonl"
-    if not history.exists() or not history.read_text(encoding="utf-8").strip():
+    history = folder / JSONL_NAME
+    if not history.exists() or history.stat().st_size == 0:
         return None
-    if any((folder / "backup").glob("*")):
+    if any((folder / BACKUP_DIR).glob("*")):
         return None  # BackupAndRestore resumes it
     n = 1
     while (folder / f"{EARLIER_ATTEMPT}{n}").exists():
@@ -322,7 +321,7 @@ def _set_aside_unresumable(folder: Path) -> Path | None:
     earlier = folder / f"{EARLIER_ATTEMPT}{n}"
     earlier.mkdir()
     # history.jsonl last: an attempt cut short in between is set aside again next time.
-    for name in (CHECKPOINT_FILE, *sorted(RUN_FILES, key=lambda f: f == history.name)):
+    for name in (CHECKPOINT_FILE, *(f for f in RUN_FILES if f != JSONL_NAME), JSONL_NAME):
         if (folder / name).exists():
             os.replace(folder / name, earlier / name)
     return earlier
@@ -335,9 +334,10 @@ def _forget_reported_epochs(oracle: Any, trial: Any) -> None:
     ``trial.json`` must be the new attempt's alone. (A chief in another process
     keeps the reports it received; ``run.json`` and ``history.jsonl`` are exact.)
     """
-    for held in {id(t): t for t in (trial, getattr(oracle, "trials", {}).get(trial.trial_id))
-                 if t is not None}.values():
-        held.metrics = type(held.metrics)()  # keras-tuner's MetricsTracker, empty
+    trial.metrics = type(trial.metrics)()  # keras-tuner's MetricsTracker, empty
+    held = getattr(oracle, "trials", {}).get(trial.trial_id)  # the same object in one process
+    if held is not None:
+        held.metrics = trial.metrics
 
 
 def _record_kernels(folder: Path, model: keras.Model) -> None:
