@@ -287,6 +287,13 @@ def test_advice_is_the_cheapest_within_the_best_interval():
     assert "0.8950" in said["sentence"] and "40.0 s" in said["sentence"]
     rows[1]["test_mean"] = 0.889  # outside [0.89, 0.91]: the best itself
     assert lb.advice(rows)["start_with"] == "bilstm"
+    assert lb.advice(rows)["sentence"] == (
+        "Start with bilstm: it has the best test mean (0.9000) and no architecture within its "
+        "95 % interval is faster.")
+    rows[1]["test_mean"], rows[1]["seconds_per_epoch"] = 0.8995, 80.0  # a near tie, slower
+    said = lb.advice(rows)
+    assert said["start_with"] == "bilstm" and said["sentence"].endswith(
+        "is faster (fasttext, 0.8995, is within it at 80.0 s per epoch, against 40.0 s).")
     assert lb.advice([{"architecture": "x", "test_mean": None}]) is None
 
 

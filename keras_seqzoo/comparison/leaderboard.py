@@ -365,6 +365,15 @@ def advice(rows: Sequence[Mapping[str, Any]],
     if first == name:
         sentence = (f"Start with {first}: it has the best test mean ({best['test_mean']:.4f}) "
                     "and no architecture within its 95 % interval is faster.")
+        slower = sorted((r for r in rows if r is not best and is_finite(r.get("test_mean"))
+                         and float(r["test_mean"]) >= float(best["test_mean"]) - margin),
+                        key=lambda r: -float(r["test_mean"]))
+        if slower and is_finite(best.get("seconds_per_epoch")):  # a near tie, at what cost
+            sentence = sentence[:-1] + " (" + "; ".join(
+                f"{r['architecture']}, {float(r['test_mean']):.4f}, is within it at "
+                + (f"{float(r['seconds_per_epoch']):.1f} s per epoch"
+                   if is_finite(r.get("seconds_per_epoch")) else "untimed seconds")
+                for r in slower) + f", against {float(best['seconds_per_epoch']):.1f} s)."
     else:
         sentence = (f"Start with {first}: its test mean ({start['test_mean']:.4f}) is within "
                     f"the 95 % interval of the best, {name} ({best['test_mean']:.4f} "
