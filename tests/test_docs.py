@@ -429,12 +429,29 @@ def test_c6_page_shows_the_budget_cost_and_every_recorded_leaderboard(html_dir):
         assert rows[key][4].endswith(("(complete)", "(partial)") if recorded
                                      else ("not recorded",)), rows[key]
     text = re.sub(r"\s+", " ", _text(page))
+    sitting_tables = {re.search(r"Sittings of the (.*?) recording", _text(t)).group(1): t
+                      for t in re.findall(r'<table[^>]*seqzoo-c6-sittings.*?</table>', page, re.S)}
     for key in TASKS:
         board_path = root / key / "leaderboard.json"
         if not board_path.is_file():
             assert f"seqzoo reproduce c6 --task {key}" in text, key
             continue
         board = json.loads(board_path.read_text(encoding="utf-8"))
+        # Every sitting, in order, with how it ended, the idle rule's verdict and its note.
+        from keras_seqzoo.machine import is_idle
+
+        sittings = board["sittings"]
+        assert f"Sittings: {len(sittings)}, from {sittings[0]['started_at'][:10]}" in text, key
+        table = sitting_tables[TASKS[key].title.split(",")[0]]
+        cells = [[re.sub(r"\s+", " ", _text(c)).strip()
+                  for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+                 for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody", 1)[1], re.S)]
+        assert [c[0] for c in cells] == [str(i) for i in range(1, len(sittings) + 1)], key
+        for row, sitting in zip(cells, sittings):
+            assert row[3] == ("finished" if sitting["finished"] else "stopped"), (key, row)
+            verdict = is_idle(sitting["load"]) if "load" in sitting else None  # killed: none
+            assert row[4] == {True: "idle", False: "not idle", None: "not measured"}[verdict], row
+            assert row[8] == re.sub(r"\s+", " ", sitting.get("note", "")).strip(), (key, row)
         if board["missing"]:  # how far it is, counted from the task's files
             names = sorted({r["architecture"] for r in board["rows"]} | set(board["missing"]))
             trials = board["budget"]["trials"]

@@ -1281,6 +1281,77 @@ def _sizes_text(data: dict) -> str:
     return text
 
 
+def _minutes(sitting: dict) -> float | None:
+    """A sitting's length in minutes, from its ISO start and finish; None without both."""
+    from datetime import datetime
+
+    try:
+        start = datetime.fromisoformat(sitting["started_at"])
+        end = datetime.fromisoformat(sitting["finished_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (end - start).total_seconds() / 60
+
+
+def _sitting_idle(sitting: dict) -> bool | None:
+    from keras_seqzoo.machine import is_idle
+
+    load = sitting.get("load")
+    return load.get("idle", is_idle(load)) if isinstance(load, dict) else None
+
+
+def _sittings_summary(sittings: list[dict]) -> str:
+    """The "Sittings" bullet of a C6 task: how many, when, how long, how many idle."""
+    if not sittings:
+        return "not recorded"
+    minutes = [m for m in map(_minutes, sittings) if m is not None]
+    idle = [_sitting_idle(s) for s in sittings]
+    first = sittings[0].get("started_at") or "?"
+    last = sittings[-1].get("finished_at") or "?"
+    return (f"{len(sittings)}, from {first[:10]} {first[11:16]} to {last[:10]} {last[11:16]} "
+            f"UTC, {sum(minutes) / 60:.1f} h of recording in all; {idle.count(True)} idle, "
+            f"{idle.count(False)} not idle, {idle.count(None)} not measured (the table at the "
+            "end of this section has each sitting's load and what ran beside it)")
+
+
+def _sittings_table(sittings: list[dict], title: str) -> nodes.table:
+    """Every sitting of a C6 task: when, how long, how it ended, the machine's load, a note.
+
+    The load is ``keras_seqzoo.machine.load_record``'s, and "idle" is
+    ``keras_seqzoo.machine.is_idle``'s rule.
+    """
+    body = []
+    for number, s in enumerate(sittings, 1):
+        start, end = s.get("started_at") or "?", s.get("finished_at") or "?"
+        when = f"{start[:10]} {start[11:16]}-" + (end[11:16] if end[:10] == start[:10]
+                                                  else f"{end[:10]} {end[11:16]}")
+        minutes = _minutes(s)
+        load: dict = s["load"] if isinstance(s.get("load"), dict) else {}
+        averages = [f"{v[0]:.2f}" if v else "?" for v in (load.get("loadavg_before"),
+                                                           load.get("loadavg_after"))]
+        idle = {True: "idle", False: "not idle", None: "not measured"}[_sitting_idle(s)]
+        body.append([
+            str(number), when, _fmt_num(minutes, 0) if minutes is not None else "",
+            "finished" if s.get("finished") else "stopped", idle,
+            " / ".join(averages) if load else "",
+            *(f"{100 * load[k]:.1f}" if isinstance(load.get(k), (int, float)) else ""
+              for k in ("busy_fraction", "steal_fraction")),
+            s.get("note") or ""])
+    from keras_seqzoo.machine import IDLE_LOAD_PER_CORE
+
+    return _table(
+        ["#", "UTC", "Minutes", "Ended", "Idle", "1-min load before / after", "CPU busy %",
+         "CPU stolen %", "Note (what ran beside it, how it stopped)"], body,
+        title=(f"Sittings of the {title.split(',')[0]} recording, each resuming the one "
+               f"before. Idle: a 1-minute load average of at most {IDLE_LOAD_PER_CORE} per "
+               "core before the sitting and at most that plus one busy core (its own) after it, "
+               "with at most "
+               "5 % of the CPU time stolen (keras_seqzoo.machine.is_idle); busy and stolen: "
+               "shares of the CPU time over the sitting"),
+        classes=["seqzoo-comparison-table", "seqzoo-c6-sittings"],
+        widths=[1, 5, 2, 2, 2, 3, 2, 2, 14])
+
+
 class C6TaskDirective(SphinxDirective):
     """``.. seqzoo-c6-task:: TASK``: one C6 task's budget, data, machine, leaderboard, figures.
 
@@ -1358,6 +1429,8 @@ class C6TaskDirective(SphinxDirective):
                 f"architecture, and {len(board['missing'])} of them do not have all their "
                 "seeds on this task."))
         result += self._figures(key, board, rows, _c6_directory(self, key)[0])
+        if board.get("sittings"):
+            result.append(_sittings_table(board["sittings"], task.title))
         return result
 
     def _recording(self, board: dict, directory: Path) -> list[Sequence[Any]]:
@@ -1366,13 +1439,7 @@ class C6TaskDirective(SphinxDirective):
         items: list[Sequence[Any]] = [("Machine", (
             f"{machine.get('platform', '?')}, {machine.get('cores', '?')} cores, devices "
             f"{devices}; Keras {machine.get('keras', '?')} on {machine.get('backend', '?')}"))]
-        sittings = board.get("sittings") or []
-        texts = [f"{s.get('started_at', '?')[:16]}-{(s.get('finished_at') or '?')[11:16]} UTC"
-                 f"{'' if s.get('finished') else ' (stopped)'}: "
-                 f"{_load_one(s['load']) if isinstance(s.get('load'), dict) else 'not measured'}"
-                 + (f" ({s['note']})" if s.get("note") else "")
-                 for s in sittings]
-        items.append((f"Sittings and load ({len(sittings)})", "; ".join(texts) or "not recorded"))
+        items.append(("Sittings", _sittings_summary(board.get("sittings") or [])))
         missing = board.get("missing") or []
         status = ("complete: every registered architecture has its seeds" if not missing else
                   f"partial: {_c6_progress(board, directory)} (run the command again to "
