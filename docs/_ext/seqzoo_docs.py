@@ -1653,18 +1653,9 @@ class C6CostDirective(SphinxDirective):
     @staticmethod
     def _recorded(board: dict | None) -> str:
         """The wall hours of a task's sittings, and whether the recording is complete."""
-        import datetime
-
         if not board:
             return "not recorded"
-        hours = 0.0
-        for sitting in board.get("sittings") or []:
-            try:
-                started = datetime.datetime.fromisoformat(sitting["started_at"])
-                finished = datetime.datetime.fromisoformat(sitting["finished_at"])
-            except (KeyError, TypeError, ValueError):
-                continue
-            hours += (finished - started).total_seconds() / 3600
+        hours = sum(m for m in map(_minutes, board.get("sittings") or []) if m is not None) / 60
         state = "partial" if board.get("missing") else "complete"
         return f"{hours:.1f} ({state})"
 
