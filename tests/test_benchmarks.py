@@ -407,6 +407,31 @@ def test_t2_jax_profile_quick_times_every_piece_and_stores_the_load(tmp_path):
     assert "traces of the training step, lstm_scan: 1" in text and "Load: 1-min average" in text
 
 
+def test_split_overlap_counts_copied_word_ngrams_and_the_nearest_training_label():
+    """The 20 Newsgroups investigation: a held-out text copied from a training text is all
+    seen and takes that text's label; a fresh one is unseen and counts as wrong; padding,
+    out-of-vocabulary ids and texts shorter than 8 words give no 8-gram."""
+    from benchmarks.investigations.split_overlap import overlap, shingles
+
+    rng = np.random.default_rng(0)
+    x_train = rng.integers(2, 1000, size=(6, 30))
+    y_train = np.array([0, 1, 2, 0, 1, 2])
+    copied = x_train[[4, 2]].copy()
+    half = x_train[0].copy()
+    half[15:] = rng.integers(1000, 2000, size=15)  # new words: 8 of its 23 8-grams are seen
+    fresh = rng.integers(1000, 2000, size=(1, 30))
+    short = np.zeros((1, 30), dtype=np.int64)
+    short[0, :7] = x_train[1, :7]
+    x = np.concatenate([copied, half[None], fresh, short])
+    got = overlap(x_train, y_train, x, np.array([1, 2, 0, 0, 1]))
+    assert got["texts"] == 5
+    assert got["nearest_accuracy"] == pytest.approx(3 / 5)  # the copies and half; not fresh
+    assert got["any_seen"] == pytest.approx(3 / 5) and got["half_seen"] == pytest.approx(2 / 5)
+    assert got["median_seen"] == pytest.approx(8 / 23)
+    assert shingles(np.array([5, 6, 7, 8, 9, 10, 11, 1, 12, 0, 0])) == set()  # OOV, padding
+    assert len(shingles(np.arange(2, 12))) == 3
+
+
 @pytest.mark.parametrize("architecture", ["bilstm", "stacked_bilstm", "bigru_attention"])
 def test_recurrent_twins_initialise_the_recurrent_kernel_as_keras_does(architecture):
     """Keras' Orthogonal covers a direction's whole (units, gates * units) recurrent kernel:

@@ -1429,8 +1429,6 @@ class C6TaskDirective(SphinxDirective):
                 f"architecture, and {len(board['missing'])} of them do not have all their "
                 "seeds on this task."))
         result += self._figures(key, board, rows, _c6_directory(self, key)[0])
-        if board.get("sittings"):
-            result.append(_sittings_table(board["sittings"], task.title))
         return result
 
     def _recording(self, board: dict, directory: Path) -> list[Sequence[Any]]:
@@ -1591,6 +1589,29 @@ class C6RanksDirective(SphinxDirective):
                                 "no rank and no advice on this page: each task's section "
                                 "gives the command that records it (or continues it)."))
         return result
+
+
+class C6SittingsDirective(SphinxDirective):
+    """``.. seqzoo-c6-sittings:: TASK``: the table of a C6 task's sittings and their load.
+
+    Reads the task's ``leaderboard.json``; nothing without one (the task's
+    ``seqzoo-c6-task`` section says how to record it).
+    """
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        from keras_seqzoo.comparison.c6 import TASKS
+
+        key = self.arguments[0].lower()
+        if key not in TASKS:
+            raise self.error(f"seqzoo-c6-sittings: unknown task {key!r}; one of "
+                             f"{', '.join(TASKS)}")
+        board = _c6_board(self, key)
+        if not board or not board.get("sittings"):
+            return []
+        return [_sittings_table(board["sittings"], TASKS[key].title)]
 
 
 class C6CostDirective(SphinxDirective):
@@ -1940,6 +1961,7 @@ def setup(app):
     app.add_directive("seqzoo-c6-ranks", C6RanksDirective)
     app.add_directive("seqzoo-c6-spaces", C6SpacesDirective)
     app.add_directive("seqzoo-c6-cost", C6CostDirective)
+    app.add_directive("seqzoo-c6-sittings", C6SittingsDirective)
     app.add_directive("seqzoo-backend-speed", BackendSpeedDirective)
     skip = (skip_node, None)
     app.add_node(
