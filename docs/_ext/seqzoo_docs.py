@@ -1320,6 +1320,8 @@ def _sittings_table(sittings: list[dict], title: str) -> nodes.table:
     The load is ``keras_seqzoo.machine.load_record``'s, and "idle" is
     ``keras_seqzoo.machine.is_idle``'s rule.
     """
+    from keras_seqzoo.machine import IDLE_LOAD_PER_CORE
+
     body = []
     for number, s in enumerate(sittings, 1):
         start, end = s.get("started_at") or "?", s.get("finished_at") or "?"
@@ -1337,17 +1339,14 @@ def _sittings_table(sittings: list[dict], title: str) -> nodes.table:
             *(f"{100 * load[k]:.1f}" if isinstance(load.get(k), (int, float)) else ""
               for k in ("busy_fraction", "steal_fraction")),
             s.get("note") or ""])
-    from keras_seqzoo.machine import IDLE_LOAD_PER_CORE
-
     return _table(
         ["#", "UTC", "Minutes", "Ended", "Idle", "1-min load before / after", "CPU busy %",
          "CPU stolen %", "Note (what ran beside it, how it stopped)"], body,
         title=(f"Sittings of the {title.split(',')[0]} recording, each resuming the one "
                f"before. Idle: a 1-minute load average of at most {IDLE_LOAD_PER_CORE} per "
-               "core before the sitting and at most that plus one busy core (its own) after it, "
-               "with at most "
-               "5 % of the CPU time stolen (keras_seqzoo.machine.is_idle); busy and stolen: "
-               "shares of the CPU time over the sitting"),
+               "core before the sitting and at most that plus one busy core (its own) after "
+               "it, with at most 5 % of the CPU time stolen (keras_seqzoo.machine.is_idle); "
+               "busy and stolen: shares of the CPU time over the sitting"),
         classes=["seqzoo-comparison-table", "seqzoo-c6-sittings"],
         widths=[1, 5, 2, 2, 2, 3, 2, 2, 14])
 
