@@ -440,7 +440,10 @@ def test_c6_page_shows_the_budget_cost_and_every_recorded_leaderboard(html_dir):
         # Every sitting, in order, with how it ended, the idle rule's verdict and its note.
         from keras_seqzoo.machine import is_idle
 
-        sittings = board["sittings"]
+        sittings = board["sittings"]  # as sittings.json has them, notes added by hand too
+        assert sittings == json.loads((root / key / "sittings.json").read_text()), (
+            f"{key}: leaderboard.json's sittings differ from sittings.json; run "
+            "keras_seqzoo.comparison.c6.write_leaderboard again")
         assert f"Sittings: {len(sittings)}, from {sittings[0]['started_at'][:10]}" in text, key
         table = sitting_tables[TASKS[key].title.split(",")[0]]
         cells = [[re.sub(r"\s+", " ", _text(c)).strip()
