@@ -811,9 +811,14 @@ def validation_text(config: dict) -> str:
     return "not recorded"
 
 
-def _load_one(record: dict) -> str:
+def _recorded_idle(record: dict) -> bool | None:
+    """A load record's idle verdict: the one it stored, else ``machine.is_idle``'s."""
     from keras_seqzoo.machine import is_idle
 
+    return record.get("idle", is_idle(record))
+
+
+def _load_one(record: dict) -> str:
     def load(values):
         return "?" if not values else f"{values[0]:.2f}"
 
@@ -822,7 +827,7 @@ def _load_one(record: dict) -> str:
     for key, label in (("steal_fraction", "stolen"), ("busy_fraction", "busy")):
         if isinstance(record.get(key), (int, float)):
             parts.append(f"{100 * record[key]:.1f} % of the CPU time {label}")
-    idle = record.get("idle", is_idle(record))
+    idle = _recorded_idle(record)
     verdict = {True: "idle", False: "not idle", None: "idle unknown"}[idle]
     return f"{verdict} ({'; '.join(parts)})"
 
@@ -1294,10 +1299,8 @@ def _minutes(sitting: dict) -> float | None:
 
 
 def _sitting_idle(sitting: dict) -> bool | None:
-    from keras_seqzoo.machine import is_idle
-
     load = sitting.get("load")
-    return load.get("idle", is_idle(load)) if isinstance(load, dict) else None
+    return _recorded_idle(load) if isinstance(load, dict) else None
 
 
 def _sittings_summary(sittings: list[dict]) -> str:
