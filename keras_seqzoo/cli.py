@@ -7,7 +7,7 @@ seqzoo summary NAME [--set ARG=VALUE ...] [--line-length N]
 seqzoo compare MODEL [MODEL ...] [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
 seqzoo tune MODEL [MODEL ...] [--trials N] [--epochs N] [--data PATH] [--seeds S ...] ...
 seqzoo reproduce {c1,c2,c3,c4,c5} [--epochs N] [--data PATH] [--limit N] [--output DIR] ...
-seqzoo reproduce c6 [--task T] [--plan [--estimate STEPS]] [--output DIR]
+seqzoo reproduce c6 [--task T [--redo MODEL ...]] [--plan [--estimate STEPS]] [--output DIR]
 seqzoo --version
 seqzoo results DIR [--csv] [--top N] [--output DIR]
 seqzoo export RUN_DIR [--trial best|ID] -o PATH --format {keras,saved_model,onnx} [--overwrite]
@@ -264,6 +264,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
 
     options = _run_options(args)
     options["trials"] = args.trials
+    if args.redo:
+        options["redo"] = args.redo
     return _run_comparison(args, lambda: tune(args.models, **options))
 
 
@@ -278,8 +280,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     from keras_seqzoo.comparison import reproduce
 
     if args.experiment != "c6":
-        if args.task is not None or args.plan or args.estimate is not None:
-            raise ValueError(f"--task, --plan and --estimate are for c6 (five tasks); "
+        if args.task is not None or args.plan or args.estimate is not None or args.redo:
+            raise ValueError(f"--task, --plan, --estimate and --redo are for c6 (five tasks); "
                              f"{args.experiment} is one comparison. Leave them out.")
         return _run_comparison(args, lambda: reproduce(args.experiment, **_run_options(args)))
     fixed = [f"--{k.replace('_', '-')}" for k in _C6_FIXED if getattr(args, k, None) is not None]
@@ -293,6 +295,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         raise ValueError("--estimate goes with --plan (it measures the plan's cost); add --plan.")
     options = {"task": args.task, "plan": args.plan, "output_dir": args.output,
                "verbose": 0 if args.quiet else 2}
+    if args.redo:
+        options["redo"] = args.redo
     if args.estimate is not None:
         options["estimate_steps"] = args.estimate
     if args.plan:
@@ -379,6 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("models", nargs="+", metavar="MODEL", help="builder or preset names")
     p.add_argument("--trials", type=_positive_int, default=10,
                    help="search trials per model, the same for all (default: 10)")
+    p.add_argument("--redo", nargs="+", metavar="MODEL", default=None,
+                   help="in a resumed folder, delete these models' searches and seeds' "
+                        "trials and run them again (the others are kept)")
     _add_run_options(p, defaults_from_experiment=False)
     p.set_defaults(run=_cmd_tune)
 
@@ -397,6 +404,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="c6 with --plan: also time STEPS batches of each architecture on "
                         "each task and print the hours the budget takes on this machine "
                         "(written to OUTPUT/estimate.json)")
+    p.add_argument("--redo", nargs="+", metavar="MODEL", default=None,
+                   help="c6 with --task: delete these architectures' searches and seeds' "
+                        "trials in the task's folder and record them again")
     _add_run_options(p, defaults_from_experiment=True)
     p.set_defaults(run=_cmd_reproduce)
 

@@ -143,8 +143,11 @@ def test_plan_prints_tasks_sizes_and_budget(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["reproduce", "c6", "--epochs", "2"], "--epochs cannot change it"),
     (["reproduce", "c6", "--task", "listop", "--plan"], "Did you mean 'listops'"),
-    (["reproduce", "c3", "--task", "listops"], "--task, --plan and --estimate are for c6"),
+    (["reproduce", "c3", "--task", "listops"], "--task, --plan, --estimate and --redo are for c6"),
+    (["reproduce", "c3", "--redo", "bilstm"], "--task, --plan, --estimate and --redo are for c6"),
     (["reproduce", "c6", "--estimate", "5"], "--estimate goes with --plan"),
+    (["reproduce", "c6", "--redo", "bilstm"], "redo (--redo) searches architectures of one "
+                                              "task again; name the task (--task T)"),
 ])
 def test_reproduce_c6_refuses_what_it_cannot_honour(argv, message, capsys, tmp_path):
     from keras_seqzoo.cli import main

@@ -226,7 +226,8 @@ def test_tune_and_compare_take_the_data_flags(capsys):
             assert flag in out, (command, flag)
     with pytest.raises(SystemExit):
         main(["tune", "--help"])
-    assert "--trials" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "--trials" in out and "--redo" in out
 
 
 def test_sigterm_stops_a_training_command_as_ctrl_c_does(tmp_path):

@@ -320,3 +320,47 @@ def test_stop_when_asked_raises_inside_a_running_fit():
     finally:
         _stop.clear()
     assert seen == [0]
+
+
+def test_tune_masks_padding_and_redo_searches_a_stale_model_again(tmp_path):
+    from keras_seqzoo.comparison.search import data_arguments
+
+    out = tmp_path / "tuned"
+    models = ["embedding_pooling", "conv1d"]
+    options = dict(trials=2, epochs=1, seeds=(0, 1), output_dir=out, verbose=0,
+                   compile_options=TEST_COMPILE)
+    data = tiny_data(test=True)
+    # The pipelines pad with id 0 after the text: builders that can skip it do.
+    assert data_arguments("bilstm", data)["mask_zero"] is True
+    assert "mask_zero" not in data_arguments("conv1d", data)
+    comparison.tune(models, data=data, **options)
+    tuned = json.loads((out / "tuned.json").read_text())
+    assert tuned["embedding_pooling"]["arguments"]["mask_zero"] is True
+    # A folder recorded before padding was masked: its choice and comparison say False.
+    tuned["embedding_pooling"]["arguments"]["mask_zero"] = False
+    (out / "tuned.json").write_text(json.dumps(tuned))
+    recorded = json.loads((out / "comparison.json").read_text())
+    recorded["arguments"]["embedding_pooling"]["mask_zero"] = False
+    (out / "comparison.json").write_text(json.dumps(recorded))
+    kept = {p.name: p.stat().st_mtime_ns for p in out.glob("trial_*")}
+    conv_trials = {f.name for f in comparison.model_runs(out)["conv1d"]}
+    with pytest.raises(ValueError, match=r"embedding_pooling: mask_zero=False \(now True\).*"
+                                         r"redo=\['embedding_pooling'\] \(--redo "
+                                         r"embedding_pooling\).*Nothing was changed"):
+        comparison.tune(models, data=data, **options)
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("trial_*")} == kept
+    with pytest.raises(ValueError, match=r"redo names \['bilstmm'\].*Choose among"):
+        comparison.tune(models, data=data, redo=["bilstmm"], **options)
+
+    result = comparison.tune(models, data=data, redo=["embedding_pooling"], **options)
+    tuned = json.loads((out / "tuned.json").read_text())
+    assert tuned["embedding_pooling"]["arguments"]["mask_zero"] is True
+    recorded = json.loads((out / "comparison.json").read_text())
+    assert recorded["arguments"]["embedding_pooling"]["mask_zero"] is True
+    for folder in comparison.model_runs(out)["embedding_pooling"]:  # trained again
+        assert read_run(folder)["model"]["arguments"]["mask_zero"] is True
+        assert folder.stat().st_mtime_ns != kept[folder.name]
+    for name in conv_trials:  # the other model's trials are kept as they were
+        assert (out / name).stat().st_mtime_ns == kept[name]
+    assert all(r["seeds"] == 2 for r in result.rows) and len(result.rows) == 2
+    assert len(list((out / "search" / "embedding_pooling").glob("trial_*/trial.json"))) == 2

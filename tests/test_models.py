@@ -176,6 +176,42 @@ def test_masking_makes_padding_irrelevant():
     )
 
 
+@pytest.mark.parametrize("builder", ["embedding_pooling", "mingru"])
+def test_max_pooling_with_a_mask_skips_the_padding(builder):
+    import warnings
+
+    if builder == "mingru" and keras.backend.backend() == "tensorflow":
+        pytest.skip("mingru needs a fixed max_length on TensorFlow; this test varies it")
+    with warnings.catch_warnings():  # Keras' GlobalMaxPooling1D would warn and drop the mask
+        warnings.filterwarnings("error", message=".*does not support masking.*")
+        model = zoo.build(builder, vocab_size=50, max_length=None, mask_zero=True,
+                          pooling="max")
+        x, _ = tiny_tokens(6, n=3)
+        padded = np.concatenate([x, np.zeros((3, 5), dtype="int32")], axis=1)
+        np.testing.assert_allclose(model.predict(x, verbose=0),
+                                   model.predict(padded, verbose=0), rtol=1e-5, atol=1e-6)
+    assert "MaskedGlobalMaxPooling1D" in [type(layer).__name__ for layer in model.layers]
+    unmasked = zoo.build(builder, vocab_size=50, max_length=None, pooling="max",
+                         mask_zero=False)
+    assert "GlobalMaxPooling1D" in [type(layer).__name__ for layer in unmasked.layers]
+
+
+def test_masked_max_pooling_layer_values_and_an_empty_row():
+    from keras_seqzoo.layers import MaskedGlobalMaxPooling1D
+
+    x = np.array([[[1.0, -4.0], [5.0, -2.0], [9.0, 7.0]], [[2.0, 1.0], [3.0, 1.0], [4.0, 1.0]]],
+                 dtype="float32")
+    mask = np.array([[True, True, False], [False, False, False]])
+    layer = MaskedGlobalMaxPooling1D()
+    out = keras.ops.convert_to_numpy(layer(x, mask=mask))
+    np.testing.assert_array_equal(out, [[5.0, -2.0], [0.0, 0.0]])  # padding skipped; none: 0
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(x)), [[9.0, 7.0], [4.0, 1.0]])
+    kept = MaskedGlobalMaxPooling1D(keepdims=True)(x, mask=mask)
+    assert tuple(kept.shape) == (2, 1, 2)
+    with pytest.raises(ValueError, match="data_format must be 'channels_last'"):
+        MaskedGlobalMaxPooling1D(data_format="channels_first")
+
+
 def test_dropout_and_unidirectional_variants():
     model = zoo.build("bigru", bidirectional=False, dropout=0.25, vocab_size=50)
     types = [type(layer).__name__ for layer in model.layers]

@@ -389,13 +389,16 @@ def write_leaderboard(task: str | Task, directory: str | os.PathLike, *,
 
 
 def run_task(task: str | Task, output_dir: str | os.PathLike | None = None, *,
-             models: Sequence[str] | None = None, verbose: int = 2) -> dict[str, Any]:
+             models: Sequence[str] | None = None, redo: Sequence[str] | None = None,
+             verbose: int = 2) -> dict[str, Any]:
     """Records one task (resuming what its folder holds) and writes its leaderboard.
 
     Args:
         task: a name of :data:`TASKS` or a :class:`Task`.
         output_dir: the task's folder (default ``docs/data/runs/c6/<task>``).
         models: the architectures (default: every registered one).
+        redo: architectures to search and train again (as for
+            :func:`~keras_seqzoo.comparison.tune`).
         verbose: as for :func:`~keras_seqzoo.comparison.tune`.
 
     Returns:
@@ -435,7 +438,7 @@ def run_task(task: str | Task, output_dir: str | os.PathLike | None = None, *,
         tune(names, trials=task.trials, seeds=task.seeds, output_dir=directory,
              epochs=task.epochs, patience=task.patience, batch_size=task.batch_size,
              max_length=task.max_length, vocab_size=task.vocab_size, data=data,
-             protocol="sound", title=f"C6 {task.name}", verbose=verbose)
+             protocol="sound", title=f"C6 {task.name}", redo=redo, verbose=verbose)
     except BaseException:
         if directory.exists():  # a stopped sitting is recorded too; the error stays the error
             with contextlib.suppress(Exception):
@@ -448,7 +451,8 @@ def run_task(task: str | Task, output_dir: str | os.PathLike | None = None, *,
 
 def run_c6(task: str | Task | None = None, *, output_dir: str | os.PathLike | None = None,
            models: Sequence[str] | None = None, plan: bool = False,
-           estimate_steps: int | None = None, verbose: int = 2) -> dict[str, Any] | str:
+           estimate_steps: int | None = None, redo: Sequence[str] | None = None,
+           verbose: int = 2) -> dict[str, Any] | str:
     """Runs C6: one task, or every task in turn; each resumes what its folder holds.
 
     Args:
@@ -460,6 +464,8 @@ def run_c6(task: str | Task | None = None, *, output_dir: str | os.PathLike | No
             (:func:`estimate`, that many batches per architecture), append it to the
             text and write it to ``OUTPUT/estimate.json`` (one entry per task, kept
             for the tasks not measured this time).
+        redo: architectures to search and train again (one task only; as for
+            :func:`~keras_seqzoo.comparison.tune`).
         verbose: as for :func:`~keras_seqzoo.comparison.tune`.
 
     Returns:
@@ -477,6 +483,9 @@ def run_c6(task: str | Task | None = None, *, output_dir: str | os.PathLike | No
     ```
     """
     chosen = [_task(task)] if task is not None else list(TASKS.values())
+    if redo and task is None:
+        raise ValueError("reproduce c6: redo (--redo) searches architectures of one task "
+                         "again; name the task (--task T).")
     root = Path(output_dir if output_dir is not None else DEFAULT_OUTPUT)
     if plan:
         text = plan_text(chosen, models)
@@ -489,5 +498,5 @@ def run_c6(task: str | Task | None = None, *, output_dir: str | os.PathLike | No
         root.mkdir(parents=True, exist_ok=True)
         _atomic.write_text(path, json.dumps(to_jsonable(kept), indent=2) + "\n")
         return f"{text}\nMeasured on this machine ({path}):\n\n{estimate_text(measured)}"
-    return {t.name: run_task(t, root / t.name, models=models, verbose=verbose)
+    return {t.name: run_task(t, root / t.name, models=models, redo=redo, verbose=verbose)
             for t in chosen}

@@ -129,7 +129,7 @@ def reproduce(
             ``docs/data/runs/c6``).
         **overrides: any :func:`~keras_seqzoo.comparison.compare` argument (e.g.
             ``epochs``, ``limit``, ``seeds``); for C6, ``task``, ``plan``,
-            ``models`` and ``verbose``.
+            ``estimate_steps``, ``models``, ``redo`` and ``verbose``.
 
     Returns:
         The :class:`~keras_seqzoo.comparison.Comparison`; for C6, task -> its
@@ -153,11 +153,11 @@ def reproduce(
         from keras_seqzoo.comparison.c6 import run_c6
 
         unknown = sorted(set(overrides) - {"task", "plan", "models", "verbose",
-                                           "estimate_steps"})
+                                           "estimate_steps", "redo"})
         if unknown:
             raise ValueError(f"reproduce('c6'): C6's budget is fixed per task; {unknown} "
                              "cannot change it (allowed: task, plan, estimate_steps, models, "
-                             "verbose, output_dir).")
+                             "redo, verbose, output_dir).")
         return run_c6(output_dir=output_dir, **overrides)
     if key not in EXPERIMENTS:
         raise ValueError(

@@ -389,10 +389,19 @@ def _check_directory(directory: Path, settings: RunSettings, overwrite: bool) ->
                 "overwrite=True (--overwrite) to delete them and start over."
             )
         return
+    old_identity, new_identity = _identity(old), _identity(settings.record())
+    # read_trials names a corrupt trial file before anything runs. A model without
+    # trials here is not in the comparison yet (added, or searched again by tune's
+    # redo): its arguments may differ from those recorded.
+    trained = {str(report._values(t).get(report.ARCHITECTURE))
+               for t in report.read_trials(directory)}
+    for identity in (old_identity, new_identity):
+        identity["arguments"] = {k: v for k, v in (identity["arguments"] or {}).items()
+                                 if k in trained}
     differences = [
         f"{key}: {old_value!r} there, {new!r} now"
-        for key, new in _identity(settings.record()).items()
-        if (old_value := _identity(old).get(key)) != new
+        for key, new in new_identity.items()
+        if (old_value := old_identity.get(key)) != new
     ]
     if differences:
         raise ValueError(
@@ -400,7 +409,6 @@ def _check_directory(directory: Path, settings: RunSettings, overwrite: bool) ->
             + "; ".join(differences) + "). Choose another output directory, or pass "
             "overwrite=True (--overwrite) to delete it and start over."
         )
-    report.read_trials(directory)  # a corrupt trial file is named before anything runs
     for name in ["oracle.json", *(p.name for p in directory.glob("*.json"))]:
         path = directory / name
         if path.exists() and name != SETTINGS_FILE:

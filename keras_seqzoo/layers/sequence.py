@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 
-__all__ = ["LastStep"]
+__all__ = ["LastStep", "MaskedGlobalMaxPooling1D"]
 
 
 @keras.saving.register_keras_serializable(package="keras_seqzoo")
@@ -25,3 +26,47 @@ class LastStep(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[-1])
+
+
+@keras.saving.register_keras_serializable(package="keras_seqzoo")
+class MaskedGlobalMaxPooling1D(keras.layers.GlobalMaxPooling1D):
+    """``GlobalMaxPooling1D`` that skips masked time steps.
+
+    Keras' ``GlobalMaxPooling1D`` does not support masking: given a mask (e.g.
+    from ``Embedding(mask_zero=True)``) it warns, drops the mask and takes the
+    maximum over the padding too. This layer takes it over the real steps only;
+    a sequence with no real step gives zeros. Without a mask it is Keras' layer.
+    Channels-last inputs ``(batch, time, features)`` only.
+
+    Args:
+        keepdims: keep the time axis (length 1), as for ``GlobalMaxPooling1D``.
+        **kwargs: passed to ``keras.layers.GlobalMaxPooling1D``.
+
+    Example:
+
+    ```python
+    x = keras.ops.convert_to_tensor([[[1.0], [5.0], [9.0]]])
+    mask = keras.ops.convert_to_tensor([[True, True, False]])
+    MaskedGlobalMaxPooling1D()(x, mask=mask)  # [[5.0]]: the padded 9 is skipped
+    ```
+    """
+
+    def __init__(self, keepdims: bool = False, **kwargs):
+        if kwargs.get("data_format", "channels_last") != "channels_last":
+            raise ValueError("MaskedGlobalMaxPooling1D: data_format must be "
+                             f"'channels_last'. Received: data_format={kwargs['data_format']!r}")
+        super().__init__(keepdims=keepdims, **kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        ops = keras.ops
+        real = ops.expand_dims(ops.cast(mask, "bool"), -1)
+        lowest = float(np.finfo(keras.backend.standardize_dtype(inputs.dtype)).min)
+        pooled = ops.max(ops.where(real, inputs, lowest), axis=1, keepdims=self.keepdims)
+        any_real = ops.any(real, axis=1, keepdims=self.keepdims)
+        return ops.where(any_real, pooled, ops.zeros_like(pooled))
+
+    def compute_mask(self, inputs, mask=None):
+        return None

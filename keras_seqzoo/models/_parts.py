@@ -38,6 +38,17 @@ def embedded_input(
     return inputs, embedded
 
 
+def max_pooling(mask_zero: bool) -> keras.layers.Layer:
+    """Max pooling over time: Keras' ``GlobalMaxPooling1D``, or with ``mask_zero``
+    :class:`~keras_seqzoo.layers.MaskedGlobalMaxPooling1D`, which skips the padding
+    (Keras' layer drops the mask with a warning and reads the padding too)."""
+    if mask_zero:
+        from keras_seqzoo.layers import MaskedGlobalMaxPooling1D
+
+        return MaskedGlobalMaxPooling1D()
+    return keras.layers.GlobalMaxPooling1D()
+
+
 def classification_head(
     x, *, dense_units: int, dropout: float, num_classes: int, activation: str = "relu"
 ):

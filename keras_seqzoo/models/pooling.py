@@ -17,6 +17,7 @@ from keras_seqzoo.models._parts import (
     classification_head,
     embedded_input,
     finish,
+    max_pooling,
 )
 from keras_seqzoo.space import Choice, Float
 
@@ -104,7 +105,7 @@ def embedding_pooling(
         pooling: ``"average"`` (GlobalAveragePooling1D) or ``"max"``.
         dense_units: units of the hidden ReLU layer.
         dropout: dropout rate before the hidden layer (0 adds no layer).
-        mask_zero: treat token id 0 as padding, so average pooling ignores it.
+        mask_zero: treat token id 0 as padding, so pooling (average or max) skips it.
         num_classes: 2 for one sigmoid output, more for a softmax.
 
     Returns:
@@ -125,7 +126,7 @@ def embedding_pooling(
     if pooling == "average":
         x = keras.layers.GlobalAveragePooling1D()(x)
     else:
-        x = keras.layers.GlobalMaxPooling1D()(x)
+        x = max_pooling(mask_zero)(x)
     outputs = classification_head(
         x, dense_units=dense_units, dropout=dropout, num_classes=num_classes
     )

@@ -18,6 +18,7 @@ from keras_seqzoo.models._parts import (
     embedded_input,
     finish,
     invalid,
+    max_pooling,
 )
 from keras_seqzoo.space import Boolean, Choice, Float
 
@@ -65,9 +66,8 @@ def mingru(
     Padding: with ``mask_zero`` (the default) token id 0 is padding and a
     padded step leaves the state unchanged (its gate is 0): the final states
     are those after the last (forward) and first (backward) real token,
-    wherever the padding is and however long it is; average pooling averages
-    the real steps only (the mask reaches ``GlobalAveragePooling1D``); max
-    pooling is unaffected by padding, whose states repeat real ones. Without
+    wherever the padding is and however long it is; average and max pooling
+    read the real steps only (the mask reaches the pooling). Without
     ``mask_zero``, padding is read as a token.
 
     Args:
@@ -110,7 +110,7 @@ def mingru(
     if pooling == "average":
         x = keras.layers.GlobalAveragePooling1D()(x)
     elif pooling == "max":
-        x = keras.layers.GlobalMaxPooling1D()(x)
+        x = max_pooling(mask_zero)(x)
     outputs = classification_head(
         x, dense_units=dense_units, dropout=dropout, num_classes=num_classes
     )

@@ -18,6 +18,7 @@ from keras_seqzoo.models._parts import (
     VocabSize,
     finish,
     invalid,
+    max_pooling,
 )
 from keras_seqzoo.space import Choice, Float
 
@@ -77,15 +78,15 @@ def transformer_encoder(
         ff_dim: hidden units of each block's feed-forward layer.
         num_blocks: number of encoder blocks.
         block_dropout: dropout inside each block.
-        pooling: ``"average"`` (GlobalAveragePooling1D, which skips masked
-            padding) or ``"max"`` over time.
+        pooling: ``"average"`` (GlobalAveragePooling1D) or ``"max"`` over
+            time; both skip masked padding.
         dense_units: units of the hidden layer of the head.
         head_activation: that layer's activation: ``"relu"`` (keras.io's),
             ``"leaky_relu"`` (slope 0.2 below 0, so it never stops every
             gradient) or ``"gelu"``.
         dropout: dropout rate before and after the hidden layer (0 adds no layer).
         mask_zero: treat token id 0 as padding: attention ignores padded keys
-            and average pooling averages the real tokens only.
+            and pooling reads the real tokens only.
         num_classes: 2 for one sigmoid output, more for a softmax.
 
     Returns:
@@ -120,7 +121,7 @@ def transformer_encoder(
     if pooling == "average":
         x = keras.layers.GlobalAveragePooling1D()(x)
     else:
-        x = keras.layers.GlobalMaxPooling1D()(x)
+        x = max_pooling(mask_zero)(x)
     if dropout > 0:
         x = keras.layers.Dropout(dropout)(x)
     x = keras.layers.Dense(dense_units, activation=head_activation)(x)
