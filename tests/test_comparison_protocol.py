@@ -364,3 +364,13 @@ def test_tune_masks_padding_and_redo_searches_a_stale_model_again(tmp_path):
         assert (out / name).stat().st_mtime_ns == kept[name]
     assert all(r["seeds"] == 2 for r in result.rows) and len(result.rows) == 2
     assert len(list((out / "search" / "embedding_pooling").glob("trial_*/trial.json"))) == 2
+    # An unfinished search (not in tuned.json yet) made with other fixed arguments.
+    del tuned["embedding_pooling"]
+    (out / "tuned.json").write_text(json.dumps(tuned))
+    run_file = next((out / "search" / "embedding_pooling").glob("trial_*/run.json"))
+    run = json.loads(run_file.read_text())
+    run["model"]["arguments"]["mask_zero"] = False
+    run_file.write_text(json.dumps(run))
+    with pytest.raises(ValueError, match=r"embedding_pooling: mask_zero=False \(now True\)"):
+        comparison.tune(models, data=data, **options)
+    comparison.tune(models, data=data, overwrite=True, **options)  # starts over, no question

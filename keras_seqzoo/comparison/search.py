@@ -38,6 +38,7 @@ each trial (``oracle.json``'s ``tuners``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -93,18 +94,34 @@ def data_arguments(name: str, data: Any) -> dict[str, Any]:
     return fixed
 
 
+def _recorded_arguments(name: str, tuned: Mapping[str, Any], searches: Path
+                        ) -> list[dict[str, Any]]:
+    """The builder arguments a model's search was made with: its choice in
+    ``tuned.json``, else those of its unfinished search's trials."""
+    from keras_seqzoo.callbacks import read_run
+
+    if name in tuned:
+        return [dict(tuned[name].get("arguments") or {})]
+    recorded = []
+    for run_file in sorted((searches / name).glob("trial_*/run.json")):
+        with contextlib.suppress(OSError, ValueError):
+            recorded.append(dict((read_run(run_file.parent).get("model") or {})
+                                 .get("arguments") or {}))
+    return recorded
+
+
 def _stale_searches(tuned: Mapping[str, Any], models: Sequence[str], data: Any,
-                    redo: Sequence[str]) -> dict[str, list[str]]:
-    """Model -> the data-fixed arguments its recorded choice disagrees with, e.g.
+                    redo: Sequence[str], searches: Path) -> dict[str, list[str]]:
+    """Model -> the data-fixed arguments its recorded search disagrees with, e.g.
     ``["mask_zero=False (now True)"]`` for a search made before padding was masked."""
     stale: dict[str, list[str]] = {}
     for name in models:
-        if name in redo or name not in tuned:
+        if name in redo:
             continue
-        recorded = dict(tuned[name].get("arguments") or {})
-        changed = [f"{k}={recorded[k]!r} (now {v!r})"
-                   for k, v in data_arguments(name, data).items()
-                   if k in recorded and recorded[k] != v]
+        fixed = data_arguments(name, data)
+        changed = sorted({f"{k}={recorded[k]!r} (now {v!r})"
+                          for recorded in _recorded_arguments(name, tuned, searches)
+                          for k, v in fixed.items() if k in recorded and recorded[k] != v})
         if changed:
             stale[name] = changed
     return stale
@@ -458,7 +475,8 @@ def tune(
     tuned = {} if role is None and overwrite else _read_tuned(tuned_path)
     if data is None:
         data = load_run_data(settings)  # bad data fail here, before anything is written
-    stale = _stale_searches(tuned, settings.models, data, redo)
+    stale = ({} if role is None and overwrite
+             else _stale_searches(tuned, settings.models, data, redo, directory / "search"))
     if stale:
         found = "; ".join(f"{m}: {', '.join(v)}" for m, v in stale.items())
         raise ValueError(
