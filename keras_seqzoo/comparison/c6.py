@@ -439,6 +439,8 @@ def run_task(task: str | Task, output_dir: str | os.PathLike | None = None, *,
              epochs=task.epochs, patience=task.patience, batch_size=task.batch_size,
              max_length=task.max_length, vocab_size=task.vocab_size, data=data,
              protocol="sound", title=f"C6 {task.name}", redo=redo, verbose=verbose)
+    except ValueError:
+        raise  # bad settings or a refused folder: nothing was trained, no sitting to note
     except BaseException:
         if directory.exists():  # a stopped sitting is recorded too; the error stays the error
             with contextlib.suppress(Exception):
