@@ -336,6 +336,8 @@ def test_tune_masks_padding_and_redo_searches_a_stale_model_again(tmp_path):
     comparison.tune(models, data=data, **options)
     tuned = json.loads((out / "tuned.json").read_text())
     assert tuned["embedding_pooling"]["arguments"]["mask_zero"] is True
+    # Seeded searches (keras-tuner would draw a random seed for 0): the same proposals.
+    assert json.loads((out / "search" / "conv1d" / "oracle.json").read_text())["seed"] == 1
     # A folder recorded before padding was masked: its choice and comparison say False.
     tuned["embedding_pooling"]["arguments"]["mask_zero"] = False
     (out / "tuned.json").write_text(json.dumps(tuned))

@@ -1,6 +1,6 @@
 """How much of each C6 task's validation and test texts is already in its training texts.
 
-On 20 Newsgroups every architecture's test score is 0.10-0.19 below its validation score.
+On 20 Newsgroups every architecture's test score is 0.10 or more below its validation score.
 The bydate split tests on posts written after the training posts, and C6 validates on a
 seeded, stratified tenth of the training posts: replies quote the posts they answer, and a
 thread's posts are in one newsgroup. This script measures that, on the texts exactly as C6

@@ -1616,6 +1616,83 @@ class C6SittingsDirective(SphinxDirective):
         return [_sittings_table(board["sittings"], TASKS[key].title)]
 
 
+#: A search trial "learned nothing" when its validation accuracy is within this of always
+#: answering the validation split's largest class.
+NOTHING_LEARNED_MARGIN = 0.05
+
+
+def _majority_share(board: dict | None) -> float | None:
+    """The largest class' share of a C6 task's validation split (``None``: not recorded)."""
+    counts = (((board or {}).get("data") or {}).get("label_counts") or {}).get("validation")
+    return max(counts) / sum(counts) if counts else None
+
+
+def _search_trials(directory: Path) -> dict[str, dict]:
+    """Trial id -> ``trial.json`` of an architecture's search folder (none: empty)."""
+    trials = {}
+    for path in sorted(directory.glob("trial_*/trial.json")):
+        trial = _read_json(path)
+        trials[str(trial["trial_id"])] = trial
+    return trials
+
+
+def _masking_cells(scores: Sequence[float], total: int, majority: float | None
+                   ) -> tuple[str, str]:
+    """(trials that learned nothing, best validation score) of one search, as table text."""
+    if not scores:
+        return "not begun", ""
+    nothing = ("" if majority is None else
+               f"{sum(s < majority + NOTHING_LEARNED_MARGIN for s in scores)} of {len(scores)}")
+    so_far = "" if len(scores) >= total else " so far"
+    return nothing + so_far, f"{max(scores):.4f}{so_far}"
+
+
+class C6MaskingDirective(SphinxDirective):
+    """``.. seqzoo-c6-masking::``: what masking the padding changed, search by search.
+
+    Reads ``<seqzoo_runs_dir>/c6/before_masking.json`` (the unmasked searches and rows,
+    ``python -m benchmarks.investigations.before_masking``) and, for the same tasks and
+    architectures, the masked searches and leaderboard rows recorded since, with the
+    same budget (the searches are compared as wholes, not trial by trial).
+    """
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        relative = Path(self.config.seqzoo_runs_dir) / "c6" / "before_masking.json"
+        path = Path(self.env.srcdir) / relative
+        self.env.note_dependency(str(path))
+        if not path.is_file():
+            return [_para(f"No record of the unmasked searches (docs/{relative.as_posix()}).")]
+        before = _read_json(path)
+        body = []
+        for task, architectures in before["tasks"].items():
+            board = _c6_board(self, task)
+            majority = _majority_share(board)
+            rows = {r["architecture"]: r for r in (board or {}).get("rows", [])}
+            total = int(((board or {}).get("budget") or {}).get("trials") or 0)
+            for name, old in architectures.items():
+                old_scores = [t["score"] for t in old["trials"].values()
+                              if t["status"] == "COMPLETED" and t["score"] is not None]
+                directory = _c6_directory(self, task)[0] / "search" / name
+                new_scores = [t["score"] for t in _search_trials(directory).values()
+                              if t.get("status") == "COMPLETED" and t.get("score") is not None]
+                old_nothing, old_best = _masking_cells(old_scores, total, majority)
+                new_nothing, new_best = _masking_cells(new_scores, total, majority)
+                old_test = (old.get("row") or {}).get("test_mean")
+                new_test = (rows.get(name) or {}).get("test_mean")
+                body.append([
+                    task, [_para(_literal(name))],
+                    f"{old_nothing} → {new_nothing}", f"{old_best} → {new_best}",
+                    f"{_fmt_num(old_test) or 'not trained'} → "
+                    f"{_fmt_num(new_test) or 'not trained yet'}"])
+        return [_table(
+            ["Task", "Architecture", "Trials that learned nothing", "Best search val. accuracy",
+             "Test accuracy (mean of seeds)"], body,
+            title="Unmasked → masked padding, each search with the same budget",
+            classes=["seqzoo-c6-masking"], widths=[14, 20, 22, 22, 22])]
+
+
 class C6CostDirective(SphinxDirective):
     """``.. seqzoo-c6-cost::``: what each task's budget costs on the recording machine.
 
@@ -1964,6 +2041,7 @@ def setup(app):
     app.add_directive("seqzoo-c6-spaces", C6SpacesDirective)
     app.add_directive("seqzoo-c6-cost", C6CostDirective)
     app.add_directive("seqzoo-c6-sittings", C6SittingsDirective)
+    app.add_directive("seqzoo-c6-masking", C6MaskingDirective)
     app.add_directive("seqzoo-backend-speed", BackendSpeedDirective)
     skip = (skip_node, None)
     app.add_node(
