@@ -70,6 +70,13 @@ def _text(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment))
 
 
+def _body_cells(table: str) -> list[list[str]]:
+    """The text of each body cell of an HTML table, row by row, whitespace collapsed."""
+    return [[re.sub(r"\s+", " ", _text(c)).strip()
+             for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody", 1)[1], re.S)]
+
+
 def _load_example(name: str):
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
@@ -410,18 +417,58 @@ def test_comparison_directive_renders_a_recorded_run(tmp_path):
     assert f"Best: {best['best_val_accuracy']:.4f}." in text
 
 
+def _c6_table(html_dir: Path, kind: str) -> tuple[str, str]:
+    """The C6 page's HTML and its ``seqzoo-c6-KIND`` table."""
+    page = (html_dir / "comparisons" / "c6.html").read_text(encoding="utf-8")
+    return page, re.search(rf'<table[^>]*seqzoo-c6-{kind}.*?</table>', page, re.S).group(0)
+
+
+@pytest.mark.slow
+@pytest.mark.one_backend
+def test_c6_masking_table_compares_each_unmasked_search_with_its_redo(html_dir):
+    root = DOCS / "data" / "runs" / "c6"
+    before = json.loads((root / "before_masking.json").read_text(encoding="utf-8"))
+    cells = _body_cells(_c6_table(html_dir, "masking")[1])
+    expected = [(t, n) for t, names in before["tasks"].items() for n in names]
+    assert [(c[0], c[1]) for c in cells] == expected
+    for row in cells:
+        task, name = row[0], row[1]
+        board = json.loads((root / task / "leaderboard.json").read_text(encoding="utf-8"))
+        counts = board["data"]["label_counts"]["validation"]
+        chance = max(counts) / sum(counts) + 0.05
+        total = board["budget"]["trials"]
+
+        def scores(trials):
+            return [t["score"] for t in trials if t["status"] == "COMPLETED"
+                    and t["score"] is not None]
+
+        old = scores(before["tasks"][task][name]["trials"].values())
+        new = scores(json.loads(p.read_text(encoding="utf-8"))
+                     for p in (root / task / "search" / name).glob("trial_*/trial.json"))
+        for side, found in zip(row[2].split(" → "), (old, new)):
+            so_far = "" if len(found) >= total else " so far"
+            if not found:
+                assert side == "not begun", row
+            else:
+                assert side == f"{sum(s < chance for s in found)} of {len(found)}{so_far}", row
+        for side, found in zip(row[3].split(" → "), (old, new)):
+            assert side == (f"{max(found):.4f}{' so far' if len(found) < total else ''}"
+                            if found else "not begun"), row
+        old_row = before["tasks"][task][name]["row"]
+        new_row = next((r for r in board["rows"] if r["architecture"] == name), None)
+        assert row[4] == (f"{old_row['test_mean']:.4f}" if old_row else "not trained") + " → " + (
+            f"{new_row['test_mean']:.4f}" if new_row else "not trained yet"), row
+
+
 @pytest.mark.slow
 @pytest.mark.one_backend
 def test_c6_page_shows_the_budget_cost_and_every_recorded_leaderboard(html_dir):
     from keras_seqzoo.comparison.c6 import TASKS
 
-    page = (html_dir / "comparisons" / "c6.html").read_text(encoding="utf-8")
+    page, table = _c6_table(html_dir, "cost")
     root = DOCS / "data" / "runs" / "c6"
     estimate = json.loads((root / "estimate.json").read_text(encoding="utf-8"))
-    table = re.search(r'<table[^>]*seqzoo-c6-cost.*?</table>', page, re.S).group(0)
-    rows = {r[0]: r for r in (
-        [_text(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody", 1)[1], re.S))}
+    rows = {r[0]: r for r in _body_cells(table)}
     for key, entry in estimate.items():  # the hours are the file's, not typed prose
         assert rows[key][2] == f"{entry['hours_at_most']:.1f}", rows[key]
         assert rows[key][3] == f"{entry['hours_if_stopped_at']:.1f}", rows[key]
@@ -446,9 +493,7 @@ def test_c6_page_shows_the_budget_cost_and_every_recorded_leaderboard(html_dir):
             "keras_seqzoo.comparison.c6.write_leaderboard again")
         assert f"Sittings: {len(sittings)}, from {sittings[0]['started_at'][:10]}" in text, key
         table = sitting_tables[TASKS[key].title.split(",")[0]]
-        cells = [[re.sub(r"\s+", " ", _text(c)).strip()
-                  for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-                 for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody", 1)[1], re.S)]
+        cells = _body_cells(table)
         assert [c[0] for c in cells] == [str(i) for i in range(1, len(sittings) + 1)], key
         for row, sitting in zip(cells, sittings):
             assert row[3] == ("finished" if sitting["finished"] else "stopped"), (key, row)
