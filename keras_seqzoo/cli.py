@@ -385,7 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="search trials per model, the same for all (default: 10)")
     p.add_argument("--redo", nargs="+", metavar="MODEL", default=None,
                    help="in a resumed folder, delete these models' searches and seeds' "
-                        "trials and run them again (the others are kept)")
+                        "trials and run them again (the others are kept); once: running "
+                        "again with it deletes their progress again")
     _add_run_options(p, defaults_from_experiment=False)
     p.set_defaults(run=_cmd_tune)
 
@@ -406,7 +407,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(written to OUTPUT/estimate.json)")
     p.add_argument("--redo", nargs="+", metavar="MODEL", default=None,
                    help="c6 with --task: delete these architectures' searches and seeds' "
-                        "trials in the task's folder and record them again")
+                        "trials in the task's folder and record them again; once: the "
+                        "next sitting resumes without it")
     _add_run_options(p, defaults_from_experiment=True)
     p.set_defaults(run=_cmd_reproduce)
 

@@ -1640,7 +1640,7 @@ def _masking_cells(scores: Sequence[float], total: int, majority: float | None
                    ) -> tuple[str, str]:
     """(trials that learned nothing, best validation score) of one search, as table text."""
     if not scores:
-        return "not begun", ""
+        return "not begun", "not begun"
     nothing = ("" if majority is None else
                f"{sum(s < majority + NOTHING_LEARNED_MARGIN for s in scores)} of {len(scores)}")
     so_far = "" if len(scores) >= total else " so far"

@@ -77,8 +77,8 @@ def data_arguments(name: str, data: Any) -> dict[str, Any]:
     """The builder arguments the data fix: its vocabulary and length (where the builder
     takes them), its number of classes (the head, the loss and the metrics), and its
     padding: the pipelines pad with id 0 after the text, so a builder that takes
-    ``mask_zero`` gets ``mask_zero=True`` (its recurrence, attention or average
-    pooling skips the padding). Without it a unidirectional LSTM ends its reading on
+    ``mask_zero`` gets ``mask_zero=True`` (its recurrence, attention or pooling
+    skips the padding). Without it a unidirectional LSTM ends its reading on
     the padding and can stay at chance (the C6 page's table "Unmasked → masked
     padding")."""
     entry, _ = _registry.resolve(name)
@@ -426,7 +426,9 @@ def tune(
             searches (``search/<model>/``), their ``tuned.json`` entries and their
             seeds' trials are deleted first; the other models' are kept. Needed when
             a model's recorded search used other data-fixed arguments than the data
-            now give (e.g. a search made before ``mask_zero=True`` was fixed).
+            now give (e.g. a search made before ``mask_zero=True`` was fixed). Pass it
+            once: a later call with the same ``redo`` deletes them again, with the
+            progress made since.
 
     **Resume and several processes**: the same call again resumes (finished
     searches from ``tuned.json``, an unfinished one from its keras-tuner
