@@ -1651,7 +1651,7 @@ class C6MaskingDirective(SphinxDirective):
     """``.. seqzoo-c6-masking::``: what masking the padding changed, search by search.
 
     Reads ``<seqzoo_runs_dir>/c6/before_masking.json`` (the unmasked searches and rows,
-    ``python -m benchmarks.investigations.before_masking``) and, for the same tasks and
+    ``python scripts/c6_before_masking.py``) and, for the same tasks and
     architectures, the masked searches and leaderboard rows recorded since, with the
     same budget (the searches are compared as wholes, not trial by trial).
     """

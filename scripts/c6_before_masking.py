@@ -16,7 +16,7 @@ validation scores and the leaderboard row (where the seeds were trained).
 Run from a git checkout (a second):
 
 ```bash
-python -m benchmarks.investigations.before_masking --json docs/data/runs/c6/before_masking.json
+python scripts/c6_before_masking.py --json docs/data/runs/c6/before_masking.json
 ```
 """
 
