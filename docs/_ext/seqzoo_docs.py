@@ -1627,15 +1627,6 @@ def _majority_share(board: dict | None) -> float | None:
     return max(counts) / sum(counts) if counts else None
 
 
-def _search_trials(directory: Path) -> dict[str, dict]:
-    """Trial id -> ``trial.json`` of an architecture's search folder (none: empty)."""
-    trials = {}
-    for path in sorted(directory.glob("trial_*/trial.json")):
-        trial = _read_json(path)
-        trials[str(trial["trial_id"])] = trial
-    return trials
-
-
 def _masking_cells(scores: Sequence[float], total: int, majority: float | None
                    ) -> tuple[str, str]:
     """(trials that learned nothing, best validation score) of one search, as table text."""
@@ -1659,6 +1650,8 @@ class C6MaskingDirective(SphinxDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
+        from keras_seqzoo.comparison import leaderboard
+
         relative = Path(self.config.seqzoo_runs_dir) / "c6" / "before_masking.json"
         path = Path(self.env.srcdir) / relative
         self.env.note_dependency(str(path))
@@ -1675,8 +1668,8 @@ class C6MaskingDirective(SphinxDirective):
                 old_scores = [t["score"] for t in old["trials"].values()
                               if t["status"] == "COMPLETED" and t["score"] is not None]
                 directory = _c6_directory(self, task)[0] / "search" / name
-                new_scores = [t["score"] for t in _search_trials(directory).values()
-                              if t.get("status") == "COMPLETED" and t.get("score") is not None]
+                new_scores = (leaderboard.search_trials(directory)["scores"]
+                              if directory.is_dir() else [])
                 old_nothing, old_best = _masking_cells(old_scores, total, majority)
                 new_nothing, new_best = _masking_cells(new_scores, total, majority)
                 old_test = (old.get("row") or {}).get("test_mean")
