@@ -584,6 +584,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _interrupt_on_sigterm()
     try:
         return int(args.run(args) or 0)
+    except BrokenPipeError:
+        # The reader stopped early (`seqzoo list | head`): quiet, as Unix tools are. Python
+        # would report the failed flush of stdout at exit, so stdout is pointed at devnull.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, a shell's status for a command its pipe's reader left
     except _extras.MissingExtraError as error:
         print(f"{prefix}: error: {error}", file=sys.stderr)
         return 2

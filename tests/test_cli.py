@@ -263,3 +263,13 @@ def test_sigterm_stops_a_training_command_as_ctrl_c_does(tmp_path):
     assert "seqzoo compare: interrupted" in err, err[-2000:]
     histories = list(out.rglob("history.jsonl"))
     assert len(histories) == 1 and 1 <= len(read_history(histories[0].parent)) < 500
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """``seqzoo list --presets | head -1``: the command ends quietly when the pipe closes."""
+    process = subprocess.run(
+        f"{sys.executable} -m keras_seqzoo list --presets | head -1", shell=True,
+        capture_output=True, text=True, timeout=300)
+    assert process.stdout.count("\n") == 1
+    assert "Traceback" not in process.stderr and "BrokenPipe" not in process.stderr, \
+        process.stderr[-2000:]
