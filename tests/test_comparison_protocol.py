@@ -322,7 +322,7 @@ def test_stop_when_asked_raises_inside_a_running_fit():
     assert seen == [0]
 
 
-def test_tune_masks_padding_and_redo_searches_a_stale_model_again(tmp_path):
+def test_tune_masks_padding_and_redo_searches_a_stale_model_again(tmp_path, capsys):
     from keras_seqzoo.comparison.search import data_arguments
 
     out = tmp_path / "tuned"
@@ -354,7 +354,11 @@ def test_tune_masks_padding_and_redo_searches_a_stale_model_again(tmp_path):
     with pytest.raises(ValueError, match=r"redo names \['bilstmm'\].*Choose among"):
         comparison.tune(models, data=data, redo=["bilstmm"], **options)
 
-    result = comparison.tune(models, data=data, redo=["embedding_pooling"], **options)
+    capsys.readouterr()
+    result = comparison.tune(models, data=data, redo=["embedding_pooling"],
+                             **{**options, "verbose": 1})
+    assert ("tune: redo embedding_pooling: their searches and 2 seeds' trials deleted; "
+            "they run again") in capsys.readouterr().out
     tuned = json.loads((out / "tuned.json").read_text())
     assert tuned["embedding_pooling"]["arguments"]["mask_zero"] is True
     recorded = json.loads((out / "comparison.json").read_text())

@@ -428,8 +428,10 @@ def _c6_table(html_dir: Path, kind: str) -> tuple[str, str]:
 def test_c6_masking_table_compares_each_unmasked_search_with_its_redo(html_dir):
     root = DOCS / "data" / "runs" / "c6"
     before = json.loads((root / "before_masking.json").read_text(encoding="utf-8"))
-    cells = _body_cells(_c6_table(html_dir, "masking")[1])
+    page, table = _c6_table(html_dir, "masking")
+    cells = _body_cells(table)
     expected = [(t, n) for t, names in before["tasks"].items() for n in names]
+    complete = []  # (task, learned nothing before/after, trials before/after, best +-, test +-)
     assert [(c[0], c[1]) for c in cells] == expected
     for row in cells:
         task, name = row[0], row[1]
@@ -458,6 +460,24 @@ def test_c6_masking_table_compares_each_unmasked_search_with_its_redo(html_dir):
         new_row = next((r for r in board["rows"] if r["architecture"] == name), None)
         assert row[4] == (f"{old_row['test_mean']:.4f}" if old_row else "not trained") + " → " + (
             f"{new_row['test_mean']:.4f}" if new_row else "not trained yet"), row
+        if old and len(new) >= total and old_row and new_row:
+            complete.append((task, sum(s < chance for s in old), sum(s < chance for s in new),
+                             len(old), len(new), max(new) - max(old),
+                             new_row["test_mean"] - old_row["test_mean"]))
+    # Under the table, the counts over the redos that are complete (search and seeds).
+    summary = _text(re.search(r'<p class="seqzoo-c6-masking-summary">(.*?)</p>', page,
+                              re.S).group(1))
+    summary = re.sub(r"\s+", " ", summary).strip()
+    assert len(complete) >= 10  # SMS spam and Reuters R8 are redone in full
+    tasks = list(dict.fromkeys(c[0] for c in complete))
+    assert summary.startswith(f"Over the {len(complete)} redos complete so far "
+                              f"({', '.join(tasks)}): trials that learned nothing, "
+                              f"{sum(c[1] for c in complete)} of {sum(c[3] for c in complete)} "
+                              f"unmasked and {sum(c[2] for c in complete)} of "
+                              f"{sum(c[4] for c in complete)} masked;"), summary
+    for index, what in ((5, "best validation score"), (6, "test mean")):
+        up, down = (sum(c[index] > 0 for c in complete), sum(c[index] < 0 for c in complete))
+        assert re.search(rf"{what} is higher in {up}, lower in {down}\b", summary), summary
 
 
 @pytest.mark.slow

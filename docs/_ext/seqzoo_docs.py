@@ -1658,7 +1658,7 @@ class C6MaskingDirective(SphinxDirective):
         if not path.is_file():
             return [_para(f"No record of the unmasked searches (docs/{relative.as_posix()}).")]
         before = _read_json(path)
-        body = []
+        body, redone = [], []
         for task, architectures in before["tasks"].items():
             board = _c6_board(self, task)
             majority = _majority_share(board)
@@ -1668,22 +1668,51 @@ class C6MaskingDirective(SphinxDirective):
                 old_scores = [t["score"] for t in old["trials"].values()
                               if t["status"] == "COMPLETED" and t["score"] is not None]
                 directory = _c6_directory(self, task)[0] / "search" / name
+                if (directory / "oracle.json").is_file():  # rewritten as each trial ends
+                    self.env.note_dependency(str(directory / "oracle.json"))
                 new_scores = (leaderboard.search_trials(directory)["scores"]
                               if directory.is_dir() else [])
                 old_nothing, old_best = _masking_cells(old_scores, total, majority)
                 new_nothing, new_best = _masking_cells(new_scores, total, majority)
                 old_test = (old.get("row") or {}).get("test_mean")
                 new_test = (rows.get(name) or {}).get("test_mean")
+                if (majority is not None and old_scores and len(new_scores) >= total
+                        and old_test is not None and new_test is not None):
+                    redone.append((task, [sum(s < majority + NOTHING_LEARNED_MARGIN for s in v)
+                                          for v in (old_scores, new_scores)],
+                                   [len(old_scores), len(new_scores)],
+                                   max(new_scores) - max(old_scores), new_test - old_test))
                 body.append([
                     task, [_para(_literal(name))],
                     f"{old_nothing} → {new_nothing}", f"{old_best} → {new_best}",
                     f"{_fmt_num(old_test) or 'not trained'} → "
                     f"{_fmt_num(new_test) or 'not trained yet'}"])
-        return [_table(
+        table = _table(
             ["Task", "Architecture", "Trials that learned nothing", "Best search val. accuracy",
              "Test accuracy (mean of seeds)"], body,
             title="Unmasked → masked padding, each search with the same budget",
-            classes=["seqzoo-c6-masking"], widths=[14, 20, 22, 22, 22])]
+            classes=["seqzoo-c6-masking"], widths=[14, 20, 22, 22, 22])
+        return [table, _para(_masking_summary(redone), classes=["seqzoo-c6-masking-summary"])]
+
+
+def _masking_summary(redone: Sequence[tuple[str, list[int], list[int], float, float]]) -> str:
+    """One sentence of counts over the redos whose search and seeds are complete."""
+    if not redone:
+        return "No redo is complete yet (its search and its seeds)."
+    tasks = ", ".join(dict.fromkeys(r[0] for r in redone))
+
+    def higher_lower(index: int) -> str:
+        up = sum(r[index] > 0 for r in redone)
+        down = sum(r[index] < 0 for r in redone)
+        return f"higher in {up}, lower in {down}" + (
+            f", equal in {len(redone) - up - down}" if len(redone) - up - down else "")
+
+    nothing = [sum(r[1][i] for r in redone) for i in (0, 1)]
+    trials = [sum(r[2][i] for r in redone) for i in (0, 1)]
+    return (f"Over the {len(redone)} redos complete so far ({tasks}): trials that learned "
+            f"nothing, {nothing[0]} of {trials[0]} unmasked and {nothing[1]} of {trials[1]} "
+            f"masked; the masked search's best validation score is {higher_lower(3)}; "
+            f"the masked test mean is {higher_lower(4)}.")
 
 
 class C6CostDirective(SphinxDirective):

@@ -153,8 +153,9 @@ def _forget(directory: Path, names: Sequence[str], verbose: int) -> None:
     for trial in gone:
         shutil.rmtree(trial["folder"])
     if verbose:
-        print(f"tune: redo {', '.join(names)}: their searches and {len(gone)} seeds' "
-              "trials deleted; they run again", flush=True)
+        counted = "1 seed's trial" if len(gone) == 1 else f"{len(gone)} seeds' trials"
+        print(f"tune: redo {', '.join(names)}: their searches and {counted} deleted; "
+              "they run again", flush=True)
 
 
 def _hypermodel(name: str, settings: RunSettings, data: Any) -> Any:
