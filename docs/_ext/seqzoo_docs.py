@@ -1627,13 +1627,18 @@ def _majority_share(board: dict | None) -> float | None:
     return max(counts) / sum(counts) if counts else None
 
 
+def _learned_nothing(scores: Sequence[float], majority: float) -> int:
+    """How many search trials stayed within the margin of always answering the largest class."""
+    return sum(s < majority + NOTHING_LEARNED_MARGIN for s in scores)
+
+
 def _masking_cells(scores: Sequence[float], total: int, majority: float | None
                    ) -> tuple[str, str]:
     """(trials that learned nothing, best validation score) of one search, as table text."""
     if not scores:
         return "not begun", "not begun"
     nothing = ("" if majority is None else
-               f"{sum(s < majority + NOTHING_LEARNED_MARGIN for s in scores)} of {len(scores)}")
+               f"{_learned_nothing(scores, majority)} of {len(scores)}")
     so_far = "" if len(scores) >= total else " so far"
     return nothing + so_far, f"{max(scores):.4f}{so_far}"
 
@@ -1678,7 +1683,7 @@ class C6MaskingDirective(SphinxDirective):
                 new_test = (rows.get(name) or {}).get("test_mean")
                 if (majority is not None and old_scores and len(new_scores) >= total
                         and old_test is not None and new_test is not None):
-                    redone.append((task, [sum(s < majority + NOTHING_LEARNED_MARGIN for s in v)
+                    redone.append((task, [_learned_nothing(v, majority)
                                           for v in (old_scores, new_scores)],
                                    [len(old_scores), len(new_scores)],
                                    max(new_scores) - max(old_scores), new_test - old_test))
