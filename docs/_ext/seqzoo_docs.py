@@ -89,7 +89,7 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -1627,6 +1627,16 @@ def _majority_share(board: dict | None) -> float | None:
     return max(counts) / sum(counts) if counts else None
 
 
+class _Redo(NamedTuple):
+    """One complete masked redo next to its unmasked search, for the summary sentence."""
+
+    task: str
+    nothing: tuple[int, int]  # trials that learned nothing: (unmasked, masked)
+    trials: tuple[int, int]  # completed search trials: (unmasked, masked)
+    best_change: float  # masked minus unmasked best validation score
+    test_change: float  # masked minus unmasked test mean
+
+
 def _learned_nothing(scores: Sequence[float], majority: float) -> int:
     """How many search trials stayed within the margin of always answering the largest class."""
     return sum(s < majority + NOTHING_LEARNED_MARGIN for s in scores)
@@ -1663,7 +1673,8 @@ class C6MaskingDirective(SphinxDirective):
         if not path.is_file():
             return [_para(f"No record of the unmasked searches (docs/{relative.as_posix()}).")]
         before = _read_json(path)
-        body, redone = [], []
+        body: list[list[Any]] = []
+        redone: list[_Redo] = []
         for task, architectures in before["tasks"].items():
             board = _c6_board(self, task)
             majority = _majority_share(board)
@@ -1683,10 +1694,12 @@ class C6MaskingDirective(SphinxDirective):
                 new_test = (rows.get(name) or {}).get("test_mean")
                 if (majority is not None and old_scores and len(new_scores) >= total
                         and old_test is not None and new_test is not None):
-                    redone.append((task, [_learned_nothing(v, majority)
-                                          for v in (old_scores, new_scores)],
-                                   [len(old_scores), len(new_scores)],
-                                   max(new_scores) - max(old_scores), new_test - old_test))
+                    redone.append(_Redo(
+                        task,
+                        (_learned_nothing(old_scores, majority),
+                         _learned_nothing(new_scores, majority)),
+                        (len(old_scores), len(new_scores)),
+                        max(new_scores) - max(old_scores), new_test - old_test))
                 body.append([
                     task, [_para(_literal(name))],
                     f"{old_nothing} → {new_nothing}", f"{old_best} → {new_best}",
@@ -1700,24 +1713,25 @@ class C6MaskingDirective(SphinxDirective):
         return [table, _para(_masking_summary(redone), classes=["seqzoo-c6-masking-summary"])]
 
 
-def _masking_summary(redone: Sequence[tuple[str, list[int], list[int], float, float]]) -> str:
+def _masking_summary(redone: Sequence[_Redo]) -> str:
     """One sentence of counts over the redos whose search and seeds are complete."""
     if not redone:
         return "No redo is complete yet (its search and its seeds)."
-    tasks = ", ".join(dict.fromkeys(r[0] for r in redone))
+    tasks = ", ".join(dict.fromkeys(r.task for r in redone))
 
-    def higher_lower(index: int) -> str:
-        up = sum(r[index] > 0 for r in redone)
-        down = sum(r[index] < 0 for r in redone)
+    def higher_lower(changes: list[float]) -> str:
+        up = sum(c > 0 for c in changes)
+        down = sum(c < 0 for c in changes)
         return f"higher in {up}, lower in {down}" + (
-            f", equal in {len(redone) - up - down}" if len(redone) - up - down else "")
+            f", equal in {len(changes) - up - down}" if len(changes) - up - down else "")
 
-    nothing = [sum(r[1][i] for r in redone) for i in (0, 1)]
-    trials = [sum(r[2][i] for r in redone) for i in (0, 1)]
+    nothing = [sum(r.nothing[i] for r in redone) for i in (0, 1)]
+    trials = [sum(r.trials[i] for r in redone) for i in (0, 1)]
     return (f"Over the {len(redone)} redos complete so far ({tasks}): trials that learned "
             f"nothing, {nothing[0]} of {trials[0]} unmasked and {nothing[1]} of {trials[1]} "
-            f"masked; the masked search's best validation score is {higher_lower(3)}; "
-            f"the masked test mean is {higher_lower(4)}.")
+            f"masked; the masked search's best validation score is "
+            f"{higher_lower([r.best_change for r in redone])}; "
+            f"the masked test mean is {higher_lower([r.test_change for r in redone])}.")
 
 
 class C6CostDirective(SphinxDirective):
