@@ -9,7 +9,8 @@ batch of that epoch of that trial (nothing can run afterwards). TAKEOVER sets
 ``compare(takeover_after=...)`` (seconds). The data are random token ids
 served by a ``keras.utils.PyDataset``, so no data loading and no TensorFlow.
 With ``SEQZOO_TEST_TUNE=N`` set, the process runs ``tune`` with N search trials per
-model instead of ``compare``.
+model instead of ``compare``; ``SEQZOO_TEST_KILL_SEARCH=TRIAL:EPOCH`` then makes it
+``SIGKILL`` itself after the second batch of that epoch of that search trial.
 """
 
 from __future__ import annotations
@@ -88,6 +89,37 @@ def _install_kill(model: str, seed: int, epoch: int) -> None:
 _TRIALS: dict[str, tuple[str, int]] = {}
 
 
+def _install_search_kill(trial_id: str, epoch: int) -> None:
+    """Makes the search's stop callback (one per trial) kill the process inside the given
+    epoch of the given search trial (search trials have no BackupAndRestore)."""
+    from keras_seqzoo import _stop
+    from keras_seqzoo.comparison import search
+
+    current: dict[str, str] = {}
+    original_run = search._SearchTuner.run_trial
+
+    def run_trial(self, trial, *args, **kwargs):
+        current["trial"] = trial.trial_id
+        try:
+            return original_run(self, trial, *args, **kwargs)
+        finally:
+            current.clear()  # the seeds' trials that follow reuse the ids
+
+    class Killing(_stop.StopWhenAsked):
+        def on_epoch_begin(self, e, logs=None):
+            self._epoch_now = e
+            super().on_epoch_begin(e, logs)
+
+        def on_train_batch_end(self, batch, logs=None):
+            super().on_train_batch_end(batch, logs)
+            if (current.get("trial") == trial_id and batch == 1
+                    and getattr(self, "_epoch_now", None) == epoch):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    search._SearchTuner.run_trial = run_trial
+    _stop.StopWhenAsked = Killing
+
+
 def main() -> None:
     output, epochs, models, seeds = sys.argv[1:5]
     kill = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] != "-" else None
@@ -105,6 +137,9 @@ def main() -> None:
             return original_run(self, trial, *args, **kwargs)
 
         ComparisonTuner.run_trial = run_trial
+    if os.environ.get("SEQZOO_TEST_KILL_SEARCH"):
+        trial_id, epoch = os.environ["SEQZOO_TEST_KILL_SEARCH"].split(":")
+        _install_search_kill(trial_id, int(epoch))
     options = {"takeover_after": takeover}
     if os.environ.get("SEQZOO_TEST_TUNE"):
         run, options = tune, {"trials": int(os.environ["SEQZOO_TEST_TUNE"])}

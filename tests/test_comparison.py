@@ -167,6 +167,42 @@ def test_a_trial_without_its_backup_trains_again_and_keeps_the_earlier_attempt(
                                                   for r in read_history(folder)]
 
 
+@pytest.mark.one_backend
+@pytest.mark.slow
+def test_a_search_trial_cut_short_trains_again_from_its_first_epoch(tmp_path, monkeypatch):
+    # What the guide says of `seqzoo tune` resumed: finished search trials are skipped, and
+    # one cut short runs again under its id with its configuration, from epoch 0
+    # (keras-tuner keeps no backup of a search trial's weights).
+    monkeypatch.setenv("SEQZOO_TEST_TUNE", "2")
+    monkeypatch.setenv("SEQZOO_TEST_SPLIT", "1")
+    out = tmp_path / "run"
+    args = [str(out), "3", "embedding_pooling", "0"]
+    monkeypatch.setenv("SEQZOO_TEST_KILL_SEARCH", "1:1")  # SIGKILL in epoch 1 of trial 1
+    killed = _process(*args)
+    assert killed.returncode == -9, killed.stdout[-2000:] + killed.stderr[-2000:]
+    search = out / "search" / "embedding_pooling"
+    first, second = search / "trial_0", search / "trial_1"
+    assert json.loads((first / "trial.json").read_text())["status"] == "COMPLETED"
+    cut = json.loads((second / "trial.json").read_text())
+    assert cut["status"] == "RUNNING"
+    assert [r["epoch"] for r in read_history(second)] == [0]
+    first_history = (first / "history.jsonl").read_bytes()
+
+    monkeypatch.delenv("SEQZOO_TEST_KILL_SEARCH")
+    again = _process(*args)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert (first / "history.jsonl").read_bytes() == first_history  # finished: skipped
+    assert sorted(p.name for p in search.glob("trial_*")) == ["trial_0", "trial_1"]
+    trial = json.loads((second / "trial.json").read_text())
+    assert trial["status"] == "COMPLETED"
+    assert trial["hyperparameters"]["values"] == cut["hyperparameters"]["values"]
+    run = read_run(second)
+    assert run["status"] == "finished" and run["epochs_completed"] == 3
+    assert [fit["first_epoch"] for fit in run["fits"]] == [0]  # trained again, not resumed
+    assert [r["epoch"] for r in read_history(second)] == [0, 1, 2]
+    assert json.loads((out / "tuned.json").read_text())  # the seeds' part followed
+
+
 def _tiny_compare(out, **options):
     options = {"epochs": 1, "verbose": 0, "compile_options": TEST_COMPILE, **options}
     return comparison.compare(["embedding_pooling"], data=tiny_data(), output_dir=out, **options)
