@@ -67,23 +67,29 @@ def tiny_data(n: int = 32, length: int = 8, vocab_size: int = 40, batch_size: in
     )
 
 
-def _install_kill(model: str, seed: int, epoch: int) -> None:
-    """Makes BackupAndRestore (one per trial) kill the process inside the given epoch."""
-    original = keras.callbacks.BackupAndRestore
+def _killing(base: type, epoch: int, targeted) -> type:
+    """A subclass of the callback ``base`` (one per trial) that SIGKILLs the process after
+    the second batch of ``epoch`` when ``targeted(callback)`` says its trial is the one."""
 
-    class Killing(original):
+    class Killing(base):
         def on_epoch_begin(self, e, logs=None):
             self._epoch_now = e
             return super().on_epoch_begin(e, logs)
 
         def on_train_batch_end(self, batch, logs=None):
             super().on_train_batch_end(batch, logs)
-            trial = os.path.basename(os.path.dirname(self.backup_dir))
-            if (getattr(self, "_epoch_now", None) == epoch and batch == 1
-                    and _TRIALS.get(trial) == (model, seed)):
+            if getattr(self, "_epoch_now", None) == epoch and batch == 1 and targeted(self):
                 os.kill(os.getpid(), signal.SIGKILL)
 
-    keras.callbacks.BackupAndRestore = Killing
+    return Killing
+
+
+def _install_kill(model: str, seed: int, epoch: int) -> None:
+    """Makes BackupAndRestore (one per trial) kill the process inside the given epoch."""
+    keras.callbacks.BackupAndRestore = _killing(
+        keras.callbacks.BackupAndRestore, epoch,
+        lambda callback: _TRIALS.get(os.path.basename(os.path.dirname(callback.backup_dir)))
+        == (model, seed))
 
 
 _TRIALS: dict[str, tuple[str, int]] = {}
@@ -105,19 +111,9 @@ def _install_search_kill(trial_id: str, epoch: int) -> None:
         finally:
             current.clear()  # the seeds' trials that follow reuse the ids
 
-    class Killing(_stop.StopWhenAsked):
-        def on_epoch_begin(self, e, logs=None):
-            self._epoch_now = e
-            super().on_epoch_begin(e, logs)
-
-        def on_train_batch_end(self, batch, logs=None):
-            super().on_train_batch_end(batch, logs)
-            if (current.get("trial") == trial_id and batch == 1
-                    and getattr(self, "_epoch_now", None) == epoch):
-                os.kill(os.getpid(), signal.SIGKILL)
-
     search._SearchTuner.run_trial = run_trial
-    _stop.StopWhenAsked = Killing
+    _stop.StopWhenAsked = _killing(_stop.StopWhenAsked, epoch,
+                                   lambda callback: current.get("trial") == trial_id)
 
 
 def main() -> None:
