@@ -312,6 +312,15 @@ def _c6_complete() -> list[str]:
                   if json.loads(p.read_text()).get("complete"))
 
 
+_C6_NAMES = {"imdb": "IMDB", "20newsgroups": "20 Newsgroups", "reuters_r8": "Reuters R8",
+             "sms_spam": "SMS spam", "listops": "ListOps"}
+
+
+def _and(names: list[str]) -> str:
+    """``a, b and c``."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
 def _c6_rows(d: Data, task: str) -> list[dict[str, Any]]:
     path = d.root / "runs" / "c6" / task / "leaderboard.json"
     return json.loads(path.read_text(encoding="utf-8"))["rows"]
@@ -771,6 +780,8 @@ CLAIMS: list[Claim] = [
       _c6_gap("20newsgroups", min), _c6_gap("20newsgroups", max)),
     C(README, "the C6 page has their leaderboards, figures and advice): {}. Padding",
       lambda d: ", ".join(f"`{t}`" for t in _c6_complete()) or "none yet"),
+    C(README, "are recorded again (`--redo`): done on {}, under way on",
+      lambda d: _and([_C6_NAMES[t] for t in _c6_complete()])),
     C(README, "By that table JAX trains {} of the {} architectures fastest, PyTorch `{}` and "
               "TensorFlow `{}`",
       lambda d: str(list(_fastest_backends(d).values()).count("jax")),
