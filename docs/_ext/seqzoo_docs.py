@@ -1834,11 +1834,15 @@ class DataValueError(ValueError):
     """A ``:seqzoo-value:`` specification that does not resolve to recorded data."""
 
 
+def join_and(parts: Sequence[str]) -> str:
+    """Parts as prose lists them: ``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def _format_value(value: Any, spec: str | None, key: str = "") -> str:
     """One value as prose shows it: epochs from 1, lists as "a, b and c", ``%`` scales by 100."""
     if isinstance(value, (list, tuple)):
-        parts = [_format_value(v, spec, key) for v in value]
-        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        return join_and([_format_value(v, spec, key) for v in value])
     if key.endswith("_epoch") or key.endswith("_epoch_by_seed"):
         if isinstance(value, int) and not isinstance(value, bool):
             value += 1  # history epochs are 0-based; Keras prints "Epoch 1/10" for index 0
