@@ -426,3 +426,18 @@ def test_cli_bad_data_exits_2_before_training_with_nothing_written(argv, message
     err = capsys.readouterr().err
     assert code == 2 and message in err, err
     assert not out.exists()
+
+
+@pytest.mark.one_backend
+def test_table_names_the_statuses_of_a_model_whose_runs_did_not_all_finish():
+    # A seed stopped before its first epoch is counted by summarize ("how many runs") but
+    # adds nothing to the means; the table must say so rather than show a bare "2".
+    row = {"model": "bigru", "seeds": 2, "params": 10, "epochs": 0, "seconds_per_epoch": 5.0,
+           "seconds_per_epoch_std": 0.0, "seconds_include_warmup": False,
+           "ratio_to_fastest": 1.0, "best_val_accuracy": 0.8, "best_val_accuracy_std": 0.0,
+           "best_val_accuracy_epoch": 1, "final_val_accuracy": 0.8, "best_val_loss": 0.4,
+           "best_val_loss_epoch": 1, "final_val_loss": 0.4, "protocol": "slides"}
+    stopped = report.table_markdown([{**row, "status": "finished/interrupted"}])
+    assert "| bigru | 2 (finished/interrupted) |" in stopped
+    finished = report.table_markdown([{**row, "status": "finished"}])
+    assert "| bigru | 2 | 10 |" in finished

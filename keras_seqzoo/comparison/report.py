@@ -352,6 +352,13 @@ def _spread(row: Mapping[str, Any], key: str, digits: int = 4) -> str:
     return text
 
 
+def _seeds_cell(row: Mapping[str, Any]) -> str:
+    """The runs counted, with their statuses when not every run finished (a run stopped
+    before its first epoch is counted but adds no value to the means)."""
+    status = row.get("status")
+    return f"{row['seeds']}" + (f" ({status})" if status and status != "finished" else "")
+
+
 def _metric_label(key: str) -> str:
     split, _, name = key.partition("_")
     return f"{'val' if split == 'val' else 'test'} {name.replace('_', ' ')}"
@@ -373,7 +380,7 @@ def _sound_table(rows: list[dict[str, Any]]) -> str:
              "|" + "|".join(["---:"] * 1 + ["---"] + ["---:"] * (len(header) - 2)) + "|"]
     for r in rows:
         epochs = [e + 1 for e in r.get("best_epoch_by_seed") or [] if is_finite(e)]
-        cells = [str(r.get("rank", "")), r["model"], str(r["seeds"]), _fmt(r["params"]),
+        cells = [str(r.get("rank", "")), r["model"], _seeds_cell(r), _fmt(r["params"]),
                  _spread(r, "seconds_per_epoch", 2) + (" *" if r["seconds_include_warmup"]
                                                        else ""),
                  ", ".join(str(e) for e in epochs)]
@@ -422,7 +429,7 @@ def table_markdown(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         seconds = _spread(r, "seconds_per_epoch", 2) + (" *" if r["seconds_include_warmup"] else "")
         lines.append(
-            f"| {r['model']} | {r['seeds']} | {_fmt(r['params'])} | {r['epochs']} | {seconds} "
+            f"| {r['model']} | {_seeds_cell(r)} | {_fmt(r['params'])} | {r['epochs']} | {seconds} "
             f"| {_fmt(r['ratio_to_fastest'], 2)} "
             f"| {_spread(r, 'best_val_accuracy')} ({epoch(r['best_val_accuracy_epoch'])}) "
             f"| {_spread(r, 'final_val_accuracy')} "
