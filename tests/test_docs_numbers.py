@@ -828,6 +828,8 @@ CLAIMS: list[Claim] = [
       _c6_top_below("imdb", 0.905)),
     C("docs/comparisons/c6.rst", "over its three seeds, the highest test mean of the {} "
       "architectures", _c6_highest_test("imdb")),
+    C("docs/comparisons/c6.rst", "Each had the same {} trials over a search space",
+      "json runs/c6/imdb/leaderboard.json budget.trials"),
     C(README, "IMDB took {} h of recording in {} sittings on a 2-core machine; ListOps, {}, takes",
       _c6_sittings("imdb", "hours"), _c6_sittings("imdb", "count"), _c6_sittings("listops", "state")),
     C(README, "By that table JAX trains {} of the {} architectures fastest, PyTorch `{}` and "
