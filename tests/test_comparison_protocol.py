@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import warnings
 
 import keras
 import numpy as np
@@ -237,6 +238,24 @@ def test_tune_searches_each_model_then_runs_the_choice_over_seeds(tmp_path):
     with pytest.raises(ValueError, match="tune: trials must be an integer >= 1"):
         comparison.tune(["conv1d"], trials=0, data=tiny_data(), output_dir=tmp_path / "x")
     assert not (tmp_path / "x").exists()
+
+
+def test_tune_on_a_tf_data_pipeline_passes_no_shuffle_for_keras_to_warn_about(tmp_path):
+    # load_data's pipelines reshuffle themselves; Keras ignores fit(shuffle=True) for a
+    # tf.data.Dataset and warns that it did, which read as if the data went unshuffled.
+    tf = pytest.importorskip("tensorflow")
+    data = tiny_data(test=True)
+    for split in ("train", "validation", "test"):
+        batches = getattr(data, split)
+        setattr(data, split, tf.data.Dataset.from_tensor_slices(
+            (batches.x, batches.y)).batch(batches.batch_size))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = comparison.tune(["embedding_pooling"], data=data, trials=1, epochs=1,
+                                 seeds=(0,), output_dir=tmp_path / "tuned", verbose=0,
+                                 compile_options=TEST_COMPILE)
+    assert [r["model"] for r in result.rows] == ["embedding_pooling"]
+    assert [str(w.message) for w in caught if "shuffle" in str(w.message)] == []
 
 
 def test_trials_table_finds_a_project_one_level_down(tmp_path):

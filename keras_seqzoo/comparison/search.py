@@ -43,6 +43,7 @@ import dataclasses
 import json
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -277,9 +278,16 @@ def _fit_options(settings: RunSettings, data: Any, project: Path) -> dict[str, A
     if settings.patience is not None:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor=objective, mode=direction, patience=settings.patience))
-    return {"validation_data": data.validation, "epochs": settings.epochs,
-            "callbacks": callbacks, "class_weight": _class_weight(settings, data),
-            "verbose": 1 if settings.verbose == 1 else 0}
+    options: dict[str, Any] = {
+        "validation_data": data.validation, "epochs": settings.epochs, "callbacks": callbacks,
+        "class_weight": _class_weight(settings, data),
+        "verbose": 1 if settings.verbose == 1 else 0}
+    tf = sys.modules.get("tensorflow")
+    if tf is not None and isinstance(data.train, tf.data.Dataset):
+        # A tf.data pipeline reshuffles itself (``load_data``'s does, every epoch); Keras
+        # ignores ``shuffle`` for it, and with its default ``True`` would only warn.
+        options["shuffle"] = False
+    return options
 
 
 def _serve(tuner: _SearchTuner, settings: RunSettings, trials: int) -> None:
