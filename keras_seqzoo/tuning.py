@@ -688,20 +688,22 @@ def _check_training_space(key: str, value: Any) -> None:
         ) from None
 
 
-def _apply_batch_size(batch_size: int, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+def is_tf_dataset(data: Any) -> bool:
+    """Whether ``data`` is a ``tf.data.Dataset`` (without importing TensorFlow: a dataset
+    exists only where TensorFlow was imported)."""
     tf = sys.modules.get("tensorflow")
+    return tf is not None and isinstance(data, tf.data.Dataset)
 
-    def is_dataset(data: Any) -> bool:
-        return tf is not None and isinstance(data, tf.data.Dataset)
 
+def _apply_batch_size(batch_size: int, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     positional = list(args)
     x: Any = positional[0] if positional else kwargs.get("x")
-    if is_dataset(x):
+    if is_tf_dataset(x):
         if positional:
             positional[0] = x.rebatch(batch_size)
         else:
             kwargs["x"] = x.rebatch(batch_size)
-        if is_dataset(kwargs.get("validation_data")):
+        if is_tf_dataset(kwargs.get("validation_data")):
             kwargs["validation_data"] = kwargs["validation_data"].rebatch(batch_size)
     else:
         kwargs["batch_size"] = batch_size

@@ -316,8 +316,9 @@ def _c6_redone(d: Data) -> str:
     """Where the tasks recorded before masking are recorded again, as the README says it:
     "done on A and B" with ", under way on C" while some are not complete."""
     before = json.loads((d.root / "runs" / "c6" / "before_masking.json").read_text())["tasks"]
-    done = [_C6_NAMES[t] for t in _c6_complete() if t in before]
-    pending = [_C6_NAMES[t] for t in sorted(before) if t not in _c6_complete()]
+    complete = _c6_complete()
+    done = [_C6_NAMES[t] for t in complete if t in before]
+    pending = [_C6_NAMES[t] for t in sorted(before) if t not in complete]
     text = "done on " + seqzoo_docs.join_and(sorted(done)) if done else "not done yet"
     return text + (", under way on " + seqzoo_docs.join_and(pending) if pending else "")
 
@@ -344,9 +345,13 @@ def _c6_sittings(task: str, what: str) -> Callable[[Data], str]:
     return value
 
 
-def _c6_rows(d: Data, task: str) -> list[dict[str, Any]]:
+def _c6_leaderboard(d: Data, task: str) -> dict[str, Any]:
     path = d.root / "runs" / "c6" / task / "leaderboard.json"
-    return json.loads(path.read_text(encoding="utf-8"))["rows"]
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _c6_rows(d: Data, task: str) -> list[dict[str, Any]]:
+    return _c6_leaderboard(d, task)["rows"]
 
 
 def _c6_top_below(task: str, target: float) -> Callable[[Data], str]:
@@ -830,6 +835,9 @@ CLAIMS: list[Claim] = [
       "architectures", _c6_highest_test("imdb")),
     C("docs/comparisons/c6.rst", "Each had the same {} trials over a search space",
       "json runs/c6/imdb/leaderboard.json budget.trials"),
+    C("docs/comparisons/c6.rst", "where C6 trains on {}, chooses on the {} held out",
+      lambda d: f"{_c6_leaderboard(d, 'imdb')['data']['num_train']:,}",
+      lambda d: f"{_c6_leaderboard(d, 'imdb')['data']['num_validation']:,}"),
     C(README, "IMDB took {} h of recording in {} sittings on a 2-core machine; ListOps, {}, takes",
       _c6_sittings("imdb", "hours"), _c6_sittings("imdb", "count"), _c6_sittings("listops", "state")),
     C(README, "By that table JAX trains {} of the {} architectures fastest, PyTorch `{}` and "

@@ -43,7 +43,6 @@ import dataclasses
 import json
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -282,8 +281,9 @@ def _fit_options(settings: RunSettings, data: Any, project: Path) -> dict[str, A
         "validation_data": data.validation, "epochs": settings.epochs, "callbacks": callbacks,
         "class_weight": _class_weight(settings, data),
         "verbose": 1 if settings.verbose == 1 else 0}
-    tf = sys.modules.get("tensorflow")
-    if tf is not None and isinstance(data.train, tf.data.Dataset):
+    from keras_seqzoo.tuning import is_tf_dataset
+
+    if is_tf_dataset(data.train):
         # A tf.data pipeline reshuffles itself (``load_data``'s does, every epoch); Keras
         # ignores ``shuffle`` for it, and with its default ``True`` would only warn.
         options["shuffle"] = False
