@@ -212,6 +212,52 @@ def test_masked_max_pooling_layer_values_and_an_empty_row():
         MaskedGlobalMaxPooling1D(data_format="channels_first")
 
 
+def test_masked_average_pooling_layer_values_and_an_empty_row():
+    from keras_seqzoo.layers import MaskedGlobalAveragePooling1D
+
+    x = np.array([[[1.0, -4.0], [5.0, -2.0], [9.0, 7.0]], [[2.0, 1.0], [3.0, 1.0], [4.0, 1.0]]],
+                 dtype="float32")
+    mask = np.array([[True, True, False], [False, False, False]])
+    layer = MaskedGlobalAveragePooling1D()
+    out = keras.ops.convert_to_numpy(layer(x, mask=mask))
+    np.testing.assert_array_equal(out, [[3.0, -3.0], [0.0, 0.0]])  # padding skipped; none: 0
+    keras_out = keras.ops.convert_to_numpy(
+        keras.layers.GlobalAveragePooling1D()(x, mask=mask))
+    np.testing.assert_array_equal(out[0], keras_out[0])  # a row with real steps: as Keras
+    assert np.isnan(keras_out[1]).all()  # what the layer replaces: Keras divides 0 by 0
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x)), [[5.0, 1/3], [3.0, 1.0]],
+                               rtol=1e-6)
+    kept = MaskedGlobalAveragePooling1D(keepdims=True)(x, mask=mask)
+    assert tuple(kept.shape) == (2, 1, 2)
+    first = MaskedGlobalAveragePooling1D(data_format="channels_first")
+    out_first = keras.ops.convert_to_numpy(first(np.transpose(x, (0, 2, 1)), mask=mask))
+    np.testing.assert_array_equal(out_first, out)
+
+
+# The builders that average over time with a mask: an empty text (all padding once
+# tokenized, e.g. an SMS of only punctuation) predicted NaN and made val_loss nan.
+AVERAGING_MASKED = [
+    ("embedding_pooling", {"mask_zero": True}),
+    ("transformer_encoder", {"mask_zero": True}),
+    ("mingru", {"mask_zero": True}),
+    ("fasttext", {}),
+]
+
+
+@pytest.mark.parametrize(("builder", "arguments"), AVERAGING_MASKED,
+                         ids=[name for name, _ in AVERAGING_MASKED])
+def test_an_all_padding_text_gets_a_finite_prediction_and_loss(builder, arguments):
+    model = zoo.build(builder, vocab_size=50, max_length=8, num_classes=3, **arguments)
+    assert "MaskedGlobalAveragePooling1D" in [type(layer).__name__ for layer in model.layers]
+    x = np.array([[0] * 8, [3, 4, 5, 0, 0, 0, 0, 0]], dtype="int32")
+    y = np.array([1, 2])
+    predicted = model.predict(x, verbose=0)
+    assert np.isfinite(predicted).all(), predicted
+    np.testing.assert_allclose(predicted.sum(axis=1), 1.0, rtol=1e-5)
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+    assert np.isfinite(model.evaluate(x, y, verbose=0))
+
+
 def test_dropout_and_unidirectional_variants():
     model = zoo.build("bigru", bidirectional=False, dropout=0.25, vocab_size=50)
     types = [type(layer).__name__ for layer in model.layers]

@@ -19,9 +19,9 @@ PRESETS = {
     "bigru_attention.imdb_words10k": (
         172109, ["Embedding", "Bidirectional", "AttentionPooling", "Dense", "Dense"]),
     "fasttext.imdb_words10k": (
-        172861, ["HashedNgrams", "Embedding", "GlobalAveragePooling1D", "Dense", "Dense"]),
+        172861, ["HashedNgrams", "Embedding", "MaskedGlobalAveragePooling1D", "Dense", "Dense"]),
     "mingru.imdb_words10k": (
-        165133, ["Embedding", "MinGRU", "GlobalAveragePooling1D", "Dense", "Dense"]),
+        165133, ["Embedding", "MinGRU", "MaskedGlobalAveragePooling1D", "Dense", "Dense"]),
     "tcn.imdb_words10k": (
         167949, ["Embedding"] + ["Conv1D", "Conv1D", "Add", "Activation"] * 5
         + ["GlobalAveragePooling1D", "Dense", "Dense"]),
@@ -34,7 +34,7 @@ PRESETS = {
                  "GlobalAveragePooling1D", "Dropout", "Dense", "Dropout", "Dense"]),
     # Keras' imdb_fasttext: (20,000 words + 1.2 million bigram buckets) x 50, then Dense(1).
     "fasttext.keras_example": (
-        61000051, ["HashedNgrams", "Embedding", "GlobalAveragePooling1D", "Dense"]),
+        61000051, ["HashedNgrams", "Embedding", "MaskedGlobalAveragePooling1D", "Dense"]),
 }
 
 # Small versions of each builder, so that a training step and a save take little time.
@@ -130,7 +130,7 @@ def test_keras_fasttext_preset_carries_the_example_setting():
     model = zoo.build("fasttext", vocab_size=30, max_length=5, embedding_dim=4,
                       num_buckets=70_000, dense_units=0)
     assert [type(layer).__name__ for layer in model.layers[1:]] == [
-        "HashedNgrams", "Embedding", "GlobalAveragePooling1D", "Dense"]
+        "HashedNgrams", "Embedding", "MaskedGlobalAveragePooling1D", "Dense"]
     with pytest.raises(ValueError, match="dense_units"):
         zoo.build("fasttext", dense_units=-1)
 

@@ -3,7 +3,8 @@
 - the fused recurrent layers ``LSTM``, ``GRU`` and ``Bidirectional``: Keras' own
   layers (same variables, config and outputs) with a faster kernel per backend;
 - the layers of the newer builders (Transformer encoder, fastText n-grams, minGRU,
-  attention pooling, max pooling that skips padding).
+  attention pooling, max pooling that skips padding, average pooling that
+  survives an all-padding input).
 
 Every layer is registered with Keras' serialization (package ``"keras_seqzoo"``);
 ``import keras_seqzoo`` registers them as soon as Keras is imported, so a saved
@@ -22,7 +23,11 @@ from keras_seqzoo.layers.recurrent import (
     Bidirectional,
     recurrent_kernels,
 )
-from keras_seqzoo.layers.sequence import LastStep, MaskedGlobalMaxPooling1D
+from keras_seqzoo.layers.sequence import (
+    LastStep,
+    MaskedGlobalAveragePooling1D,
+    MaskedGlobalMaxPooling1D,
+)
 
 __all__ = [
     "GRU",
@@ -32,6 +37,7 @@ __all__ = [
     "Bidirectional",
     "HashedNgrams",
     "LastStep",
+    "MaskedGlobalAveragePooling1D",
     "MaskedGlobalMaxPooling1D",
     "MinGRU",
     "TokenAndPositionEmbedding",

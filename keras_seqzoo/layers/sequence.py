@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-__all__ = ["LastStep", "MaskedGlobalMaxPooling1D"]
+__all__ = ["LastStep", "MaskedGlobalAveragePooling1D", "MaskedGlobalMaxPooling1D"]
 
 
 @keras.saving.register_keras_serializable(package="keras_seqzoo")
@@ -70,3 +70,40 @@ class MaskedGlobalMaxPooling1D(keras.layers.GlobalMaxPooling1D):
 
     def compute_mask(self, inputs, mask=None):
         return None
+
+
+@keras.saving.register_keras_serializable(package="keras_seqzoo")
+class MaskedGlobalAveragePooling1D(keras.layers.GlobalAveragePooling1D):
+    """``GlobalAveragePooling1D`` that gives zeros, not NaN, for a sequence with no real step.
+
+    Keras' ``GlobalAveragePooling1D`` averages the unmasked steps by dividing their
+    sum by their count; for an input that is all padding (an empty text, once
+    tokenized) the count is 0 and the output, the prediction and the loss are NaN.
+    This layer divides by at least 1, so such a sequence pools to zeros; any
+    sequence with a real step pools exactly as in Keras' layer. Without a mask it
+    is Keras' layer.
+
+    Args:
+        data_format: ``"channels_last"`` (``(batch, time, features)``, the
+            default) or ``"channels_first"``.
+        keepdims: keep the time axis (length 1), as for ``GlobalAveragePooling1D``.
+        **kwargs: passed to ``keras.layers.GlobalAveragePooling1D``.
+
+    Example:
+
+    ```python
+    x = keras.ops.convert_to_tensor([[[1.0], [5.0], [9.0]], [[2.0], [2.0], [2.0]]])
+    mask = keras.ops.convert_to_tensor([[True, True, False], [False, False, False]])
+    MaskedGlobalAveragePooling1D()(x, mask=mask)  # [[3.0], [0.0]]
+    ```
+    """
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        ops = keras.ops
+        steps_axis = 1 if self.data_format == "channels_last" else 2
+        real = ops.expand_dims(ops.cast(mask, "bool"), 2 if steps_axis == 1 else 1)
+        total = ops.sum(ops.where(real, inputs, 0), axis=steps_axis, keepdims=self.keepdims)
+        count = ops.sum(ops.cast(real, inputs.dtype), axis=steps_axis, keepdims=self.keepdims)
+        return total / ops.maximum(count, 1)

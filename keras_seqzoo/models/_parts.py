@@ -38,6 +38,19 @@ def embedded_input(
     return inputs, embedded
 
 
+def average_pooling(mask_zero: bool) -> keras.layers.Layer:
+    """Average pooling over time: Keras' ``GlobalAveragePooling1D``, or with
+    ``mask_zero`` :class:`~keras_seqzoo.layers.MaskedGlobalAveragePooling1D`, which
+    pools an all-padding input (an empty text) to zeros where Keras' layer divides by
+    zero and predicts NaN. Unmasked builds keep Keras' layer, so the slides'
+    summaries are unchanged."""
+    if mask_zero:
+        from keras_seqzoo.layers import MaskedGlobalAveragePooling1D
+
+        return MaskedGlobalAveragePooling1D()
+    return keras.layers.GlobalAveragePooling1D()
+
+
 def max_pooling(mask_zero: bool) -> keras.layers.Layer:
     """Max pooling over time: Keras' ``GlobalMaxPooling1D``, or with ``mask_zero``
     :class:`~keras_seqzoo.layers.MaskedGlobalMaxPooling1D`, which skips the padding

@@ -16,6 +16,7 @@ from keras_seqzoo.models._parts import (
     Positive,
     Rate,
     VocabSize,
+    average_pooling,
     classification_head,
     finish,
     invalid,
@@ -59,7 +60,8 @@ def fasttext(
     other builder (0 = padding): unigrams keep their id, bigrams and trigrams are
     hashed into ``num_buckets`` shared buckets. One ``Embedding`` of
     ``vocab_size + num_buckets`` rows (``mask_zero=True``) embeds them all and
-    ``GlobalAveragePooling1D`` averages the n-grams that do not touch padding.
+    an average pooling averages the n-grams that do not touch padding (an empty
+    text pools to zeros).
 
     Args:
         vocab_size: number of token ids (>= 2).
@@ -104,7 +106,7 @@ def fasttext(
     ngrams = HashedNgrams(vocab_size, num_buckets, orders)
     x = ngrams(inputs)
     x = keras.layers.Embedding(ngrams.output_vocab_size, embedding_dim, mask_zero=True)(x)
-    x = keras.layers.GlobalAveragePooling1D()(x)
+    x = average_pooling(mask_zero=True)(x)
     outputs = classification_head(
         x, dense_units=dense_units, dropout=dropout, num_classes=num_classes
     )

@@ -14,6 +14,7 @@ from keras_seqzoo.models._parts import (
     Positive,
     Rate,
     VocabSize,
+    average_pooling,
     classification_head,
     embedded_input,
     finish,
@@ -124,7 +125,7 @@ def embedding_pooling(
         mask_zero=mask_zero,
     )
     if pooling == "average":
-        x = keras.layers.GlobalAveragePooling1D()(x)
+        x = average_pooling(mask_zero)(x)
     else:
         x = max_pooling(mask_zero)(x)
     outputs = classification_head(

@@ -14,6 +14,7 @@ from keras_seqzoo.models._parts import (
     Positive,
     Rate,
     VocabSize,
+    average_pooling,
     classification_head,
     embedded_input,
     finish,
@@ -108,7 +109,7 @@ def mingru(
         sequences = depth < num_layers - 1 or pooling != "last"
         x = MinGRU(units, return_sequences=sequences, bidirectional=bidirectional)(x)
     if pooling == "average":
-        x = keras.layers.GlobalAveragePooling1D()(x)
+        x = average_pooling(mask_zero)(x)
     elif pooling == "max":
         x = max_pooling(mask_zero)(x)
     outputs = classification_head(

@@ -16,6 +16,7 @@ from keras_seqzoo.models._parts import (
     Positive,
     Rate,
     VocabSize,
+    average_pooling,
     finish,
     invalid,
     max_pooling,
@@ -119,7 +120,7 @@ def transformer_encoder(
             dropout=block_dropout,
         )(x)
     if pooling == "average":
-        x = keras.layers.GlobalAveragePooling1D()(x)
+        x = average_pooling(mask_zero)(x)
     else:
         x = max_pooling(mask_zero)(x)
     if dropout > 0:
