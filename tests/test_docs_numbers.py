@@ -19,6 +19,7 @@ file, so the check itself is known to fail when it should.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import re
@@ -377,6 +378,21 @@ def _c6_highest_test(task: str) -> Callable[[Data], str]:
 def _c6_gap(task: str, pick: Callable[..., float]) -> Callable[[Data], str]:
     """The smallest or largest validation - test gap of a C6 task's architectures."""
     return lambda d: f"{pick(r['val_mean'] - r['test_mean'] for r in _c6_rows(d, task)):.2f}"
+
+
+def _c6_val_loss_nan(task: str) -> Callable[[Data], str]:
+    """The architectures whose validation loss is NaN in every epoch of every seed run of
+    a C6 task ("``a``, ``b`` and ``c``"); one with a finite epoch is not among them."""
+    def value(d: Data) -> str:
+        epochs: dict[str, list[bool]] = {}
+        for run in sorted((d.root / "runs" / "c6" / task).glob("trial_*/run.json")):
+            builder = json.loads(run.read_text(encoding="utf-8"))["model"]["builder"]
+            with open(run.parent / "history.csv", encoding="utf-8", newline="") as f:
+                losses = [float(row["val_loss"]) for row in csv.DictReader(f)]
+            epochs.setdefault(builder, []).extend(math.isnan(x) for x in losses)
+        return seqzoo_docs.join_and(
+            [f"``{name}``" for name, nans in sorted(epochs.items()) if nans and all(nans)])
+    return value
 
 
 def _c6_same_leaders(task: str, count: int) -> Callable[[Data], str]:
@@ -833,6 +849,8 @@ CLAIMS: list[Claim] = [
       _c6_top_below("imdb", 0.905)),
     C("docs/comparisons/c6.rst", "over its three seeds, the highest test mean of the {} "
       "architectures", _c6_highest_test("imdb")),
+    C("docs/comparisons/c6.rst", "In its curves {} have no validation loss",
+      _c6_val_loss_nan("sms_spam")),
     C("docs/comparisons/c6.rst", "Each had the same {} trials over a search space",
       "json runs/c6/imdb/leaderboard.json budget.trials"),
     C("docs/comparisons/c6.rst", "where C6 trains on {}, chooses on the {} held out",

@@ -196,41 +196,46 @@ def test_max_pooling_with_a_mask_skips_the_padding(builder):
     assert "GlobalMaxPooling1D" in [type(layer).__name__ for layer in unmasked.layers]
 
 
-def test_masked_max_pooling_layer_values_and_an_empty_row():
+# Two rows of 3 steps, 2 features: the first with its last step masked, the second all masked.
+POOL_X = np.array([[[1.0, -4.0], [5.0, -2.0], [9.0, 7.0]], [[2.0, 1.0], [3.0, 1.0], [4.0, 1.0]]],
+                  dtype="float32")
+POOL_MASK = np.array([[True, True, False], [False, False, False]])
+
+
+@pytest.mark.parametrize(("name", "masked", "unmasked"), [
+    ("MaskedGlobalMaxPooling1D", [[5.0, -2.0], [0.0, 0.0]], [[9.0, 7.0], [4.0, 1.0]]),
+    ("MaskedGlobalAveragePooling1D", [[3.0, -3.0], [0.0, 0.0]], [[5.0, 1 / 3], [3.0, 1.0]]),
+])
+def test_masked_pooling_layers_skip_padding_and_pool_an_empty_row_to_zeros(
+        name, masked, unmasked):
+    import keras_seqzoo.layers
+
+    layer_class = getattr(keras_seqzoo.layers, name)
+    layer = layer_class()
+    out = keras.ops.convert_to_numpy(layer(POOL_X, mask=POOL_MASK))
+    np.testing.assert_array_equal(out, masked)  # padding skipped; no real step: 0
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(POOL_X)), unmasked, rtol=1e-6)
+    kept = layer_class(keepdims=True)(POOL_X, mask=POOL_MASK)
+    assert tuple(kept.shape) == (2, 1, 2)
+
+
+def test_masked_max_pooling_refuses_channels_first():
     from keras_seqzoo.layers import MaskedGlobalMaxPooling1D
 
-    x = np.array([[[1.0, -4.0], [5.0, -2.0], [9.0, 7.0]], [[2.0, 1.0], [3.0, 1.0], [4.0, 1.0]]],
-                 dtype="float32")
-    mask = np.array([[True, True, False], [False, False, False]])
-    layer = MaskedGlobalMaxPooling1D()
-    out = keras.ops.convert_to_numpy(layer(x, mask=mask))
-    np.testing.assert_array_equal(out, [[5.0, -2.0], [0.0, 0.0]])  # padding skipped; none: 0
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(x)), [[9.0, 7.0], [4.0, 1.0]])
-    kept = MaskedGlobalMaxPooling1D(keepdims=True)(x, mask=mask)
-    assert tuple(kept.shape) == (2, 1, 2)
     with pytest.raises(ValueError, match="data_format must be 'channels_last'"):
         MaskedGlobalMaxPooling1D(data_format="channels_first")
 
 
-def test_masked_average_pooling_layer_values_and_an_empty_row():
+def test_masked_average_pooling_is_keras_but_for_an_empty_row():
     from keras_seqzoo.layers import MaskedGlobalAveragePooling1D
 
-    x = np.array([[[1.0, -4.0], [5.0, -2.0], [9.0, 7.0]], [[2.0, 1.0], [3.0, 1.0], [4.0, 1.0]]],
-                 dtype="float32")
-    mask = np.array([[True, True, False], [False, False, False]])
-    layer = MaskedGlobalAveragePooling1D()
-    out = keras.ops.convert_to_numpy(layer(x, mask=mask))
-    np.testing.assert_array_equal(out, [[3.0, -3.0], [0.0, 0.0]])  # padding skipped; none: 0
+    out = keras.ops.convert_to_numpy(MaskedGlobalAveragePooling1D()(POOL_X, mask=POOL_MASK))
     keras_out = keras.ops.convert_to_numpy(
-        keras.layers.GlobalAveragePooling1D()(x, mask=mask))
+        keras.layers.GlobalAveragePooling1D()(POOL_X, mask=POOL_MASK))
     np.testing.assert_array_equal(out[0], keras_out[0])  # a row with real steps: as Keras
     assert np.isnan(keras_out[1]).all()  # what the layer replaces: Keras divides 0 by 0
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x)), [[5.0, 1/3], [3.0, 1.0]],
-                               rtol=1e-6)
-    kept = MaskedGlobalAveragePooling1D(keepdims=True)(x, mask=mask)
-    assert tuple(kept.shape) == (2, 1, 2)
     first = MaskedGlobalAveragePooling1D(data_format="channels_first")
-    out_first = keras.ops.convert_to_numpy(first(np.transpose(x, (0, 2, 1)), mask=mask))
+    out_first = keras.ops.convert_to_numpy(first(np.transpose(POOL_X, (0, 2, 1)), mask=POOL_MASK))
     np.testing.assert_array_equal(out_first, out)
 
 
