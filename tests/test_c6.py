@@ -380,27 +380,3 @@ def test_recorded_leaderboards_rank_by_validation(board_path):
     vals = [r["val_mean"] for r in rows]
     assert vals == sorted(vals, reverse=True)
 
-
-@pytest.mark.real_data
-@pytest.mark.slow
-@pytest.mark.one_backend
-def test_sms_spam_validation_holds_the_messages_that_tokenize_to_nothing(tmp_path, monkeypatch):
-    """The C6 page says why four SMS spam curves have no validation loss: the validation
-    split holds the two messages that are only emoticons (':)' and ':-) :-)'), which
-    tokenize to padding alone; the training and test splits hold none."""
-    import os
-
-    from keras_seqzoo import datasets
-    from keras_seqzoo.datasets import named
-
-    root = Path(os.environ.get(named.TEXT_DATA_ENV)
-                or Path(__file__).resolve().parents[2] / "shared" / "data" / "text")
-    if not (root / "SMSSpamCollection").is_file():
-        pytest.skip(f"needs {root / 'SMSSpamCollection'}: set {named.TEXT_DATA_ENV} to the "
-                    "folder holding the shared text data sets (../shared/data/text)")
-    monkeypatch.setenv(named.TEXT_DATA_ENV, str(root))
-    monkeypatch.setenv(datasets.CACHE_ENV, str(tmp_path / "cache"))
-    data = TASKS["sms_spam"].load()
-    empty = {split: sum(len(s) == 0 for s in data.sequences(split))
-             for split in ("train", "validation", "test")}
-    assert empty == {"train": 0, "validation": 2, "test": 0}

@@ -60,6 +60,21 @@ def test_sms_spam_headerless_tsv(cache):
     assert data.info["splits"]["test"]["source"] == "10 % of train, stratified, seed 0"
 
 
+def test_c6_sms_spam_validation_holds_the_messages_that_tokenize_to_nothing(cache, monkeypatch):
+    """The C6 page says why four SMS spam curves have no validation loss: the validation
+    split holds the two messages that are only emoticons (':)' and ':-) :-)'), which
+    tokenize to padding alone; the training and test splits hold none."""
+    from keras_seqzoo.comparison.c6 import TASKS
+
+    _need("SMSSpamCollection")
+    monkeypatch.setenv(TEXT_ENV, str(ROOT))
+    monkeypatch.setenv(datasets.CACHE_ENV, str(cache))
+    data = TASKS["sms_spam"].load()
+    empty = {split: sum(len(s) == 0 for s in data.sequences(split))
+             for split in ("train", "validation", "test")}
+    assert empty == {"train": 0, "validation": 2, "test": 0}
+
+
 def test_20_newsgroups_folder_archive(cache):
     (news,) = _need("20news-bydate.tar.gz")
     data = datasets.load_data(news, file_encoding="latin-1", cache_dir=cache)

@@ -19,7 +19,6 @@ file, so the check itself is known to fail when it should.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -384,12 +383,13 @@ def _c6_val_loss_nan(task: str) -> Callable[[Data], str]:
     """The architectures whose validation loss is NaN in every epoch of every seed run of
     a C6 task ("``a``, ``b`` and ``c``"); one with a finite epoch is not among them."""
     def value(d: Data) -> str:
+        from keras_seqzoo.callbacks import read_history, read_run
+
         epochs: dict[str, list[bool]] = {}
         for run in sorted((d.root / "runs" / "c6" / task).glob("trial_*/run.json")):
-            builder = json.loads(run.read_text(encoding="utf-8"))["model"]["builder"]
-            with open(run.parent / "history.csv", encoding="utf-8", newline="") as f:
-                losses = [float(row["val_loss"]) for row in csv.DictReader(f)]
-            epochs.setdefault(builder, []).extend(math.isnan(x) for x in losses)
+            builder = read_run(run.parent)["model"]["builder"]
+            epochs.setdefault(builder, []).extend(
+                math.isnan(record["val_loss"]) for record in read_history(run.parent))
         return seqzoo_docs.join_and(
             [f"``{name}``" for name, nans in sorted(epochs.items()) if nans and all(nans)])
     return value
