@@ -379,4 +379,3 @@ def test_recorded_leaderboards_rank_by_validation(board_path):
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     vals = [r["val_mean"] for r in rows]
     assert vals == sorted(vals, reverse=True)
-

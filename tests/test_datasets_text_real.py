@@ -9,6 +9,7 @@ tests skip with the reason.
 from __future__ import annotations
 
 import os
+import string
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,13 @@ def test_c6_sms_spam_validation_holds_the_messages_that_tokenize_to_nothing(cach
     empty = {split: sum(len(s) == 0 for s in data.sequences(split))
              for split in ("train", "validation", "test")}
     assert empty == {"train": 0, "validation": 2, "test": 0}
+    # The page names them: the raw messages that the default standardization (lower case,
+    # strip punctuation) leaves without a word.
+    lines = (ROOT / "SMSSpamCollection").read_text(encoding="utf-8", errors="replace").splitlines()
+    messages = [line.split("\t", 1)[1] for line in lines if "\t" in line]
+    no_punctuation = str.maketrans("", "", string.punctuation)
+    wordless = [m.strip() for m in messages if not m.translate(no_punctuation).split()]
+    assert sorted(wordless) == [":)", ":-) :-)"]
 
 
 def test_20_newsgroups_folder_archive(cache):
