@@ -728,10 +728,17 @@ def plot_pareto(
                     color="C3" if on_front else "C7", ecolor="0.6", capsize=2, zorder=3)
         labels.append(ax.annotate(label, (seconds, score), textcoords="offset points",
                                   xytext=(5, 4), fontsize=7.5,
-                                  color="C3" if on_front else "0.25"))
+                                  color="C3" if on_front else "0.25",
+                                  arrowprops={"arrowstyle": "-", "color": "0.6",
+                                              "linewidth": 0.6, "shrinkA": 0,
+                                              "shrinkB": 4}))
+    steps = []
     if front:
         xs = [checked[f][0] for f in front]
         ys = [checked[f][1] for f in front]
+        for i in range(len(xs) - 1):  # the front's steps, drawn "steps-post"
+            steps += [((xs[i], ys[i]), (xs[i + 1], ys[i])),
+                      ((xs[i + 1], ys[i]), (xs[i + 1], ys[i + 1]))]
         ax.plot(xs, ys, "-", color="C3", linewidth=1.2, zorder=2, drawstyle="steps-post",
                 label="Pareto front (the best score at each cost)")
         ax.scatter(xs, ys, s=90, facecolors="none", edgecolors="C3", zorder=4)
@@ -744,29 +751,90 @@ def plot_pareto(
     ax.margins(x=0.15, y=0.12)
     figure.suptitle(_wrap(title or "Test score against seconds, the Pareto front marked"),
                     fontsize=10)
-    _spread_labels(figure, labels)
+    _spread_labels(figure, labels, marks=list(checked.values()), lines=steps)
     return _save(figure, path)
 
 
-def _spread_labels(figure: Any, labels: list) -> None:
-    """Moves point labels up or down (in steps of 9 points) until none covers another.
+def _spread_labels(figure: Any, labels: list,
+                   marks: Sequence[tuple[float, float, float | None]] = (),
+                   lines: Sequence[tuple[tuple[float, float], tuple[float, float]]] = ()) -> None:
+    """Moves point labels until none covers another label, a point, an error bar or a line.
 
-    Points close in cost and score (SMS spam's embedding_pooling, conv1d and
-    embedding_flatten) would otherwise print their names over each other.
+    Each label tries the right of its point, then its left, at heights 0, +-9,
+    ... +-45 points from where it was placed, and takes the first place that
+    lies inside the axes and clear of the other points' markers and error bars,
+    the given lines, the legend and the labels already placed; where there is
+    none, the place inside the axes that covers the least. A label moved from
+    its first place is joined to its point by a thin line (when it was made
+    with ``arrowprops``). Points close in cost and score (SMS spam's bigru,
+    tcn and transformer_encoder) would otherwise print their names over each
+    other, over a neighbour's error bar, or past the frame.
+
+    Args:
+        figure: the figure holding the labels.
+        labels: the annotations, one per point, all on one axes.
+        marks: ``(x, y, std)`` of every point drawn, in data coordinates: a
+            label keeps clear of every marker and error bar but its own.
+        lines: line segments ``((x0, y0), (x1, y1))`` in data coordinates to
+            keep clear of (the Pareto front).
     """
+    if not labels:
+        return
     figure.canvas.draw()
     renderer = figure.canvas.get_renderer()
+    ax = labels[0].axes
+    frame = ax.get_window_extent(renderer)
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    def text_extent(label: Any) -> Any:  # the name alone, without the line to its point
+        label.update_positions(renderer)
+        return Text.get_window_extent(label, renderer)
+
+    def box(start: Any, end: Any, pad: float) -> Any:
+        (x0, y0), (x1, y1) = ax.transData.transform([start, end])
+        return Bbox([[min(x0, x1) - pad, min(y0, y1) - pad],
+                     [max(x0, x1) + pad, max(y0, y1) + pad]])
+
+    half = 4.5 * figure.dpi / 72  # half a marker (6 pt) and a little air, in pixels
+    obstacles = [((x, y), box((x, y - (std or 0.0)), (x, y + (std or 0.0)), half))
+                 for x, y, std in marks]
+    fixed = [box(start, end, 1.5) for start, end in lines]
+    if ax.get_legend() is not None:
+        fixed.append(ax.get_legend().get_window_extent(renderer))
     placed: list = []
     for label in sorted(labels, key=lambda a: (a.xy[0], a.xy[1])):
         x, y = label.xyann
-        for shift in (0, 9, -9, 18, -18, 27, -27, 36, -36):
-            label.xyann = (x, y + shift)
-            box = label.get_window_extent(renderer)
-            if not any(box.overlaps(other) for other in placed):
+        others = [b for xy, b in obstacles if xy != tuple(label.xy)] + fixed + placed
+        places = [(side, y + shift, ha) for side, ha in ((x, "left"), (-x, "right"))
+                  for shift in (0, 9, -9, 18, -18, 27, -27, 36, -36, 45, -45)]
+        best: tuple[tuple[bool, float, int], tuple[float, float], str] | None = None
+        for rank, (dx, dy, ha) in enumerate(places):
+            label.xyann = (dx, dy)
+            label.set_horizontalalignment(ha)
+            extent = text_extent(label)
+            outside = not (frame.x0 <= extent.x0 and extent.x1 <= frame.x1
+                           and frame.y0 <= extent.y0 and extent.y1 <= frame.y1)
+            covered = sum(_overlap_area(extent, other) for other in others)
+            cost = (outside, covered, rank)
+            if best is None or cost < best[0]:
+                best = (cost, (dx, dy), ha)
+            if not outside and not covered:
                 break
-        else:
-            label.xyann = (x, y)  # no free place near the point: keep it by the point
-        placed.append(label.get_window_extent(renderer))
+        # The first free place; with none near the point, the one in the frame that covers least.
+        assert best is not None  # places is never empty
+        label.xyann = best[1]
+        label.set_horizontalalignment(best[2])
+        if label.arrow_patch is not None:
+            label.arrow_patch.set_visible(best[0][2] > 0)
+        placed.append(text_extent(label))
+
+
+def _overlap_area(a: Any, b: Any) -> float:
+    """The area (square pixels) that two display boxes share; 0 when apart."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(0.0, width) * max(0.0, height)
 
 
 __all__ += ["plot_expected_max", "plot_pareto"]

@@ -180,6 +180,64 @@ def test_figures_are_written_and_refuse_bad_input(tmp_path):
     assert not (tmp_path / "p2.png").exists() and not (tmp_path / "x.png").exists()
 
 
+@pytest.mark.one_backend
+def test_pareto_labels_stay_in_the_frame_clear_of_labels_points_bars_and_the_front():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    from keras_seqzoo import plots
+
+    # C6 SMS spam's points (seconds per epoch, test mean, std): bigru, tcn and
+    # transformer_encoder crowd each other's error bars, and the frame is drawn tight
+    # so that stacked_bilstm's name has no room on its point's right.
+    marks = {"embedding_pooling": (0.228, 0.9707, 0.0010), "fasttext": (0.406, 0.9683, 0.0027),
+             "bilstm": (0.778, 0.9827, 0.0037), "embedding_flatten": (0.955, 0.9791, 0.0037),
+             "conv1d": (1.486, 0.9815, 0.0027), "bigru": (2.230, 0.9809, 0.0027),
+             "tcn": (2.500, 0.9821, 0.0036), "transformer_encoder": (2.574, 0.9797, 0.0027),
+             "mingru": (4.731, 0.9654, 0.0037), "bigru_attention": (6.145, 0.9785, 0.0031),
+             "stacked_bilstm": (12.734, 0.9791, 0.0010)}
+    front = [((0.228, 0.9707), (0.778, 0.9707)), ((0.778, 0.9707), (0.778, 0.9827))]
+    figure = Figure(figsize=(plots.WIDTH_INCHES, 4.2), dpi=plots.DPI)
+    FigureCanvasAgg(figure)
+    ax = figure.subplots()
+    ax.set_xscale("log")
+    labels = []
+    for name, (x, y, std) in marks.items():
+        ax.errorbar([x], [y], yerr=[std], fmt="o")
+        labels.append(ax.annotate(name, (x, y), textcoords="offset points", xytext=(5, 4),
+                                  fontsize=7.5, arrowprops={"arrowstyle": "-"}))
+    ax.plot(*zip(*[p for segment in front for p in segment]))
+    ax.set_xlim(0.18, 13.5)
+    ax.set_ylim(0.960, 0.990)
+    plots._spread_labels(figure, labels, marks=list(marks.values()), lines=front)
+    renderer = figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    for label in labels:
+        label.update_positions(renderer)
+    # The names alone: an annotation's own extent also holds its line to the point.
+    boxes = {label.get_text(): Text.get_window_extent(label, renderer) for label in labels}
+
+    def display_box(start, end, pad):
+        (x0, y0), (x1, y1) = ax.transData.transform([start, end])
+        return Bbox([[min(x0, x1) - pad, min(y0, y1) - pad], [max(x0, x1) + pad, max(y0, y1) + pad]])
+
+    for name, box in boxes.items():
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, name
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1, name
+        assert not any(box.overlaps(other) for n, other in boxes.items() if n != name), name
+        for other, (x, y, std) in marks.items():
+            if other != name:  # 3 px: the marker's radius
+                assert not box.overlaps(display_box((x, y - std), (x, y + std), 3)), (name, other)
+        for start, end in front:
+            assert not box.overlaps(display_box(start, end, 0)), (name, start, end)
+    slowest = ax.transData.transform([marks["stacked_bilstm"][:2]])[0]
+    assert boxes["stacked_bilstm"].x1 < slowest[0]  # moved to its point's left
+    moved = {label.get_text() for label in labels if label.arrow_patch.get_visible()}
+    assert "stacked_bilstm" in moved and "mingru" not in moved  # a line to a moved label only
+
+
 # -- a real tune folder -------------------------------------------------------------------------
 
 
