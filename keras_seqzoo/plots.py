@@ -717,6 +717,13 @@ def plot_pareto(
         raise ValueError(f"plot_pareto: front names {unknown}, which are not among the "
                          f"points ({', '.join(checked)}).")
     _check_png(path)
+    return _save(_pareto_figure(checked, front, title, score_label, seconds_label), path)
+
+
+def _pareto_figure(checked: Mapping[str, tuple[float, float, float | None]],
+                   front: Sequence[str], title: str | None, score_label: str,
+                   seconds_label: str) -> Any:
+    """Draws :func:`plot_pareto`'s figure from its checked points; returns the figure."""
     Figure, FigureCanvasAgg = _matplotlib()
     figure = Figure(figsize=(WIDTH_INCHES, 4.2), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
@@ -752,7 +759,7 @@ def plot_pareto(
     figure.suptitle(_wrap(title or "Test score against seconds, the Pareto front marked"),
                     fontsize=10)
     _spread_labels(figure, labels, marks=list(checked.values()), lines=steps)
-    return _save(figure, path)
+    return figure
 
 
 def _spread_labels(figure: Any, labels: list,
