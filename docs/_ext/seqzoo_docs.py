@@ -1523,13 +1523,8 @@ class C6TaskDirective(SphinxDirective):
                     "number of trials (left) and the tuning seconds they cost (right, log "
                     "scale).",
                 classes=["seqzoo-figure"]))
-        points = {r["architecture"]: {"seconds": r["seconds_per_epoch"], "score": r["test_mean"],
-                                      "std": r.get("test_std")}
-                  for r in rows if isinstance(r.get("seconds_per_epoch"), (int, float))
-                  and r["seconds_per_epoch"] > 0 and isinstance(r.get("test_mean"), (int, float))}
+        points, front = c6_pareto_points(rows)
         if points:
-            front = leaderboard.pareto_front(
-                {k: (v["seconds"], v["score"]) for k, v in points.items()})
             figures.append(seqzoo_figure(
                 filename=f"seqzoo-c6-{key}-pareto.png", kind="pareto", points=points,
                 front=front, score_label=f"test {metric} (mean over the seeds)",
@@ -1539,6 +1534,23 @@ class C6TaskDirective(SphinxDirective):
                     f"({', '.join(front)}) is joined and ringed.",
                 classes=["seqzoo-figure"]))
         return figures
+
+
+def c6_pareto_points(rows: list[dict]) -> tuple[dict[str, dict], list[str]]:
+    """A C6 leaderboard's rows as :func:`keras_seqzoo.plots.plot_pareto`'s points and front.
+
+    Each row with a positive ``seconds_per_epoch`` and a ``test_mean`` is a point (its
+    ``test_std`` the error bar); the front is
+    :func:`keras_seqzoo.comparison.leaderboard.pareto_front` of those points.
+    """
+    from keras_seqzoo.comparison import leaderboard
+
+    points = {r["architecture"]: {"seconds": r["seconds_per_epoch"], "score": r["test_mean"],
+                                  "std": r.get("test_std")}
+              for r in rows if isinstance(r.get("seconds_per_epoch"), (int, float))
+              and r["seconds_per_epoch"] > 0 and isinstance(r.get("test_mean"), (int, float))}
+    front = leaderboard.pareto_front({k: (v["seconds"], v["score"]) for k, v in points.items()})
+    return points, front
 
 
 class C6RanksDirective(SphinxDirective):
