@@ -5,10 +5,13 @@ Test modules import from here, never from one another.
 
 from __future__ import annotations
 
+import importlib
 import io
 import random
+import sys
 import tarfile
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -83,3 +86,16 @@ def imdb_test_sample(test_texts: list[str], odd_texts: list[str], n: int = 1000)
             if i not in taken]
     chosen += rest[: n - len(odd_texts) - len(chosen)]
     return [test_texts[i] for i in chosen] + list(odd_texts)
+
+
+DOCS_EXTENSIONS = Path(__file__).resolve().parents[1] / "docs" / "_ext"
+
+
+def seqzoo_docs() -> ModuleType:
+    """The docs' Sphinx extension (``docs/_ext/seqzoo_docs.py``): the code the pages are
+    built with, imported without leaving its folder on ``sys.path``."""
+    sys.path.insert(0, str(DOCS_EXTENSIONS))
+    try:
+        return importlib.import_module("seqzoo_docs")
+    finally:
+        sys.path.remove(str(DOCS_EXTENSIONS))

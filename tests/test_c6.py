@@ -11,6 +11,7 @@ import pytest
 
 from keras_seqzoo.comparison import leaderboard as lb
 from keras_seqzoo.comparison.c6 import TASKS, Task, plan_text, run_task, write_leaderboard
+from tests.helpers import seqzoo_docs
 
 ROOT = Path(__file__).resolve().parents[1]
 C6_RUNS = ROOT / "docs" / "data" / "runs" / "c6"  # the recordings the C6 page is drawn from
@@ -189,29 +190,24 @@ def test_figures_are_written_and_refuse_bad_input(tmp_path):
 @pytest.mark.one_backend
 @pytest.mark.parametrize("task", ["reuters_r8", "sms_spam"])
 def test_pareto_labels_stay_in_the_frame_clear_of_labels_points_bars_and_the_front(task):
-    import sys
+    import inspect
 
     from matplotlib.text import Text
     from matplotlib.transforms import Bbox
 
     from keras_seqzoo import plots
 
-    sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-    try:
-        import seqzoo_docs  # the docs' extension: the points and front the page draws
-    finally:
-        sys.path.pop(0)
     board = json.loads((C6_RUNS / task / "leaderboard.json").read_text(encoding="utf-8"))
-    points, names = seqzoo_docs.c6_pareto_points(board["rows"])
-    marks = plots._pareto_points(points)  # name -> (seconds, score, std)
+    page = seqzoo_docs().c6_pareto(task, board["metric"], board["rows"])  # the page's arguments
+    names = page["front"]
+    marks = plots._pareto_points(page["points"])  # name -> (seconds, score, std)
     assert len(marks) == 11 and all(std for _, _, std in marks.values())  # recorded in full
     corners = [marks[name][:2] for name in names]
     front = [segment for (x0, y0), (x1, y1) in zip(corners, corners[1:])  # its steps
              for segment in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)))]
-    metric = board["metric"]  # the page's title and labels, so the frame is the page's
-    figure = plots._pareto_figure(marks, names, f"C6 {task}: test {metric} against seconds per "
-                                  "epoch", f"test {metric} (mean over the seeds)",
-                                  "seconds per epoch (log scale)")  # plot_pareto's figure
+    seconds_label = inspect.signature(plots.plot_pareto).parameters["seconds_label"].default
+    figure = plots._pareto_figure(marks, names, page["title"], page["score_label"],
+                                  seconds_label)  # the figure plot_pareto saves for the page
     ax = figure.axes[0]
     labels = list(ax.texts)
     assert sorted(label.get_text() for label in labels) == sorted(marks)

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import seqzoo_docs
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
@@ -293,12 +295,7 @@ def test_lstm_page_and_cli_page(html_dir):
     ],
 )
 def test_regenerate_commands_are_copy_pasteable(recorded, shown):
-    sys.path.insert(0, str(DOCS / "_ext"))
-    try:
-        from seqzoo_docs import copy_pasteable
-    finally:
-        sys.path.remove(str(DOCS / "_ext"))
-    assert copy_pasteable(recorded) == shown
+    assert seqzoo_docs().copy_pasteable(recorded) == shown
 
 
 def _record_tiny_run(directory: Path) -> None:

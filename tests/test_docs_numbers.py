@@ -24,22 +24,19 @@ import math
 import re
 import statistics
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import pytest
 
+from tests.helpers import seqzoo_docs as load_seqzoo_docs
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 DATA = DOCS / "data"
 
-sys.path.insert(0, str(DOCS / "_ext"))
-try:
-    import seqzoo_docs  # noqa: E402  (the docs' extension: the same resolver the pages use)
-finally:
-    sys.path.remove(str(DOCS / "_ext"))
+seqzoo_docs = load_seqzoo_docs()  # the docs' extension: the same resolver the pages use
 
 pytestmark = pytest.mark.one_backend
 

@@ -1523,25 +1523,31 @@ class C6TaskDirective(SphinxDirective):
                     "number of trials (left) and the tuning seconds they cost (right, log "
                     "scale).",
                 classes=["seqzoo-figure"]))
-        points, front = c6_pareto_points(rows)
-        if points:
+        pareto = c6_pareto(key, metric, rows)
+        if pareto["points"]:
             figures.append(seqzoo_figure(
-                filename=f"seqzoo-c6-{key}-pareto.png", kind="pareto", points=points,
-                front=front, score_label=f"test {metric} (mean over the seeds)",
-                title=f"C6 {key}: test {metric} against seconds per epoch",
+                filename=f"seqzoo-c6-{key}-pareto.png", kind="pareto", **pareto,
                 alt=f"C6 {key}: each architecture's test {metric} (mean, bars one standard "
                     "deviation) against its seconds per epoch (log scale); the Pareto front "
-                    f"({', '.join(front)}) is joined and ringed.",
+                    f"({', '.join(pareto['front'])}) is joined and ringed.",
                 classes=["seqzoo-figure"]))
         return figures
 
 
-def c6_pareto_points(rows: list[dict]) -> tuple[dict[str, dict], list[str]]:
-    """A C6 leaderboard's rows as :func:`keras_seqzoo.plots.plot_pareto`'s points and front.
+def c6_pareto(key: str, metric: str, rows: list[dict]) -> dict[str, Any]:
+    """The C6 page's Pareto figure of one task, as :func:`keras_seqzoo.plots.plot_pareto`'s
+    arguments.
 
-    Each row with a positive ``seconds_per_epoch`` and a ``test_mean`` is a point (its
-    ``test_std`` the error bar); the front is
-    :func:`keras_seqzoo.comparison.leaderboard.pareto_front` of those points.
+    Args:
+        key: the task's name (the title's).
+        metric: the task's metric (the title's and the score axis').
+        rows: its leaderboard's rows. Each with a positive ``seconds_per_epoch`` and a
+            ``test_mean`` is a point (its ``test_std`` the error bar).
+
+    Returns:
+        ``points`` (empty while no architecture has its test scores), ``front``
+        (:func:`keras_seqzoo.comparison.leaderboard.pareto_front` of the points),
+        ``title`` and ``score_label``.
     """
     from keras_seqzoo.comparison import leaderboard
 
@@ -1550,7 +1556,9 @@ def c6_pareto_points(rows: list[dict]) -> tuple[dict[str, dict], list[str]]:
               for r in rows if isinstance(r.get("seconds_per_epoch"), (int, float))
               and r["seconds_per_epoch"] > 0 and isinstance(r.get("test_mean"), (int, float))}
     front = leaderboard.pareto_front({k: (v["seconds"], v["score"]) for k, v in points.items()})
-    return points, front
+    return {"points": points, "front": front,
+            "title": f"C6 {key}: test {metric} against seconds per epoch",
+            "score_label": f"test {metric} (mean over the seeds)"}
 
 
 class C6RanksDirective(SphinxDirective):
