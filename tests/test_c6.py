@@ -438,3 +438,23 @@ def test_recorded_leaderboards_rank_by_validation(board_path):
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     vals = [r["val_mean"] for r in rows]
     assert vals == sorted(vals, reverse=True)
+
+
+@pytest.mark.one_backend
+def test_recorded_search_trials_are_timed_and_some_cost_more_than_the_estimate():
+    """The C6 page's cost paragraph: every recorded search trial has its seconds an epoch,
+    and the search tries configurations wider than the default the estimate times."""
+    from keras_seqzoo.results import trials_table
+
+    estimates = json.loads((C6_RUNS / "estimate.json").read_text(encoding="utf-8"))
+    dearer, timed = [], 0
+    for search in sorted(C6_RUNS.glob("*/search/*")):
+        task, name = search.parent.parent.name, search.name
+        done = trials_table(search).query("status == 'COMPLETED'")  # none while one begins
+        assert (done["seconds_per_epoch"] > 0).all(), (task, name)
+        timed += len(done)
+        estimated = estimates[task]["seconds_per_epoch"][name]  # the default configuration
+        if len(done) and done["seconds_per_epoch"].max() > estimated:
+            dearer.append((task, name))
+    assert timed >= 400  # 5 tasks, most of their 8 trials x 11 architectures recorded
+    assert ("listops", "tcn") in dearer  # 128 filters: 160-176 s an epoch against 14 s
