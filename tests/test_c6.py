@@ -441,13 +441,14 @@ def test_recorded_leaderboards_rank_by_validation(board_path):
 
 
 @pytest.mark.one_backend
-def test_recorded_search_trials_are_timed_and_some_cost_more_than_the_estimate():
+def test_recorded_search_trials_are_timed_and_the_estimate_is_no_bound():
     """The C6 page's cost paragraph: every recorded search trial has its seconds an epoch,
-    and the search tries configurations wider than the default the estimate times."""
+    the search tries configurations wider than the default the estimate times, and the
+    estimate is no bound (some trials are cheaper than it)."""
     from keras_seqzoo.results import trials_table
 
     estimates = json.loads((C6_RUNS / "estimate.json").read_text(encoding="utf-8"))
-    dearer, timed = [], 0
+    dearer, cheaper, timed = [], [], 0
     for search in sorted(C6_RUNS.glob("*/search/*")):
         task, name = search.parent.parent.name, search.name
         done = trials_table(search).query("status == 'COMPLETED'")  # none while one begins
@@ -456,5 +457,8 @@ def test_recorded_search_trials_are_timed_and_some_cost_more_than_the_estimate()
         estimated = estimates[task]["seconds_per_epoch"][name]  # the default configuration
         if len(done) and done["seconds_per_epoch"].max() > estimated:
             dearer.append((task, name))
+        if len(done) and done["seconds_per_epoch"].min() < estimated:
+            cheaper.append((task, name))
     assert timed >= 400  # 5 tasks, most of their 8 trials x 11 architectures recorded
     assert ("listops", "tcn") in dearer  # 128 filters: 160-176 s an epoch against 14 s
+    assert ("listops", "transformer_encoder") in cheaper  # "a guide, not a bound"
