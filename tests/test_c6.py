@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 from pathlib import Path
 
@@ -135,12 +136,29 @@ def test_plan_prints_tasks_sizes_and_budget(capsys):
 
     assert main(["reproduce", "c6", "--plan", "--task", "listops"]) == 0
     out = capsys.readouterr().out
-    assert "listops: ListOps" in out and "20,000 train / 2,000 validation / 2,000 test" in out
+    assert "listops: ListOps" in out and "20,002 train / 1,999 validation / 1,999 test" in out
     assert "8 trials x at most 10 epochs (patience 2), then seeds 0, 1, 2" in out
     assert "imdb:" not in out
     text = plan_text(models=["conv1d", "fasttext"])
     assert "2 architectures (conv1d, fasttext)" in text
     assert text.count("fits: 22 (at most 220 epochs)") == 5
+
+
+@pytest.mark.one_backend
+def test_exact_planned_sizes_are_the_recorded_ones():
+    # A plan that states its sizes without "about" states the split its data gives (the
+    # page shows the plan's sizes before a task is recorded, the recorded ones after).
+    checked = []
+    for key, task in TASKS.items():
+        board = C6_RUNS / key / lb.LEADERBOARD_FILE
+        if "about" in task.sizes or not board.exists():
+            continue
+        data = json.loads(board.read_text(encoding="utf-8"))["data"]
+        stated = [int(n.replace(",", "")) for n in
+                  re.findall(r"([\d,]+) (?:train|validation|test)\b", task.sizes)]
+        assert stated == [data["num_train"], data["num_validation"], data["num_test"]], key
+        checked.append(key)
+    assert checked == ["imdb", "listops"]
 
 
 @pytest.mark.one_backend

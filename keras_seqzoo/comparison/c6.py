@@ -157,8 +157,8 @@ TASKS: dict[str, Task] = {
                                       "min_length": _LISTOPS_MIN_LENGTH},
                           "validation_fraction": _LISTOPS_HELD_OUT,
                           "test_fraction": _LISTOPS_HELD_OUT},
-            sizes="20,000 train / 2,000 validation / 2,000 test (24,000 generated, seeded; "
-                  "each class held out in proportion)",
+            sizes="20,002 train / 1,999 validation / 1,999 test (24,000 generated, seeded; "
+                  "each class held out in proportion, rounded per class)",
             note="Nested MAX/MIN/MED/SUM_MOD expressions (Nangia & Bowman 2018, LRA) of at "
                  "least 100 tokens, so every one nests: the answer depends on word order, "
                  "which a bag of words cannot see.",
