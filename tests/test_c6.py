@@ -148,19 +148,14 @@ def test_plan_prints_tasks_sizes_and_budget(capsys):
 def test_planned_sizes_are_the_recorded_ones():
     # The page shows the plan's sizes before a task is recorded, the recorded ones after:
     # a plan's sizes are the split its data gives, exactly, or within 1 % where it says "about".
-    checked = []
     for key, task in TASKS.items():
         board = C6_RUNS / key / lb.LEADERBOARD_FILE
-        if not board.exists():
-            continue
         data = json.loads(board.read_text(encoding="utf-8"))["data"]
         stated = [int(n.replace(",", "")) for n in
                   re.findall(r"([\d,]+) (?:train|validation|test)\b", task.sizes)]
         recorded = [data["num_train"], data["num_validation"], data["num_test"]]
         tolerance = 0.01 if task.sizes.startswith("about ") else 0.0
         assert stated == pytest.approx(recorded, rel=tolerance), key
-        checked.append(key)
-    assert sorted(checked) == sorted(TASKS)
 
 
 @pytest.mark.one_backend
