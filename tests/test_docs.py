@@ -501,6 +501,11 @@ def test_c6_page_shows_the_budget_cost_and_every_recorded_leaderboard(html_dir):
             assert f"seqzoo reproduce c6 --task {key}" in text, key
             continue
         board = json.loads(board_path.read_text(encoding="utf-8"))
+        # The vocabulary: the task's cap, and the size its training texts gave where smaller.
+        cap, real = TASKS[key].vocab_size, board["data"]["vocab_size"]
+        assert f"tokens, vocabulary {cap:,}" in text, key
+        assert (f"vocabulary {cap:,} at most ({real:,} ids from the training texts" in text) \
+            == (real < cap), (key, cap, real)
         # Every sitting, in order, with how it ended, the idle rule's verdict and its note.
         from keras_seqzoo.machine import is_idle
 

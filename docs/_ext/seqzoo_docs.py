@@ -1354,6 +1354,15 @@ def _sittings_table(sittings: list[dict], title: str) -> nodes.table:
         widths=[1, 5, 2, 2, 2, 3, 2, 2, 14])
 
 
+def _c6_vocabulary(cap: int, board: dict[str, Any] | None) -> str:
+    """"vocabulary 20,000", or with the size the training texts gave where it is smaller."""
+    real = ((board or {}).get("data") or {}).get("vocab_size")
+    if real is None or real == cap:
+        return f"vocabulary {cap:,}"
+    return (f"vocabulary {cap:,} at most ({real:,} ids from the training texts, padding and "
+            "unknown word included)")
+
+
 class C6TaskDirective(SphinxDirective):
     """``.. seqzoo-c6-task:: TASK``: one C6 task's budget, data, machine, leaderboard, figures.
 
@@ -1379,8 +1388,8 @@ class C6TaskDirective(SphinxDirective):
         items: list[Sequence[Any]] = [
             ("Task", f"{task.title}. {task.note}"),
             ("Data", _literal(f"load_data({task.source!r})"),
-             f", {task.max_length} tokens, vocabulary {task.vocab_size:,}, sound protocol "
-             "(best epoch on validation, test evaluated once per seed)."),
+             f", {task.max_length} tokens, {_c6_vocabulary(task.vocab_size, board)}, sound "
+             "protocol (best epoch on validation, test evaluated once per seed)."),
             ("Sizes", _sizes_text(board["data"]) if board and board.get("data")
              else f"{task.sizes} (planned)"),
             ("Budget, the same for every architecture",
