@@ -371,6 +371,14 @@ def _c6_highest_test(task: str) -> Callable[[Data], str]:
     return value
 
 
+def _c6_seed_runs(d: Data, task: str) -> list[tuple[dict[str, Any], Path]]:
+    """Every seed run of a C6 task: its ``run.json`` and its folder, in trial order."""
+    from keras_seqzoo.callbacks import read_run
+
+    folders = sorted(p.parent for p in (d.root / "runs" / "c6" / task).glob("trial_*/run.json"))
+    return [(read_run(folder), folder) for folder in folders]
+
+
 #: The bag-of-words architectures of ListOps' target (``fasttext`` sees bigrams).
 _C6_BAG_OF_WORDS = ("embedding_pooling", "fasttext")
 
@@ -412,15 +420,14 @@ def _c6_best_epochs(task: str, name: str) -> Callable[[Data], str]:
     """The epoch (1-based) at which every seed of a C6 architecture was best on validation,
     if they agree, and the seeds' validation accuracy only fell after it."""
     def value(d: Data) -> str:
-        from keras_seqzoo.callbacks import read_history, read_run
+        from keras_seqzoo.callbacks import read_history
 
         epochs = set()
-        for run in sorted((d.root / "runs" / "c6" / task).glob("trial_*/run.json")):
-            record = read_run(run.parent)
+        for record, folder in _c6_seed_runs(d, task):
             if record["model"]["builder"] != name:
                 continue
             best = record["best_epoch"]
-            scores = [r["val_accuracy"] for r in read_history(run.parent)]
+            scores = [r["val_accuracy"] for r in read_history(folder)]
             falling = all(b < a for a, b in zip(scores[best:], scores[best + 1:]))
             epochs.add(best + 1 if falling else -1)
         return ", ".join(map(str, sorted(epochs)))
@@ -436,13 +443,12 @@ def _c6_val_loss_nan(task: str) -> Callable[[Data], str]:
     """The architectures whose validation loss is NaN in every epoch of every seed run of
     a C6 task ("``a``, ``b`` and ``c``"); one with a finite epoch is not among them."""
     def value(d: Data) -> str:
-        from keras_seqzoo.callbacks import read_history, read_run
+        from keras_seqzoo.callbacks import read_history
 
         epochs: dict[str, list[bool]] = {}
-        for run in sorted((d.root / "runs" / "c6" / task).glob("trial_*/run.json")):
-            builder = read_run(run.parent)["model"]["builder"]
-            epochs.setdefault(builder, []).extend(
-                math.isnan(record["val_loss"]) for record in read_history(run.parent))
+        for run, folder in _c6_seed_runs(d, task):
+            epochs.setdefault(run["model"]["builder"], []).extend(
+                math.isnan(record["val_loss"]) for record in read_history(folder))
         return seqzoo_docs.join_and(
             [f"``{name}``" for name, nans in sorted(epochs.items()) if nans and all(nans)])
     return value
