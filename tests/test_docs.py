@@ -548,11 +548,9 @@ def test_c6_page_shows_the_budget_cost_and_every_recorded_leaderboard(html_dir):
                     f"({len(board['rows'])} so far, {len(names) - len(board['missing'])} of them "
                     "through all their seeds") in text, key
             missing = board["missing"]  # named, with the verb agreeing
-            named = (missing[0] if len(missing) == 1
-                     else ", ".join(missing[:-1]) + " and " + missing[-1])
             agree = "does not have all its" if len(missing) == 1 else "do not have all their"
             assert (f"Advice: none yet: the advice compares every architecture, and "
-                    f"{named} {agree} seeds on this task.") in text, key
+                    f"{seqzoo_docs().join_and(missing)} {agree} seeds on this task.") in text, key
         from keras_seqzoo.comparison import leaderboard
 
         for row in leaderboard.not_learned(board["rows"], board["data"]["label_counts"]):

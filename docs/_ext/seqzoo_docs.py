@@ -1435,17 +1435,12 @@ class C6TaskDirective(SphinxDirective):
         if said:
             result.append(_para(nodes.strong(text="Advice: "), said["sentence"]))
         elif board.get("missing"):
-            missing = list(board["missing"])
-            names: list[Any] = []
-            for i, name in enumerate(missing):
-                names += [", " if 0 < i < len(missing) - 1 else " and " if i else "",
-                          _literal(name)]
-            one = len(missing) == 1
+            one = len(board["missing"]) == 1
             result.append(_para(
                 nodes.strong(text="Advice: "), "none yet: the advice compares every "
-                "architecture, and ", *names,
-                f" {'does' if one else 'do'} not have all {'its' if one else 'their'} "
-                "seeds on this task."))
+                f"architecture, and {join_and(board['missing'])} "
+                f"{'does not have all its' if one else 'do not have all their'} seeds on "
+                "this task."))
         result += self._figures(key, board, rows, _c6_directory(self, key)[0])
         return result
 
