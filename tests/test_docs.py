@@ -479,6 +479,39 @@ def test_c6_masking_table_compares_each_unmasked_search_with_its_redo(html_dir):
 
 @pytest.mark.slow
 @pytest.mark.one_backend
+def test_c6_chosen_configurations_are_the_tuned_ones(html_dir):
+    """Under each leaderboard, its architectures in its order with the configuration their
+    seeds trained: ``tuned.json``'s arguments, less the task's vocabulary, length and classes."""
+    from keras_seqzoo.comparison.c6 import TASKS
+
+    page = (html_dir / "comparisons" / "c6.html").read_text(encoding="utf-8")
+    root = DOCS / "data" / "runs" / "c6"
+    boards = [(key, json.loads((root / key / "leaderboard.json").read_text(encoding="utf-8")))
+              for key in TASKS if (root / key / "leaderboard.json").is_file()]
+    boards = [(key, board) for key, board in boards if board["rows"]]
+    tables = re.findall(r'<table[^>]*seqzoo-c6-chosen.*?</table>', page, re.S)
+    assert len(tables) == len(boards) == 5  # one under each task's leaderboard, in page order
+    for (key, board), table in zip(boards, tables):
+        cells = _body_cells(table)
+        assert [c[0] for c in cells] == [r["architecture"] for r in board["rows"]], key
+        tuned = json.loads((root / key / "tuned.json").read_text(encoding="utf-8"))
+        for name, shown in cells:
+            arguments = tuned[name]["arguments"]
+            assert arguments == next(r for r in board["rows"]
+                                     if r["architecture"] == name)["hyperparameters"]
+            for argument, value in arguments.items():
+                if argument in ("vocab_size", "max_length", "num_classes"):  # the task's
+                    assert f"{argument}=" not in shown, (key, name, argument)
+                    continue
+                value = format(value, ".6g") if isinstance(value, float) else str(value)
+                assert re.search(rf"(?<!\w){argument}={re.escape(value)}(?=, \w+=|$)", shown), (
+                    key, name, argument, value, shown)
+    for leaderboard in re.findall(r'<table[^>]*seqzoo-c6-leaderboard.*?</table>', page, re.S):
+        assert "hyperparameters" not in _text(leaderboard)  # the chosen table has them
+
+
+@pytest.mark.slow
+@pytest.mark.one_backend
 def test_c6_page_shows_the_budget_cost_and_every_recorded_leaderboard(html_dir):
     from keras_seqzoo.comparison.c6 import TASKS
 

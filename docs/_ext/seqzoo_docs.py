@@ -1417,7 +1417,7 @@ class C6TaskDirective(SphinxDirective):
         if not rows:
             result.append(_para("The recording has no architecture with all its seeds yet."))
             return result
-        result.append(self._table(board, rows))
+        result += [self._table(board, rows), self._chosen(rows)]
         from keras_seqzoo.comparison import leaderboard
 
         if board.get("metric", "accuracy") == "accuracy":
@@ -1466,7 +1466,7 @@ class C6TaskDirective(SphinxDirective):
         headers = ["Rank (val)", "Architecture", "Trials", "Seeds", f"Val {metric}",
                    f"Test {metric}", "Test 95 % CI"]
         headers += [f"Test {leaderboard.metric_name(m)}" for m in extras]
-        headers += ["Params", "s/epoch", "Tuning s", "Chosen hyperparameters"]
+        headers += ["Params", "s/epoch", "Tuning s"]
         body = []
         for r in rows:
             test = _fmt_num(r.get("test_mean"))
@@ -1486,8 +1486,7 @@ class C6TaskDirective(SphinxDirective):
                     value += f" ±\u00a0{r[f'test_{m}_std']:.4f}"
                 cells.append(value)
             cells += [_fmt_num(r.get("params")), _fmt_num(r.get("seconds_per_epoch"), 2),
-                      _fmt_num(r.get("tuning_seconds"), 0),
-                      _hyperparameters(r.get("hyperparameters") or {})]
+                      _fmt_num(r.get("tuning_seconds"), 0)]
             body.append(cells)
         return _table(headers, body, title=(
             f"Leaderboard, ranked by validation {metric} (mean over the seeds); test: mean ± "
@@ -1495,6 +1494,17 @@ class C6TaskDirective(SphinxDirective):
             "t); s/epoch: the chosen configuration's steady state; tuning s: the search "
             "trials' seconds (empty when they were not timed)"),
             classes=["seqzoo-comparison-table", "seqzoo-c6-leaderboard"])
+
+    def _chosen(self, rows: list[dict]) -> nodes.table:
+        """The leaderboard's architectures, in its order, with their chosen configurations
+        (a table of their own: beside the numbers they made the leaderboard too wide)."""
+        return _table(["Architecture", "Chosen hyperparameters"],
+                      [[_para(_literal(r["architecture"])),
+                        _hyperparameters(r.get("hyperparameters") or {})] for r in rows],
+                      title="Chosen configurations, in the leaderboard's order: each "
+                            "architecture's best search trial, the configuration its seeds "
+                            "trained (vocabulary, length and classes are the task's)",
+                      classes=["seqzoo-comparison-table", "seqzoo-c6-chosen"])
 
     def _figures(self, key: str, board: dict, rows: list[dict],
                  directory: Path) -> list[nodes.Node]:
