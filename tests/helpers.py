@@ -99,3 +99,39 @@ def seqzoo_docs() -> ModuleType:
         return importlib.import_module("seqzoo_docs")
     finally:
         sys.path.remove(str(DOCS_EXTENSIONS))
+
+
+def build_page(src: Path, out: Path, body: str, runs: Path, data: Path) -> str:
+    """Builds a one-page Sphinx project with the docs' extension, warnings as errors.
+
+    Args:
+        src: an empty folder for ``conf.py`` and ``index.rst``.
+        out: the HTML output folder.
+        body: the page's reStructuredText, after its title.
+        runs: ``seqzoo_runs_dir`` (the recorded runs the directives read).
+        data: ``seqzoo_data_dir``.
+
+    Returns:
+        ``index.html``'s HTML. Raises AssertionError with Sphinx's output when the build fails.
+    """
+    import os
+    import subprocess
+    import textwrap
+
+    src.mkdir(parents=True, exist_ok=True)
+    (src / "conf.py").write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(DOCS_EXTENSIONS)!r})
+        extensions = ["seqzoo_docs"]
+        seqzoo_runs_dir = {str(runs)!r}
+        seqzoo_data_dir = {str(data)!r}
+        """), encoding="utf-8")
+    (src / "index.rst").write_text(f"Test\n====\n\n{body}", encoding="utf-8")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"),
+           "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "jax")}
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q", str(src),
+         str(out)], cwd=DOCS_EXTENSIONS.parents[1], env=env, capture_output=True, text=True,
+        timeout=600)
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    return (out / "index.html").read_text(encoding="utf-8")

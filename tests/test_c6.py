@@ -12,7 +12,7 @@ import pytest
 
 from keras_seqzoo.comparison import leaderboard as lb
 from keras_seqzoo.comparison.c6 import TASKS, Task, plan_text, run_task, write_leaderboard
-from tests.helpers import seqzoo_docs
+from tests.helpers import build_page, seqzoo_docs
 
 ROOT = Path(__file__).resolve().parents[1]
 C6_RUNS = ROOT / "docs" / "data" / "runs" / "c6"  # the recordings the C6 page is drawn from
@@ -332,35 +332,14 @@ def test_run_task_records_a_leaderboard_and_resumes(tmp_path):
     assert stopped["missing"] == ["conv1d"] and stopped["complete"] is False
 
 
-def _c6_section_text(tmp_path: Path, runs: Path, name: str) -> str:
-    """``.. seqzoo-c6-task:: listops`` built by Sphinx (warnings as errors) from ``runs``;
-    the page's text."""
+def _c6_section_text(tmp_path: Path, name: str) -> str:
+    """``.. seqzoo-c6-task:: listops`` from ``tmp_path/runs``, built by Sphinx; the page's text."""
     import html
-    import os
-    import subprocess
-    import sys
-    import textwrap
 
-    src = tmp_path / f"src_{name}"
-    src.mkdir()
-    (src / "conf.py").write_text(textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {str(ROOT / 'docs' / '_ext')!r})
-        extensions = ["seqzoo_docs"]
-        seqzoo_runs_dir = {str(runs)!r}
-        seqzoo_data_dir = {str(tmp_path)!r}
-        """), encoding="utf-8")
-    (src / "index.rst").write_text("Test\n====\n\n.. seqzoo-c6-task:: listops\n",
-                                   encoding="utf-8")
     out = tmp_path / f"html_{name}"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    env.setdefault("KERAS_BACKEND", "jax")
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q", str(src),
-         str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    page = build_page(tmp_path / f"src_{name}", out, ".. seqzoo-c6-task:: listops\n",
+                      tmp_path / "runs", tmp_path)
     assert (out / "_images" / "seqzoo-c6-listops-expected-max.png").stat().st_size > 1000
-    page = (out / "index.html").read_text(encoding="utf-8")
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", page)))
 
 
@@ -373,19 +352,19 @@ def test_c6_section_of_a_partial_task_then_of_the_finished_one(tmp_path):
     models = ["conv1d", "embedding_pooling", "fasttext"]
     directory = tmp_path / "runs" / "c6" / "listops"
     run_task(TINY, directory, models=models, verbose=0)
-    finished: dict[Path, str] = {}  # one seed each of two architectures stopped part-way,
-    stopped: set[str] = set()  # as a sitting leaves the seed it was training
+    # One seed each of two architectures stopped part-way, as a sitting leaves the one it
+    # was training: name -> (its run.json, the finished text to put back).
+    finished: dict[str, tuple[Path, str]] = {}
     for path in sorted(directory.glob("trial_*/run.json")):
         trial = json.loads((path.parent / "trial.json").read_text(encoding="utf-8"))
         name = trial["hyperparameters"]["values"]["architecture"]
-        if name in ("conv1d", "fasttext") and name not in stopped:
-            stopped.add(name)
-            finished[path] = path.read_text(encoding="utf-8")
-            path.write_text(json.dumps({**json.loads(finished[path]), "status": "running"}),
+        if name in ("conv1d", "fasttext") and name not in finished:
+            finished[name] = (path, path.read_text(encoding="utf-8"))
+            path.write_text(json.dumps({**json.loads(finished[name][1]), "status": "running"}),
                             encoding="utf-8")
     board = write_leaderboard(TINY, directory, models=models)
     assert board["missing"] == ["conv1d", "fasttext"] and len(finished) == 2
-    text = _c6_section_text(tmp_path, tmp_path / "runs", "partial")
+    text = _c6_section_text(tmp_path, "partial")
     assert ("Status: partial: 3 of 3 architectures searched (2 trials each); 1 of 3 trained "
             "with their seeds (not yet: conv1d, fasttext) (run the command again") in text
     assert ("Advice: none yet: the advice compares every architecture, and conv1d and "
@@ -395,11 +374,11 @@ def test_c6_section_of_a_partial_task_then_of_the_finished_one(tmp_path):
             "through all their seeds") in text
     assert "complete: every registered architecture" not in text
 
-    for path, saved in finished.items():  # the seeds finish
+    for path, saved in finished.values():  # the seeds finish
         path.write_text(saved, encoding="utf-8")
     board = write_leaderboard(TINY, directory, models=models)
     assert board["missing"] == [] and len(board["rows"]) == 3
-    text = _c6_section_text(tmp_path, tmp_path / "runs", "complete")
+    text = _c6_section_text(tmp_path, "complete")
     assert "Status: complete: every registered architecture has its seeds" in text
     assert f"Advice: {lb.advice(board['rows'])['sentence']}" in text
     assert "none yet" not in text and "finished searches" not in text and "partial:" not in text

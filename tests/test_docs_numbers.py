@@ -320,6 +320,13 @@ def _c6_redone(d: Data) -> str:
     return text + (", under way on " + seqzoo_docs.join_and(pending) if pending else "")
 
 
+def _c6_devices(d: Data) -> str:
+    """"this CPU" if every C6 task is recorded and every recording's devices are CPUs only."""
+    boards = [_c6_leaderboard(d, task) for task in _C6_NAMES]
+    devices = sorted({device for board in boards for device in board["machine"]["devices"]})
+    return "this CPU" if all(x.startswith("cpu") for x in devices) else ", ".join(devices)
+
+
 #: The C6 tasks' names as the README's prose gives them.
 _C6_NAMES = {"imdb": "IMDB", "20newsgroups": "20 Newsgroups", "reuters_r8": "Reuters R8",
              "sms_spam": "SMS spam", "listops": "ListOps"}
@@ -356,8 +363,8 @@ def _c6_top_below(task: str, target: float) -> Callable[[Data], str]:
 
 
 #: Counts as the pages spell them.
-_NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 9: "nine", 10: "ten",
-                 11: "eleven", 12: "twelve"}
+_NUMBER_WORDS = dict(enumerate("zero one two three four five six seven eight nine ten "
+                                "eleven twelve".split()))
 
 
 def _c6_highest_test(task: str) -> Callable[[Data], str]:
@@ -378,12 +385,15 @@ def _c6_top_seeds(task: str) -> Callable[[Data], str]:
     return value
 
 
-def _c6_seed_runs(d: Data, task: str) -> list[tuple[dict[str, Any], Path]]:
-    """Every seed run of a C6 task: its ``run.json`` and its folder, in trial order."""
+def _c6_seed_runs(d: Data, task: str,
+                  builder: str | None = None) -> list[tuple[dict[str, Any], Path]]:
+    """Every seed run of a C6 task (of one ``builder``, if given): its ``run.json`` and its
+    folder, in trial order (so in seed order for one builder)."""
     from keras_seqzoo.callbacks import read_run
 
     folders = sorted(p.parent for p in (d.root / "runs" / "c6" / task).glob("trial_*/run.json"))
-    return [(read_run(folder), folder) for folder in folders]
+    runs = [(read_run(folder), folder) for folder in folders]
+    return [r for r in runs if builder is None or r[0]["model"]["builder"] == builder]
 
 
 #: The bag-of-words architectures of ListOps' target (``fasttext`` sees bigrams).
@@ -430,9 +440,7 @@ def _c6_best_epochs(task: str, name: str) -> Callable[[Data], str]:
         from keras_seqzoo.callbacks import read_history
 
         epochs = set()
-        for record, folder in _c6_seed_runs(d, task):
-            if record["model"]["builder"] != name:
-                continue
+        for record, folder in _c6_seed_runs(d, task, name):
             best = record["best_epoch"]
             scores = [r["val_accuracy"] for r in read_history(folder)]
             falling = all(b < a for a, b in zip(scores[best:], scores[best + 1:]))
@@ -447,11 +455,9 @@ def _c6_seed_epochs(task: str, name: str, what: str) -> Callable[[Data], str]:
     def value(d: Data) -> str:
         from keras_seqzoo.callbacks import read_history
 
-        runs = [(record, folder) for record, folder in _c6_seed_runs(d, task)
-                if record["model"]["builder"] == name]
         return seqzoo_docs.join_and([str(record["best_epoch"] + 1 if what == "best"
                                          else len(read_history(folder)))
-                                     for record, folder in runs])
+                                     for record, folder in _c6_seed_runs(d, task, name)])
     return value
 
 
@@ -925,6 +931,8 @@ CLAIMS: list[Claim] = [
     C(README, "the C6 page has their leaderboards, figures and advice): {}. Padding",
       lambda d: ", ".join(f"`{t}`" for t in _c6_complete()) or "none yet"),
     C(README, "are recorded again (`--redo`): {}.", _c6_redone),
+    C("docs/comparisons/c6.rst", "across sittings (each sitting resumes the last), all on {}: "
+      "no GPU machine was lent", _c6_devices),
     C("docs/comparisons/c6.rst", "**Neither is met.** ``{}``, chosen on validation, reaches",
       _c6_top_below("imdb", 0.905)),
     C("docs/comparisons/c6.rst", "over its {} seeds, the highest test mean of the {} "
