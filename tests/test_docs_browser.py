@@ -219,3 +219,28 @@ def test_maths_renders_offline(html_dir, server):
             browser.close()
     assert typeset >= 5, f"only {typeset} formulas typeset on lstm.html"
     assert raw == 0, f"{raw} formulas left as raw TeX on lstm.html"
+
+
+@pytest.mark.slow
+@pytest.mark.one_backend
+def test_c6_leaderboards_fit_the_column_without_scrolling(html_dir, server):
+    """The C6 leaderboards and their chosen configurations are read side by side with the
+    figures: none may hide a column behind its box's scroll bar at 1280 px."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+            page = context.new_page()
+            page.goto(f"{server}/comparisons/c6.html", wait_until="load")
+            widths = page.evaluate(
+                "() => [...document.querySelectorAll("
+                "'table.seqzoo-c6-leaderboard, table.seqzoo-c6-chosen')].map(t => "
+                "[t.className, t.scrollWidth, document.querySelector('article')"
+                ".getBoundingClientRect().width])")
+        finally:
+            browser.close()
+    assert len(widths) == 10, widths  # five tasks, two tables each
+    wide = [(name, width, column) for name, width, column in widths if width > column + 1]
+    assert not wide, wide

@@ -1463,7 +1463,7 @@ class C6TaskDirective(SphinxDirective):
 
         metric = board.get("metric", "accuracy")
         extras = list(board.get("extra_metrics") or [])
-        headers = ["Rank (val)", "Architecture", "Trials", "Seeds", f"Val {metric}",
+        headers = ["Rank (val)", "Architecture", "Seeds", f"Val {metric}",
                    f"Test {metric}", "Test 95 % CI"]
         headers += [f"Test {leaderboard.metric_name(m)}" for m in extras]
         headers += ["Params", "s/epoch", "Tuning s"]
@@ -1478,7 +1478,7 @@ class C6TaskDirective(SphinxDirective):
                         if isinstance(mean, (int, float)) and isinstance(half, (int, float))
                         else "")
             cells = [_fmt_num(r.get("rank")), _para(_literal(r["architecture"])),
-                     _fmt_num(r.get("trials")), _fmt_num(r.get("seeds")),
+                     _fmt_num(r.get("seeds")),
                      _fmt_num(r.get("val_mean")), test, interval]
             for m in extras:
                 value = _fmt_num(r.get(f"test_{m}"))
